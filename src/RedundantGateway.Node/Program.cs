@@ -1,0 +1,77 @@
+using RedundantGateway.Configuration;
+using RedundantGateway.Node;
+using Serilog;
+using Serilog.Events;
+
+if (args.Length > 0 && args[0] == "pair")
+    return await PairLauncher.RunAsync(args[1..]);
+
+string? configPath = null;
+for (var i = 0; i < args.Length; i++)
+{
+    switch (args[i])
+    {
+        case "--config" when i + 1 < args.Length:
+            configPath = args[++i];
+            break;
+        case "--help" or "-h":
+            Console.WriteLine("usage: RedundantGateway.Node [--config FILE] | pair [--master FILE] [--backup FILE]");
+            return 0;
+        default:
+            Console.Error.WriteLine($"error: unknown argument '{args[i]}' (usage: RedundantGateway.Node [--config FILE] | pair)");
+            return 2;
+    }
+}
+
+GatewaySettings settings;
+Akka.Configuration.Config config;
+try
+{
+    config = configPath is null ? GatewayConfig.Reference : GatewayConfig.LoadFile(configPath);
+    settings = GatewaySettings.Create(config, configPath ?? "reference.conf");
+}
+catch (GatewayConfigException e)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 2;
+}
+
+Log.Logger = NodeLogging.Create(settings);
+try
+{
+    var app = NodeWeb.Build(settings, config, args);
+    await app.RunAsync();
+    return Environment.ExitCode;
+}
+catch (Exception e) when (NodeWeb.IsStartupProblem(e, out var reason))
+{
+    Log.Fatal("Node {NodeName} cannot start: {Reason}", settings.NodeName, reason);
+    Console.Error.WriteLine($"error: {reason}");
+    return 3;
+}
+finally
+{
+    await Log.CloseAndFlushAsync();
+}
+
+namespace RedundantGateway.Node
+{
+    internal static class NodeLogging
+    {
+        /// <summary>Console and a daily file under the data dir; one line per event, the node's name on each.</summary>
+        public static Serilog.ILogger Create(GatewaySettings settings)
+        {
+            const string template = "{Timestamp:HH:mm:ss.fff} {Level:u3} {NodeName} [{SourceContext}] {Message:lj}{NewLine}{Exception}";
+            return new LoggerConfiguration()
+                .MinimumLevel.Information()
+                .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
+                .MinimumLevel.Override("Akka.Hosting", LogEventLevel.Warning)
+                .Enrich.WithProperty("NodeName", settings.NodeName)
+                .Enrich.FromLogContext()
+                .WriteTo.Console(outputTemplate: template)
+                .WriteTo.File(Path.Combine(settings.DataDir, "logs", "node-.log"), outputTemplate: template,
+                    rollingInterval: RollingInterval.Day, retainedFileCountLimit: 14)
+                .CreateLogger();
+        }
+    }
+}

@@ -1,0 +1,61 @@
+using System.Text.RegularExpressions;
+using Akka.Configuration;
+
+namespace RedundantGateway.Configuration;
+
+/// <summary>Loads a node's HOCON: the operator's file merged over the embedded reference.conf.</summary>
+public static class GatewayConfig
+{
+    public const string Root = "redundant-gateway";
+
+    /// <summary>The embedded defaults (every setting of the product).</summary>
+    public static Config Reference { get; } = ConfigurationFactory.FromResource(
+        "RedundantGateway.reference.conf", typeof(GatewayConfig).Assembly);
+
+    /// <summary>Reads <paramref name="path"/> and merges it over the defaults.</summary>
+    /// <exception cref="GatewayConfigException">the file is missing or is not valid HOCON.</exception>
+    public static Config LoadFile(string path)
+    {
+        if (!File.Exists(path))
+            throw new GatewayConfigException($"{path}: configuration file not found");
+        string text;
+        try { text = File.ReadAllText(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new GatewayConfigException($"{path}: cannot read ({e.Message})");
+        }
+        return Parse(text, path).WithFallback(Reference);
+    }
+
+    /// <summary>Parses HOCON text; errors name <paramref name="source"/> and the line.</summary>
+    public static Config Parse(string hocon, string source)
+    {
+        try
+        {
+            var config = ConfigurationFactory.ParseString(hocon);
+            return config;
+        }
+        catch (Exception e) when (e is not GatewayConfigException)
+        {
+            throw new GatewayConfigException($"{source}{LineOf(e.Message, hocon)}: invalid HOCON: {FirstLine(e.Message)}");
+        }
+    }
+
+    private static string LineOf(string message, string hocon)
+    {
+        var match = Regex.Match(message, @"[Ll]ine[:\s]+(\d+)");
+        if (match.Success) return $":{match.Groups[1].Value}";
+        // The parser does not always say where it stopped: an unterminated object or array ends at the last line.
+        var lines = hocon.TrimEnd().Split('\n').Length;
+        return $":{lines}";
+    }
+
+    private static string FirstLine(string message)
+    {
+        var line = message.Split('\n', 2)[0].Trim();
+        return line.Length > 200 ? line[..200] : line;
+    }
+}
+
+/// <summary>A configuration problem an operator must fix; its message is one line naming the file and the key or line.</summary>
+public sealed class GatewayConfigException(string message) : Exception(message);

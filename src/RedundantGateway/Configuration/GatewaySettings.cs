@@ -1,0 +1,200 @@
+using Akka.Configuration;
+
+namespace RedundantGateway.Configuration;
+
+public enum NodeRole { Independent, Master, Backup }
+
+public enum ActivityLevel { Undecided, Cold, Warm, Active }
+
+public enum RecoveryMode { Automatic, Manual }
+
+public enum HistoryLevel { Full, Partial }
+
+/// <summary>A host and port of a node link, as written in HOCON ("host:port").</summary>
+public sealed record NodeEndpoint(string Host, int Port)
+{
+    public override string ToString() => $"{Host}:{Port}";
+}
+
+public sealed record WebSettings(string Hostname, int Port);
+
+public sealed record ClusterSettings(string Hostname, int Port, string PublicHostname, int PublicPort);
+
+public sealed record RedundancySettings(
+    NodeEndpoint? MasterAddress,
+    NodeEndpoint? BackupAddress,
+    ActivityLevel StandbyActivityLevel,
+    TimeSpan JoinWaitTime,
+    RecoveryMode RecoveryMode,
+    HistoryLevel BackupHistoryLevel,
+    TimeSpan FailoverTimeout,
+    TimeSpan HeartbeatInterval,
+    double PhiThreshold,
+    TimeSpan PhiMinStdDeviation,
+    TimeSpan SyncTimeout,
+    int MaxQueuedUpdates,
+    long MaxQueuedBytes,
+    int EventsKept);
+
+/// <summary>The typed, validated <c>redundant-gateway</c> section.</summary>
+public sealed record GatewaySettings(
+    string NodeName,
+    NodeRole Role,
+    string DataDir,
+    WebSettings Web,
+    ClusterSettings Cluster,
+    RedundancySettings Redundancy)
+{
+    /// <summary>The address the peer reaches this node at.</summary>
+    public NodeEndpoint PublicEndpoint => new(Cluster.PublicHostname, Cluster.PublicPort);
+
+    /// <summary>The other node's link address, if this node is part of a pair and knows it.</summary>
+    public NodeEndpoint? PeerAddress => Role switch
+    {
+        NodeRole.Master => Redundancy.BackupAddress,
+        NodeRole.Backup => Redundancy.MasterAddress,
+        _ => null,
+    };
+
+    public static GatewaySettings Load(string path) => Create(GatewayConfig.LoadFile(path), path);
+
+    /// <summary>Reads and validates the section; <paramref name="source"/> names the file in errors.</summary>
+    /// <exception cref="GatewayConfigException">one line naming the key and the file.</exception>
+    public static GatewaySettings Create(Config config, string source)
+    {
+        var reader = new SettingsReader(config.WithFallback(GatewayConfig.Reference), source);
+        var clusterHost = reader.NonEmptyString("cluster.hostname");
+        var clusterPort = reader.Port("cluster.port");
+        var publicHost = reader.String("cluster.public-hostname");
+        var publicPort = reader.Int("cluster.public-port");
+        if (publicPort != 0) reader.CheckPort("cluster.public-port", publicPort);
+
+        var role = reader.Enum<NodeRole>("role");
+        var redundancy = new RedundancySettings(
+            MasterAddress: reader.Endpoint("redundancy.master-address"),
+            BackupAddress: reader.Endpoint("redundancy.backup-address"),
+            StandbyActivityLevel: reader.Enum<ActivityLevel>("redundancy.standby-activity-level", ActivityLevel.Cold, ActivityLevel.Warm),
+            JoinWaitTime: reader.Duration("redundancy.join-wait-time", allowZero: true),
+            RecoveryMode: reader.Enum<RecoveryMode>("redundancy.recovery-mode"),
+            BackupHistoryLevel: reader.Enum<HistoryLevel>("redundancy.backup-history-level"),
+            FailoverTimeout: reader.Duration("redundancy.failover-timeout"),
+            HeartbeatInterval: reader.Duration("redundancy.heartbeat-interval"),
+            PhiThreshold: reader.PositiveDouble("redundancy.phi-threshold"),
+            PhiMinStdDeviation: reader.Duration("redundancy.phi-min-std-deviation"),
+            SyncTimeout: reader.Duration("redundancy.sync-timeout"),
+            MaxQueuedUpdates: reader.PositiveInt("redundancy.max-queued-updates"),
+            MaxQueuedBytes: reader.PositiveBytes("redundancy.max-queued-bytes"),
+            EventsKept: reader.PositiveInt("redundancy.events-kept"));
+
+        if (role == NodeRole.Backup && redundancy.MasterAddress is null)
+            throw reader.Error("redundancy.master-address", "a backup needs the master's address (host:port)");
+        if (redundancy.HeartbeatInterval >= redundancy.FailoverTimeout)
+            throw reader.Error("redundancy.heartbeat-interval", "must be shorter than redundancy.failover-timeout");
+
+        return new GatewaySettings(
+            NodeName: reader.NonEmptyString("node-name"),
+            Role: role,
+            DataDir: reader.NonEmptyString("data-dir"),
+            Web: new WebSettings(reader.NonEmptyString("web.hostname"), reader.Port("web.port")),
+            Cluster: new ClusterSettings(clusterHost, clusterPort,
+                string.IsNullOrWhiteSpace(publicHost) ? clusterHost : publicHost,
+                publicPort == 0 ? clusterPort : publicPort),
+            Redundancy: redundancy);
+    }
+
+    /// <summary>Reads keys under <c>redundant-gateway</c>, turning every problem into one line.</summary>
+    private sealed class SettingsReader(Config config, string source)
+    {
+        public GatewayConfigException Error(string key, string problem) =>
+            new($"{source}: {GatewayConfig.Root}.{key}: {problem}");
+
+        private T Read<T>(string key, Func<string, T> read)
+        {
+            var path = $"{GatewayConfig.Root}.{key}";
+            if (!config.HasPath(path)) throw Error(key, "missing");
+            try { return read(path); }
+            catch (Exception e) when (e is not GatewayConfigException)
+            {
+                throw Error(key, $"cannot read '{Raw(path)}' ({e.GetType().Name})");
+            }
+        }
+
+        private string Raw(string path)
+        {
+            try { return config.GetString(path) ?? ""; } catch { return "?"; }
+        }
+
+        public string String(string key) => Read(key, p => config.GetString(p) ?? "");
+
+        public string NonEmptyString(string key)
+        {
+            var value = String(key);
+            return string.IsNullOrWhiteSpace(value) ? throw Error(key, "must not be empty") : value;
+        }
+
+        public int Int(string key) => Read(key, p =>
+            int.TryParse(config.GetString(p), out var v) ? v : throw Error(key, $"'{config.GetString(p)}' is not a whole number"));
+
+        public int PositiveInt(string key)
+        {
+            var value = Int(key);
+            return value > 0 ? value : throw Error(key, $"{value} must be greater than 0");
+        }
+
+        public double PositiveDouble(string key)
+        {
+            var value = Read(key, p => double.TryParse(config.GetString(p), System.Globalization.NumberStyles.Float,
+                System.Globalization.CultureInfo.InvariantCulture, out var v) ? v : throw Error(key, $"'{config.GetString(p)}' is not a number"));
+            return value > 0 ? value : throw Error(key, $"{value} must be greater than 0");
+        }
+
+        public long PositiveBytes(string key)
+        {
+            var value = Read(key, p => config.GetByteSize(p) ?? throw Error(key, "is not a size"));
+            return value > 0 ? value : throw Error(key, $"{value} must be greater than 0");
+        }
+
+        public int Port(string key)
+        {
+            var value = Int(key);
+            CheckPort(key, value);
+            return value;
+        }
+
+        public void CheckPort(string key, int value)
+        {
+            if (value is < 1 or > 65535) throw Error(key, $"port {value} is out of range 1-65535");
+        }
+
+        public TimeSpan Duration(string key, bool allowZero = false)
+        {
+            var raw = String(key).Trim();
+            if (raw.StartsWith('-')) throw Error(key, $"'{raw}' must not be negative");
+            var value = Read(key, p => config.GetTimeSpan(p, null, allowInfinite: false));
+            if (value < TimeSpan.Zero) throw Error(key, $"'{raw}' must not be negative");
+            if (value == TimeSpan.Zero && !allowZero) throw Error(key, $"'{raw}' must be greater than 0");
+            return value;
+        }
+
+        public T Enum<T>(string key, params T[] allowed) where T : struct, System.Enum
+        {
+            var raw = String(key).Trim();
+            var choices = allowed.Length > 0 ? allowed : System.Enum.GetValues<T>();
+            foreach (var choice in choices)
+                if (string.Equals(choice.ToString(), raw, StringComparison.OrdinalIgnoreCase)) return choice;
+            var names = string.Join(", ", choices.Select(c => c.ToString().ToLowerInvariant()));
+            throw Error(key, $"unknown value '{raw}' (expected one of: {names})");
+        }
+
+        public NodeEndpoint? Endpoint(string key)
+        {
+            var raw = String(key).Trim();
+            if (raw.Length == 0) return null;
+            var colon = raw.LastIndexOf(':');
+            if (colon <= 0 || !int.TryParse(raw[(colon + 1)..], out var port))
+                throw Error(key, $"'{raw}' is not host:port");
+            CheckPort(key, port);
+            return new NodeEndpoint(raw[..colon], port);
+        }
+    }
+}

@@ -1,0 +1,161 @@
+using System.Diagnostics;
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Event;
+using RedundantGateway.Configuration;
+
+namespace RedundantGateway.Liveness;
+
+/// <summary>
+/// Watches the peer node: a heartbeat on its own schedule, phi accrual on the answers, and
+/// <see cref="PeerReachable"/> / <see cref="PeerUnreachable"/> / <see cref="PeerDown"/> on the
+/// local event stream. It answers the peer's heartbeats too, telling it what this node knows
+/// of its own cluster so that two separate clusters can be noticed.
+/// Independent of Akka's cluster failure detector on purpose: the pair's decisions run on this
+/// node's own schedule and thresholds, and heartbeats flow even between separate clusters.
+/// </summary>
+public sealed class PeerFailureDetector : ReceiveActor, IWithTimers
+{
+    public const string Name = "liveness";
+    public const int MaxSamples = 200;
+
+    private sealed record SendHeartbeat { public static readonly SendHeartbeat Instance = new(); }
+    private sealed record CheckPeer { public static readonly CheckPeer Instance = new(); }
+
+    private readonly RedundancySettings _settings;
+    private readonly string _nodeName;
+    private readonly Func<long> _clockMs;
+    private readonly Cluster _cluster;
+    private readonly PhiAccrualEstimator _estimator;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+
+    private string? _peerAddress;
+    private long? _peerUid;
+    private PeerState _state = PeerState.Unknown;
+    private long _sequence;
+    private double? _roundTripMs;
+    private HeartbeatAck? _lastAck;
+    private PeerActivity _ownActivity;
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public PeerFailureDetector(RedundancySettings settings, string nodeName, string? peerAddress, PeerActivity ownActivity, Func<long>? clockMs = null)
+    {
+        _settings = settings;
+        _nodeName = nodeName;
+        _peerAddress = peerAddress;
+        _ownActivity = ownActivity;
+        _clockMs = clockMs ?? MonotonicMs;
+        _cluster = Cluster.Get(Context.System);
+        _estimator = new PhiAccrualEstimator(MaxSamples, settings.PhiMinStdDeviation, TimeSpan.Zero);
+
+        Receive<SendHeartbeat>(_ => OnSendHeartbeat());
+        Receive<CheckPeer>(_ => OnCheckPeer());
+        Receive<Heartbeat>(OnHeartbeat);
+        Receive<HeartbeatAck>(OnHeartbeatAck);
+        Receive<LocalActivityChanged>(changed => _ownActivity = changed.Activity);
+        Receive<ClusterEvent.MemberUp>(up => LearnPeer(up.Member));
+        Receive<ClusterEvent.IMemberEvent>(_ => { });
+        Receive<GetLivenessStatus>(_ => Sender.Tell(Status()));
+    }
+
+    public static Props Props(RedundancySettings settings, string nodeName, string? peerAddress, PeerActivity ownActivity, Func<long>? clockMs = null) =>
+        Akka.Actor.Props.Create(() => new PeerFailureDetector(settings, nodeName, peerAddress, ownActivity, clockMs));
+
+    private static long MonotonicMs() => Stopwatch.GetTimestamp() * 1000 / Stopwatch.Frequency;
+
+    protected override void PreStart()
+    {
+        Context.System.EventStream.Subscribe(Self, typeof(LocalActivityChanged));
+        if (_peerAddress is null)
+            _cluster.Subscribe(Self, ClusterEvent.InitialStateAsEvents, typeof(ClusterEvent.MemberUp));
+        Timers.StartPeriodicTimer("heartbeat", SendHeartbeat.Instance, TimeSpan.Zero, _settings.HeartbeatInterval);
+        var checkEvery = TimeSpan.FromMilliseconds(Math.Clamp(_settings.HeartbeatInterval.TotalMilliseconds / 4, 10, 100));
+        Timers.StartPeriodicTimer("check", CheckPeer.Instance, checkEvery);
+    }
+
+    protected override void PostStop()
+    {
+        Context.System.EventStream.Unsubscribe(Self);
+        _cluster.Unsubscribe(Self);
+    }
+
+    private void LearnPeer(Member member)
+    {
+        if (_peerAddress is not null || member.Address.Equals(_cluster.SelfAddress)) return;
+        _peerAddress = member.Address.ToString();
+        _log.Info("Peer learned from cluster membership: {PeerAddress}", _peerAddress);
+    }
+
+    private void OnSendHeartbeat()
+    {
+        if (_peerAddress is null) return;
+        var heartbeat = new Heartbeat(++_sequence, _clockMs(), _cluster.SelfAddress.ToString(), _cluster.SelfUniqueAddress.Uid);
+        Context.ActorSelection($"{_peerAddress}/user/{RedundancyPaths.Guardian}/{Name}").Tell(heartbeat, Self);
+    }
+
+    private void OnHeartbeat(Heartbeat heartbeat)
+    {
+        var self = _cluster.SelfMember;
+        var state = _cluster.State;
+        var seesSender = state.Members.Any(m =>
+            m.Address.ToString() == heartbeat.FromAddress && m.UniqueAddress.Uid == heartbeat.FromUid &&
+            m.Status is MemberStatus.Up or MemberStatus.WeaklyUp or MemberStatus.Joining);
+        Sender.Tell(new HeartbeatAck(
+            heartbeat.Sequence, heartbeat.SentAtMs,
+            _cluster.SelfAddress.ToString(), _cluster.SelfUniqueAddress.Uid,
+            _nodeName,
+            self.Status == MemberStatus.Up, seesSender, _ownActivity));
+    }
+
+    private void OnHeartbeatAck(HeartbeatAck ack)
+    {
+        var now = _clockMs();
+        if (_peerUid is { } uid && uid != ack.ResponderUid)
+        {
+            _log.Info("Peer {PeerAddress} restarted (incarnation {OldUid} -> {NewUid})", ack.ResponderAddress, uid, ack.ResponderUid);
+            _estimator.Reset();
+        }
+        _peerUid = ack.ResponderUid;
+        _peerAddress ??= ack.ResponderAddress;
+        _estimator.Heartbeat(now);
+        _roundTripMs = now - ack.SentAtMs;
+        _lastAck = ack;
+        Context.System.EventStream.Publish(ack);
+        if (_state != PeerState.Reachable)
+        {
+            _state = PeerState.Reachable;
+            Context.System.EventStream.Publish(new PeerReachable(ack.ResponderAddress, ack.ResponderUid, ack.ResponderNodeName));
+        }
+    }
+
+    private void OnCheckPeer()
+    {
+        if (_peerAddress is null || _estimator.LastHeartbeatMs is not { } last) return;
+        var now = _clockMs();
+        var silent = TimeSpan.FromMilliseconds(now - last);
+        if (_state != PeerState.Down && silent >= _settings.FailoverTimeout)
+        {
+            _state = PeerState.Down;
+            _estimator.Reset();
+            Context.System.EventStream.Publish(new PeerDown(_peerAddress, silent));
+            return;
+        }
+        if (_state == PeerState.Reachable)
+        {
+            var phi = _estimator.Phi(now);
+            if (phi >= _settings.PhiThreshold)
+            {
+                _state = PeerState.Unreachable;
+                Context.System.EventStream.Publish(new PeerUnreachable(_peerAddress, phi, silent));
+            }
+        }
+    }
+
+    private LivenessStatus Status()
+    {
+        var now = _clockMs();
+        return new LivenessStatus(_peerAddress, _state, Math.Round(_estimator.Phi(now), 3), _roundTripMs,
+            _estimator.LastHeartbeatMs is { } last ? now - last : null, _lastAck);
+    }
+}

@@ -1,0 +1,156 @@
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Event;
+using RedundantGateway.Configuration;
+using RedundantGateway.Liveness;
+using RedundantGateway.Redundancy;
+using RedundantGateway.Runtime;
+
+namespace RedundantGateway.Membership;
+
+/// <summary>
+/// The pair's own membership rules, since no built-in downing strategy fails over with two nodes:
+/// <list type="bullet">
+/// <item>Joining: the master lists itself first and the backup second, so it joins a backup that already
+/// runs alone and otherwise forms the cluster; the backup only joins the master, and joins itself
+/// only after the join wait time.</item>
+/// <item>Downing: nobody is downed for being unreachable (a silent peer may be alive behind a broken link,
+/// and a downed node can never come back). The only downing is of an old incarnation of the peer once
+/// its new incarnation answers.</item>
+/// <item>Merging: when heartbeats show the peer Up in another cluster, the side the designation rules
+/// would not keep active rebuilds its actor system and joins the other.</item>
+/// </list>
+/// </summary>
+public sealed class PairMembership : ReceiveActor, IWithTimers
+{
+    public const string Name = "membership";
+
+    private sealed record JoinWaitElapsed { public static readonly JoinWaitElapsed Instance = new(); }
+
+    /// <summary>How long two clusters must be seen before one side restarts: gossip settles well within it.</summary>
+    private static readonly TimeSpan SplitConfirmTime = TimeSpan.FromSeconds(2);
+
+    private readonly GatewaySettings _settings;
+    private readonly IRuntimeControl _control;
+    private readonly Cluster _cluster = Cluster.Get(Context.System);
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+
+    private bool _selfIsMember;
+    private DateTime? _splitSeenSince;
+    private bool _restartRequested;
+    private PeerActivity? _ownActivity;
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public PairMembership(GatewaySettings settings, IRuntimeControl control)
+    {
+        _settings = settings;
+        _control = control;
+        Receive<ClusterEvent.MemberUp>(e => NoteMember(e.Member));
+        Receive<ClusterEvent.MemberJoined>(e => NoteMember(e.Member));
+        Receive<ClusterEvent.MemberWeaklyUp>(e => NoteMember(e.Member));
+        Receive<ClusterEvent.IMemberEvent>(_ => { });
+        Receive<JoinWaitElapsed>(_ => OnJoinWaitElapsed());
+        Receive<LocalActivityChanged>(changed => _ownActivity = changed.Activity);
+        Receive<HeartbeatAck>(OnPeerAck);
+    }
+
+    public static Props Props(GatewaySettings settings, IRuntimeControl control) =>
+        Akka.Actor.Props.Create(() => new PairMembership(settings, control));
+
+    private Address AddressOf(NodeEndpoint endpoint) =>
+        new(_cluster.SelfAddress.Protocol, _cluster.SelfAddress.System, endpoint.Host, endpoint.Port);
+
+    protected override void PreStart()
+    {
+        _cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.IMemberEvent));
+        Context.System.EventStream.Subscribe(Self, typeof(HeartbeatAck));
+        Context.System.EventStream.Subscribe(Self, typeof(LocalActivityChanged));
+
+        var self = _cluster.SelfAddress;
+        switch (_settings.Role)
+        {
+            case NodeRole.Independent:
+                _cluster.Join(self);
+                break;
+            case NodeRole.Master:
+                // Self first: the master forms the cluster unless the backup already runs one, which it then joins.
+                var seeds = new List<Address> { self };
+                if (_settings.Redundancy.BackupAddress is { } backup) seeds.Add(AddressOf(backup));
+                _cluster.JoinSeedNodes(seeds);
+                break;
+            case NodeRole.Backup:
+                // The backup never forms a cluster while it may still find the master's.
+                _cluster.JoinSeedNodes([AddressOf(_settings.Redundancy.MasterAddress!)]);
+                Timers.StartSingleTimer("join-wait", JoinWaitElapsed.Instance, _settings.Redundancy.JoinWaitTime);
+                break;
+        }
+        _log.Info("Joining as {Role}: self {SelfAddress}", _settings.Role, self);
+    }
+
+    protected override void PostStop()
+    {
+        _cluster.Unsubscribe(Self);
+        Context.System.EventStream.Unsubscribe(Self);
+    }
+
+    private void NoteMember(Member member)
+    {
+        if (member.UniqueAddress.Equals(_cluster.SelfUniqueAddress)) _selfIsMember = true;
+    }
+
+    private void OnJoinWaitElapsed()
+    {
+        if (_selfIsMember) return;
+        _log.Info("No master cluster found within the join wait time ({JoinWait}): the backup forms a cluster alone",
+            _settings.Redundancy.JoinWaitTime);
+        _cluster.Join(_cluster.SelfAddress);
+    }
+
+    private void OnPeerAck(HeartbeatAck ack)
+    {
+        var state = _cluster.State;
+        var sameAddress = state.Members.FirstOrDefault(m => m.Address.ToString() == ack.ResponderAddress);
+        if (sameAddress is not null && sameAddress.UniqueAddress.Uid != ack.ResponderUid && sameAddress.Status != MemberStatus.Down)
+        {
+            // The peer restarted: its old incarnation can never come back, so downing it is safe, and
+            // it lets the new incarnation join without waiting for Akka to notice.
+            _log.Info("Downing the old incarnation of the peer {PeerAddress} (uid {OldUid}); its new incarnation {NewUid} answers",
+                ack.ResponderAddress, sameAddress.UniqueAddress.Uid, ack.ResponderUid);
+            _cluster.Down(sameAddress.Address);
+            return;
+        }
+        CheckForSplit(ack, state, sameAddress);
+    }
+
+    private void CheckForSplit(HeartbeatAck ack, ClusterEvent.CurrentClusterState state, Member? peerInOurs)
+    {
+        var selfUp = state.Members.Any(m => m.UniqueAddress.Equals(_cluster.SelfUniqueAddress) && m.Status == MemberStatus.Up);
+        var split = selfUp && ack.ResponderIsUp && !ack.ResponderSeesSender && peerInOurs is null;
+        if (!split)
+        {
+            _splitSeenSince = null;
+            return;
+        }
+        _splitSeenSince ??= DateTime.UtcNow;
+        if (_restartRequested || DateTime.UtcNow - _splitSeenSince < SplitConfirmTime || _ownActivity is null) return;
+
+        var self = ToReport(_cluster.SelfAddress.ToString(), _settings.NodeName, _ownActivity);
+        var peer = ToReport(ack.ResponderAddress, ack.ResponderNodeName, ack.ResponderActivity);
+        if (!DesignationRules.YieldsOnMerge(self, peer, _settings.Redundancy.RecoveryMode))
+        {
+            _log.Info("Two clusters: the peer {PeerAddress} runs its own; it will join this one", ack.ResponderAddress);
+            return;
+        }
+        _restartRequested = true;
+        var reason = $"two clusters: the peer {ack.ResponderNodeName} runs its own; rebuilding this node's actor system to join it";
+        _log.Warning("{Reason}", reason);
+        _control.RequestSoftRestart(reason);
+    }
+
+    private static CoordinatorReport ToReport(string address, string name, PeerActivity activity) => new(
+        address, name,
+        Enum.TryParse<NodeRole>(activity.Role, out var role) ? role : NodeRole.Independent,
+        Enum.TryParse<ActivityLevel>(activity.Level, out var level) ? level : ActivityLevel.Undecided,
+        activity.Epoch, activity.ActiveSinceMs);
+}

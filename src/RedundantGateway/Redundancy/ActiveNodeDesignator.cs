@@ -1,0 +1,150 @@
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Event;
+using RedundantGateway.Configuration;
+
+namespace RedundantGateway.Redundancy;
+
+/// <summary>
+/// Cluster singleton that decides which node is active, from the coordinators' reports, the recovery
+/// mode and operator requests. Each decision carries a growing epoch (a fencing token). A new
+/// incarnation (after the singleton moved) rebuilds its view from the reports, so it holds no state
+/// that matters beyond them. A change of active node is sent to the node that stands down first and
+/// to the new active node only once no other reachable node reports itself active: no overlap.
+/// </summary>
+public sealed class ActiveNodeDesignator : ReceiveActor, IWithTimers
+{
+    private sealed record Evaluate { public static readonly Evaluate Instance = new(); }
+
+    private sealed record Known(CoordinatorReport Report, IActorRef Coordinator);
+
+    private readonly RecoveryMode _mode;
+    private readonly TimeSpan _settleTime;
+    private readonly Cluster _cluster = Cluster.Get(Context.System);
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Dictionary<string, Known> _known = new();
+    private readonly Dictionary<string, (long Epoch, DateTime At)> _sent = new();
+    private readonly DateTime _startedAt = DateTime.UtcNow;
+
+    private ActiveNodeDesignated? _current;
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public ActiveNodeDesignator(RecoveryMode mode, TimeSpan settleTime)
+    {
+        _mode = mode;
+        _settleTime = settleTime;
+        Receive<CoordinatorReport>(report =>
+        {
+            _known[report.NodeAddress] = new Known(report, Sender);
+            Decide(null);
+        });
+        Receive<FailoverRequested>(request => Sender.Tell(OnFailoverRequested(request)));
+        Receive<Evaluate>(_ => Decide(null));
+    }
+
+    public static Props Props(RecoveryMode mode, TimeSpan settleTime) =>
+        Akka.Actor.Props.Create(() => new ActiveNodeDesignator(mode, settleTime));
+
+    protected override void PreStart()
+    {
+        _log.Info("Active-node designator started on {Address} (recovery mode {RecoveryMode})", _cluster.SelfAddress, _mode);
+        Timers.StartPeriodicTimer("evaluate", Evaluate.Instance, TimeSpan.FromMilliseconds(250));
+    }
+
+    /// <summary>Reports of Up members the cluster sees as reachable.</summary>
+    private List<Known> Present()
+    {
+        var state = _cluster.State;
+        var present = state.Members
+            .Where(m => m.Status is MemberStatus.Up or MemberStatus.WeaklyUp && !state.Unreachable.Contains(m))
+            .Select(m => m.Address.ToString())
+            .ToHashSet();
+        return _known.Values.Where(k => present.Contains(k.Report.NodeAddress)).ToList();
+    }
+
+    private bool Settled(List<Known> present)
+    {
+        if (DateTime.UtcNow - _startedAt >= _settleTime) return true;
+        var upMembers = _cluster.State.Members.Count(m => m.Status is MemberStatus.Up or MemberStatus.WeaklyUp);
+        return present.Count >= upMembers;
+    }
+
+    private FailoverResult OnFailoverRequested(FailoverRequested request)
+    {
+        var present = Present();
+        if (present.Count < 2) return new FailoverResult(false, "failover refused: the peer is not connected");
+        var activeAddress = _current?.ActiveAddress
+            ?? present.FirstOrDefault(k => k.Report.Level == ActivityLevel.Active)?.Report.NodeAddress;
+        var target = present.FirstOrDefault(k => k.Report.NodeAddress != activeAddress) ?? present[0];
+        Decide((target.Report, $"operator requested failover ({request.Source})"));
+        return new FailoverResult(true, $"failover requested: {target.Report.NodeName} becomes active (epoch {_current!.Epoch})");
+    }
+
+    private void Decide((CoordinatorReport Target, string Reason)? request)
+    {
+        var present = Present();
+        if (present.Count == 0 || !Settled(present)) return;
+        var reports = present.Select(k => k.Report).ToList();
+
+        CoordinatorReport? chosen;
+        string reason;
+        if (request is { } r) (chosen, reason) = (r.Target, r.Reason);
+        else
+        {
+            chosen = DesignationRules.ChooseActive(reports, _mode);
+            reason = DescribeChoice(chosen, reports);
+        }
+        if (chosen is null) return;
+
+        var newestReported = reports.Max(x => x.Epoch);
+        var unchanged = request is null && _current is not null && _current.ActiveAddress == chosen.NodeAddress
+                        && _current.Epoch >= newestReported;
+        if (!unchanged)
+        {
+            var epoch = request is not null
+                ? Math.Max(_current?.Epoch ?? 0, newestReported) + 1
+                : DesignationRules.NextEpoch(chosen, reports, _current?.Epoch ?? 0);
+            _current = new ActiveNodeDesignated(epoch, chosen.NodeAddress, chosen.NodeName, reason);
+            _log.Info("Designated {NodeName} active at epoch {Epoch}: {Reason}", chosen.NodeName, epoch, reason);
+        }
+        Distribute(present);
+    }
+
+    private string DescribeChoice(CoordinatorReport? chosen, List<CoordinatorReport> reports)
+    {
+        if (chosen is null) return "";
+        var active = reports.Count(r => r.Level == ActivityLevel.Active);
+        return active switch
+        {
+            0 => "pair formed: the master starts active",
+            1 when chosen.Level == ActivityLevel.Active => $"{chosen.NodeName} is already active",
+            1 => $"automatic recovery: the master {chosen.NodeName} is back",
+            _ => _mode == RecoveryMode.Automatic
+                ? "both nodes active after a split: automatic recovery keeps the master"
+                : "both nodes active after a split: manual recovery keeps the one active before it",
+        };
+    }
+
+    /// <summary>Sends the designation to those behind it; to the new active node only once nobody else reports active.</summary>
+    private void Distribute(List<Known> present)
+    {
+        if (_current is null) return;
+        var othersActive = present.Any(k =>
+            k.Report.NodeAddress != _current.ActiveAddress && k.Report.Level == ActivityLevel.Active);
+        foreach (var known in present)
+        {
+            var report = known.Report;
+            var isTarget = report.NodeAddress == _current.ActiveAddress;
+            var behind = report.Epoch < _current.Epoch
+                         || (isTarget && report.Level != ActivityLevel.Active)
+                         || (!isTarget && report.Level == ActivityLevel.Active);
+            if (!behind || (isTarget && othersActive)) continue;
+            // Resend at most every 500 ms per node: the coordinator's next report tells whether it arrived.
+            if (_sent.TryGetValue(report.NodeAddress, out var sent) && sent.Epoch == _current.Epoch
+                && DateTime.UtcNow - sent.At < TimeSpan.FromMilliseconds(500)) continue;
+            _sent[report.NodeAddress] = (_current.Epoch, DateTime.UtcNow);
+            known.Coordinator.Tell(_current);
+        }
+    }
+}

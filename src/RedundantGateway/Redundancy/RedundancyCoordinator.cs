@@ -1,0 +1,339 @@
+using System.Diagnostics;
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Event;
+using RedundantGateway.Configuration;
+using RedundantGateway.Liveness;
+using RedundantGateway.Runtime;
+
+namespace RedundantGateway.Redundancy;
+
+/// <summary>
+/// Turns the designation into this node's activity level, drives the runtime subsystems to it,
+/// keeps the events log, and decides alone when it must: a standby whose peer is down past the
+/// failover timeout becomes active; at start it waits up to the join wait time for its peer.
+/// </summary>
+public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
+{
+    public const string Name = "coordinator";
+
+    private sealed record SendReport { public static readonly SendReport Instance = new(); }
+    private sealed record JoinWaitElapsed { public static readonly JoinWaitElapsed Instance = new(); }
+
+    private readonly GatewaySettings _settings;
+    private readonly IReadOnlyList<IRuntimeSubsystem> _subsystems;
+    private readonly IActorRef _designator;
+    private readonly EpochFile? _epochFile;
+    private readonly Cluster _cluster = Cluster.Get(Context.System);
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly List<RedundancyEvent> _events;
+
+    private ActivityLevel _level = ActivityLevel.Undecided;
+    private long _epoch;
+    private long? _activeSinceMs;
+    private DateTimeOffset _levelSince = DateTimeOffset.UtcNow;
+    private string? _activeNodeName;
+    private PeerState _peerState = PeerState.Unknown;
+    private bool _peerSeen;
+    private HeartbeatAck? _lastPeerAck;
+    private bool _peerConnected;
+    private readonly HashSet<UniqueAddress> _reachableUpPeers = new();
+    private readonly HashSet<UniqueAddress> _unreachable = new();
+    private bool _stopping;
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public RedundancyCoordinator(GatewaySettings settings, IReadOnlyList<IRuntimeSubsystem> subsystems,
+        IActorRef designator, NodeMemory memory, EpochFile? epochFile)
+    {
+        _settings = settings;
+        _subsystems = subsystems;
+        _designator = designator;
+        _epochFile = epochFile;
+        _epoch = Math.Max(memory.Epoch, epochFile?.Read() ?? 0);
+        _events = memory.Events.ToList();
+
+        Receive<ActiveNodeDesignated>(OnDesignated);
+        Receive<PeerReachable>(OnPeerReachable);
+        Receive<PeerUnreachable>(e => { _peerState = PeerState.Unreachable; Record("peer-unreachable", $"peer suspected: phi {e.Phi:F1} after {e.SilentFor.TotalMilliseconds:F0} ms of silence"); UpdatePeerConnected(); });
+        Receive<PeerDown>(OnPeerDown);
+        Receive<HeartbeatAck>(ack => _lastPeerAck = ack);
+        Receive<ClusterEvent.IClusterDomainEvent>(OnClusterEvent);
+        Receive<JoinWaitElapsed>(_ => OnJoinWaitElapsed());
+        Receive<SendReport>(_ => Report());
+        Receive<TakeOverRequested>(OnTakeOverRequested);
+        Receive<FailoverRequested>(OnFailoverRequested);
+        Receive<PrepareForShutdown>(_ => OnPrepareForShutdown());
+        Receive<GetRedundancyStatus>(_ => Sender.Tell(Status()));
+        Receive<GetRedundancyEvents>(q => Sender.Tell(new RedundancyEvents(_events.AsEnumerable().Reverse().Take(Math.Max(0, q.Limit)).ToList())));
+    }
+
+    public static Props Props(GatewaySettings settings, IReadOnlyList<IRuntimeSubsystem> subsystems,
+        IActorRef designator, NodeMemory memory, EpochFile? epochFile) =>
+        Akka.Actor.Props.Create(() => new RedundancyCoordinator(settings, subsystems, designator, memory, epochFile));
+
+    private string SelfAddress => _cluster.SelfAddress.ToString();
+    private ActivityLevel StandbyLevel => _settings.Redundancy.StandbyActivityLevel;
+
+    protected override void PreStart()
+    {
+        var stream = Context.System.EventStream;
+        stream.Subscribe(Self, typeof(PeerReachable));
+        stream.Subscribe(Self, typeof(PeerUnreachable));
+        stream.Subscribe(Self, typeof(PeerDown));
+        stream.Subscribe(Self, typeof(HeartbeatAck));
+        _cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
+            typeof(ClusterEvent.IMemberEvent), typeof(ClusterEvent.IReachabilityEvent));
+        Record("started", $"node {_settings.NodeName} started as {_settings.Role.ToString().ToLowerInvariant()}");
+
+        if (_settings.Role == NodeRole.Independent)
+        {
+            ChangeLevel(ActivityLevel.Active, _epoch, "activity-changed", "independent node: always active");
+            return;
+        }
+        Timers.StartSingleTimer("join-wait", JoinWaitElapsed.Instance, _settings.Redundancy.JoinWaitTime);
+        Timers.StartPeriodicTimer("report", SendReport.Instance, TimeSpan.FromMilliseconds(500));
+    }
+
+    protected override void PostStop()
+    {
+        Context.System.EventStream.Unsubscribe(Self);
+        _cluster.Unsubscribe(Self);
+    }
+
+    private void OnDesignated(ActiveNodeDesignated designation)
+    {
+        if (_stopping) return;
+        if (designation.Epoch < _epoch)
+        {
+            // Stale: this node decided something newer alone; the designator will learn it from the report.
+            Report();
+            return;
+        }
+        _activeNodeName = designation.ActiveNodeName;
+        var target = designation.ActiveAddress == SelfAddress ? ActivityLevel.Active : StandbyLevel;
+        ChangeLevel(target, designation.Epoch, "designation", designation.Reason);
+    }
+
+    private void OnPeerReachable(PeerReachable reachable)
+    {
+        var first = !_peerSeen;
+        _peerSeen = true;
+        _peerState = PeerState.Reachable;
+        Record("peer-reachable", first
+            ? $"peer {reachable.PeerNodeName} at {reachable.PeerAddress} answers"
+            : $"peer {reachable.PeerNodeName} answers again");
+        UpdatePeerConnected();
+    }
+
+    private void OnPeerDown(PeerDown down)
+    {
+        _peerState = PeerState.Down;
+        UpdatePeerConnected();
+        var reason = $"peer silent for {down.SilentFor.TotalMilliseconds:F0} ms (failover timeout {_settings.Redundancy.FailoverTimeout.TotalMilliseconds:F0} ms)";
+        Record("peer-down", reason);
+        if (_stopping || _level == ActivityLevel.Active || !_peerSeen) return;
+        _activeNodeName = _settings.NodeName;
+        ChangeLevel(ActivityLevel.Active, _epoch + 1, "failover", $"{reason}: taking over", down.SilentFor.TotalMilliseconds);
+    }
+
+    private void OnJoinWaitElapsed()
+    {
+        if (_stopping || _level != ActivityLevel.Undecided) return;
+        var wait = $"{_settings.Redundancy.JoinWaitTime.TotalSeconds:0.#} s";
+        if (_peerState == PeerState.Reachable && _lastPeerAck is { } ack)
+        {
+            var peer = ack.ResponderActivity;
+            if (peer.Level == nameof(ActivityLevel.Active) || _settings.Role == NodeRole.Backup)
+            {
+                _activeNodeName = peer.Level == nameof(ActivityLevel.Active) ? ack.ResponderNodeName : null;
+                ChangeLevel(StandbyLevel, Math.Max(_epoch, peer.Epoch), "activity-changed",
+                    $"join wait time ({wait}) elapsed without a designation; peer {ack.ResponderNodeName} answers and is {peer.Level.ToLowerInvariant()}: standing by");
+                return;
+            }
+        }
+        _activeNodeName = _settings.NodeName;
+        ChangeLevel(ActivityLevel.Active, _epoch + 1, "activity-changed", $"peer not found within the join wait time ({wait}): going active alone");
+    }
+
+    private void OnTakeOverRequested(TakeOverRequested request)
+    {
+        if (_stopping)
+        {
+            Sender.Tell(new Status.Failure(new InvalidOperationException("this node is stopping too")));
+            return;
+        }
+        var epoch = Math.Max(request.Epoch, _epoch + 1);
+        _activeNodeName = _settings.NodeName;
+        ChangeLevel(ActivityLevel.Active, epoch, "handover", $"planned handover from {request.FromNodeName}: {request.Reason}");
+        Sender.Tell(new TookOver(epoch));
+    }
+
+    private void OnFailoverRequested(FailoverRequested request)
+    {
+        if (!_peerConnected)
+        {
+            Sender.Tell(new FailoverResult(false, "failover refused: the peer is not connected"));
+            return;
+        }
+        Record("failover-requested", $"operator requested failover ({request.Source})");
+        _designator.Ask<FailoverResult>(request, _settings.Redundancy.FailoverTimeout + TimeSpan.FromSeconds(3))
+            .ContinueWith(t => t.IsCompletedSuccessfully ? t.Result
+                : new FailoverResult(false, "failover refused: the active-node designator did not answer"))
+            .PipeTo(Sender);
+    }
+
+    private void OnPrepareForShutdown()
+    {
+        var replyTo = Sender;
+        var wasActive = _level == ActivityLevel.Active;
+        _stopping = true;
+        if (!wasActive || _peerState != PeerState.Reachable || _lastPeerAck is not { } ack)
+        {
+            replyTo.Tell(new ReadyForShutdown(false));
+            return;
+        }
+        // Stand down first, then hand over: the two are never active together.
+        var epoch = _epoch + 1;
+        var peerCoordinator = Context.ActorSelection($"{ack.ResponderAddress}/user/{RedundancyPaths.Guardian}/{Name}");
+        var stopwatch = Stopwatch.StartNew();
+        RunTask(async () =>
+        {
+            await ApplyToSubsystems(ActivityLevel.Cold);
+            SetLevel(ActivityLevel.Cold, _epoch);
+            var handedOver = false;
+            try
+            {
+                var took = await peerCoordinator.Ask<TookOver>(
+                    new TakeOverRequested(epoch, _settings.NodeName, "the active node is stopping"), TimeSpan.FromSeconds(2));
+                _epoch = took.Epoch;
+                handedOver = true;
+                Record("handover", $"stopping: handed over to {ack.ResponderNodeName}", switchMs: stopwatch.Elapsed.TotalMilliseconds);
+            }
+            catch (Exception e) when (e is AskTimeoutException or TaskCanceledException or InvalidOperationException)
+            {
+                Record("handover", $"stopping: peer {ack.ResponderNodeName} did not confirm the handover ({e.GetType().Name})");
+            }
+            replyTo.Tell(new ReadyForShutdown(handedOver));
+        });
+    }
+
+    /// <summary>
+    /// Moves the subsystems to <paramref name="target"/>, then records and reports the change. RunTask holds
+    /// the mailbox meanwhile, so level changes never interleave.
+    /// </summary>
+    private void ChangeLevel(ActivityLevel target, long epoch, string kind, string reason, double? detectionMs = null)
+    {
+        if (target == _level)
+        {
+            SetEpoch(epoch);
+            Report();
+            return;
+        }
+        var stopwatch = Stopwatch.StartNew();
+        RunTask(async () =>
+        {
+            await ApplyToSubsystems(target);
+            SetLevel(target, epoch);
+            Record(kind, reason, detectionMs, stopwatch.Elapsed.TotalMilliseconds);
+        });
+    }
+
+    private async Task ApplyToSubsystems(ActivityLevel level)
+    {
+        foreach (var subsystem in _subsystems)
+        {
+            try { await subsystem.ApplyLevelAsync(level, CancellationToken.None); }
+            catch (Exception e)
+            {
+                _log.Error(e, "Subsystem {Subsystem} failed to reach {Level}", subsystem.Name, level);
+            }
+        }
+    }
+
+    private void SetLevel(ActivityLevel level, long epoch)
+    {
+        SetEpoch(epoch);
+        if (level != _level)
+        {
+            _level = level;
+            _levelSince = DateTimeOffset.UtcNow;
+            _activeSinceMs = level == ActivityLevel.Active ? _levelSince.ToUnixTimeMilliseconds() : null;
+        }
+        Context.System.EventStream.Publish(new LocalActivityChanged(OwnActivity()));
+        Report();
+    }
+
+    private void SetEpoch(long epoch)
+    {
+        if (epoch == _epoch) return;
+        _epoch = epoch;
+        try { _epochFile?.Write(epoch); }
+        catch (IOException e) { _log.Warning("Cannot save epoch {Epoch}: {Reason}", epoch, e.Message); }
+    }
+
+    private PeerActivity OwnActivity() =>
+        new(_settings.Role.ToString(), _level.ToString(), _epoch, _activeSinceMs);
+
+    private void Report()
+    {
+        if (_settings.Role == NodeRole.Independent) return;
+        _designator.Tell(new CoordinatorReport(SelfAddress, _settings.NodeName, _settings.Role, _level, _epoch, _activeSinceMs), Self);
+    }
+
+    /// <summary>Tracks the peer's membership from the events themselves (Cluster.State may lag behind them).</summary>
+    private void OnClusterEvent(ClusterEvent.IClusterDomainEvent clusterEvent)
+    {
+        switch (clusterEvent)
+        {
+            case ClusterEvent.MemberUp { Member: var m } when !m.UniqueAddress.Equals(_cluster.SelfUniqueAddress):
+                _reachableUpPeers.Add(m.UniqueAddress);
+                break;
+            case ClusterEvent.MemberWeaklyUp { Member: var m } when !m.UniqueAddress.Equals(_cluster.SelfUniqueAddress):
+                _reachableUpPeers.Add(m.UniqueAddress);
+                break;
+            case ClusterEvent.MemberLeft or ClusterEvent.MemberExited or ClusterEvent.MemberRemoved or ClusterEvent.MemberDowned:
+                var gone = ((ClusterEvent.MemberStatusChange)clusterEvent).Member.UniqueAddress;
+                _reachableUpPeers.Remove(gone);
+                _unreachable.Remove(gone);
+                break;
+            case ClusterEvent.UnreachableMember { Member: var m }:
+                _unreachable.Add(m.UniqueAddress);
+                break;
+            case ClusterEvent.ReachableMember { Member: var m }:
+                _unreachable.Remove(m.UniqueAddress);
+                break;
+        }
+        UpdatePeerConnected();
+    }
+
+    private void UpdatePeerConnected()
+    {
+        var peerIsMember = _reachableUpPeers.Any(p => !_unreachable.Contains(p));
+        var connected = peerIsMember && _peerState == PeerState.Reachable;
+        if (connected == _peerConnected) return;
+        _peerConnected = connected;
+        Record(connected ? "peer-connected" : "peer-disconnected",
+            connected ? "peer is a reachable member of this node's cluster" : "peer is no longer a reachable member");
+    }
+
+    private void Record(string kind, string reason, double? detectionMs = null, double? switchMs = null)
+    {
+        var entry = new RedundancyEvent(DateTimeOffset.UtcNow, kind, reason, _epoch, _level.ToString().ToLowerInvariant(), detectionMs, switchMs);
+        _events.Add(entry);
+        if (_events.Count > _settings.Redundancy.EventsKept) _events.RemoveRange(0, _events.Count - _settings.Redundancy.EventsKept);
+        if (detectionMs is { } d)
+            _log.Info("Redundancy {Kind}: {Reason} (level {Level}, epoch {Epoch}, detection {DetectionMs} ms, switch {SwitchMs} ms)",
+                new object?[] { kind, reason, entry.Level, _epoch, Math.Round(d, 1), Math.Round(switchMs ?? 0, 1) });
+        else if (switchMs is { } s)
+            _log.Info("Redundancy {Kind}: {Reason} (level {Level}, epoch {Epoch}, switch {SwitchMs} ms)", kind, reason, entry.Level, _epoch, Math.Round(s, 1));
+        else
+            _log.Info("Redundancy {Kind}: {Reason} (level {Level}, epoch {Epoch})", kind, reason, entry.Level, _epoch);
+    }
+
+    private RedundancyStatus Status() => new(
+        _settings.NodeName, _settings.Role, _level, _peerConnected, _epoch,
+        _level == ActivityLevel.Active ? _settings.NodeName : _activeNodeName,
+        _levelSince, _lastPeerAck?.ResponderNodeName,
+        _subsystems.Select(s => new SubsystemState(s.Name, s.Level.ToString().ToLowerInvariant(), s.Transitions)).ToList());
+}

@@ -1,0 +1,76 @@
+using RedundantGateway.Configuration;
+
+namespace RedundantGateway.Redundancy;
+
+/// <summary>A coordinator's state, sent to the designator on every change and periodically.</summary>
+/// <param name="ActiveSinceMs">Unix ms of the start of this node's current continuous activation; null when not active.</param>
+public sealed record CoordinatorReport(
+    string NodeAddress,
+    string NodeName,
+    NodeRole Role,
+    ActivityLevel Level,
+    long Epoch,
+    long? ActiveSinceMs);
+
+/// <summary>The designator's decision: <paramref name="ActiveAddress"/> is the active node from <paramref name="Epoch"/> on.</summary>
+public sealed record ActiveNodeDesignated(long Epoch, string ActiveAddress, string ActiveNodeName, string Reason);
+
+/// <summary>An operator asks for the active role to move to the other node.</summary>
+public sealed record FailoverRequested(string Source);
+
+/// <summary>The answer to <see cref="FailoverRequested"/>.</summary>
+public sealed record FailoverResult(bool Accepted, string Message);
+
+/// <summary>Planned handover: the active node, stopping, has already stood down and asks its peer to take over.</summary>
+public sealed record TakeOverRequested(long Epoch, string FromNodeName, string Reason);
+
+public sealed record TookOver(long Epoch);
+
+/// <summary>Sent by the host before it stops the actor system; answered with <see cref="ReadyForShutdown"/>.</summary>
+public sealed record PrepareForShutdown
+{
+    public static readonly PrepareForShutdown Instance = new();
+}
+
+public sealed record ReadyForShutdown(bool HandedOver);
+
+public sealed record GetRedundancyStatus
+{
+    public static readonly GetRedundancyStatus Instance = new();
+}
+
+public sealed record GetRedundancyEvents(int Limit);
+
+public sealed record RedundancyEvents(IReadOnlyList<RedundancyEvent> Events);
+
+/// <summary>One entry of a node's redundancy events log.</summary>
+/// <param name="DetectionMs">for changes of activity: how long it took to notice the cause (e.g. the peer's silence).</param>
+/// <param name="SwitchMs">for changes of activity: how long the subsystems took to reach the new level.</param>
+public sealed record RedundancyEvent(
+    DateTimeOffset Time,
+    string Kind,
+    string Reason,
+    long Epoch,
+    string Level,
+    double? DetectionMs = null,
+    double? SwitchMs = null);
+
+/// <summary>What a node knows of the pair, for /api/redundancy and /system/gwinfo.</summary>
+public sealed record RedundancyStatus(
+    string NodeName,
+    NodeRole Role,
+    ActivityLevel Level,
+    bool PeerConnected,
+    long Epoch,
+    string? ActiveNodeName,
+    DateTimeOffset? LevelSince,
+    string? PeerNodeName,
+    IReadOnlyList<SubsystemState> Subsystems);
+
+public sealed record SubsystemState(string Name, string Level, int Transitions);
+
+/// <summary>What survives a soft restart of the actor system: the epoch and the events log.</summary>
+public sealed record NodeMemory(long Epoch, IReadOnlyList<RedundancyEvent> Events)
+{
+    public static readonly NodeMemory Empty = new(0, []);
+}

@@ -1,0 +1,58 @@
+using Akka.Actor;
+using Akka.Cluster.Tools.Singleton;
+using RedundantGateway.Configuration;
+using RedundantGateway.Liveness;
+using RedundantGateway.Membership;
+using RedundantGateway.Redundancy;
+using RedundantGateway.Runtime;
+
+namespace RedundantGateway;
+
+/// <summary>The actors of one node, as the host needs them.</summary>
+public sealed record RedundancyHandles(IActorRef Coordinator, IActorRef Liveness, IActorRef Membership);
+
+/// <summary>Starts the redundancy actors of one node in an actor system configured for clustering.</summary>
+public static class RedundancyRuntime
+{
+    /// <summary>How long a new designator waits for every member's report before deciding.</summary>
+    private static readonly TimeSpan DesignatorSettleTime = TimeSpan.FromSeconds(1);
+
+    public static RedundancyHandles Start(ActorSystem system, GatewaySettings settings,
+        IReadOnlyList<IRuntimeSubsystem> subsystems, IRuntimeControl control, NodeMemory memory)
+    {
+        var singletonSettings = ClusterSingletonManagerSettings.Create(system);
+        system.ActorOf(ClusterSingletonManager.Props(
+                ActiveNodeDesignator.Props(settings.Redundancy.RecoveryMode, DesignatorSettleTime),
+                PoisonPill.Instance, singletonSettings),
+            RedundancyPaths.DesignatorManager);
+        var designator = system.ActorOf(ClusterSingletonProxy.Props(
+                $"/user/{RedundancyPaths.DesignatorManager}", ClusterSingletonProxySettings.Create(system)),
+            RedundancyPaths.DesignatorProxy);
+
+        var guardian = system.ActorOf(Props.Create(() => new NodeGuardian(settings, subsystems, control, memory, designator)),
+            RedundancyPaths.Guardian);
+        return guardian.Ask<RedundancyHandles>(NodeGuardian.GetHandles.Instance, TimeSpan.FromSeconds(10)).GetAwaiter().GetResult();
+    }
+
+    /// <summary>/user/redundancy: owns this node's liveness, coordinator and membership actors.</summary>
+    private sealed class NodeGuardian : ReceiveActor
+    {
+        public sealed record GetHandles { public static readonly GetHandles Instance = new(); }
+
+        public NodeGuardian(GatewaySettings settings, IReadOnlyList<IRuntimeSubsystem> subsystems,
+            IRuntimeControl control, NodeMemory memory, IActorRef designator)
+        {
+            var peerAddress = settings.PeerAddress is { } peer
+                ? $"akka.tcp://{Context.System.Name}@{peer.Host}:{peer.Port}"
+                : null;
+            var initialActivity = new PeerActivity(settings.Role.ToString(), nameof(ActivityLevel.Undecided), memory.Epoch, null);
+            var liveness = Context.ActorOf(PeerFailureDetector.Props(settings.Redundancy, settings.NodeName,
+                settings.Role == NodeRole.Independent ? null : peerAddress, initialActivity), PeerFailureDetector.Name);
+            var coordinator = Context.ActorOf(RedundancyCoordinator.Props(settings, subsystems, designator, memory,
+                new EpochFile(settings.DataDir)), RedundancyCoordinator.Name);
+            var membership = Context.ActorOf(PairMembership.Props(settings, control), PairMembership.Name);
+            var handles = new RedundancyHandles(coordinator, liveness, membership);
+            Receive<GetHandles>(_ => Sender.Tell(handles));
+        }
+    }
+}

@@ -1,0 +1,56 @@
+using RedundantGateway.Configuration;
+
+namespace RedundantGateway.Runtime;
+
+/// <summary>
+/// A runtime subsystem (tag engine, alarms, history...) whose work follows the node's activity level:
+/// cold or undecided, it does not run; warm, it runs without side effects; active, it runs fully.
+/// The coordinator calls it from one actor, one level change at a time.
+/// </summary>
+public interface IRuntimeSubsystem
+{
+    string Name { get; }
+
+    /// <summary>The level the subsystem last reached.</summary>
+    ActivityLevel Level { get; }
+
+    /// <summary>How many level changes it made since the process started.</summary>
+    int Transitions { get; }
+
+    Task ApplyLevelAsync(ActivityLevel level, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// Stands in for the runtime until the tag engine exists: records each start, stop and change of mode,
+/// so that tests and the status page can see what ran at which level.
+/// </summary>
+public sealed class ActivityRecorder(string name) : IRuntimeSubsystem
+{
+    private readonly Lock _gate = new();
+    private readonly List<(DateTimeOffset At, ActivityLevel Level)> _history = [];
+    private ActivityLevel _level = ActivityLevel.Undecided;
+
+    public string Name => name;
+
+    public ActivityLevel Level { get { lock (_gate) return _level; } }
+
+    public int Transitions { get { lock (_gate) return _history.Count; } }
+
+    public IReadOnlyList<(DateTimeOffset At, ActivityLevel Level)> History { get { lock (_gate) return _history.ToList(); } }
+
+    /// <summary>Whether it runs at all at <paramref name="level"/>.</summary>
+    public static bool Runs(ActivityLevel level) => level is ActivityLevel.Warm or ActivityLevel.Active;
+
+    public Task ApplyLevelAsync(ActivityLevel level, CancellationToken cancellationToken)
+    {
+        // Cold and undecided are the same for a subsystem: not running.
+        var effective = Runs(level) ? level : ActivityLevel.Cold;
+        lock (_gate)
+        {
+            if (effective == _level) return Task.CompletedTask;
+            _level = effective;
+            _history.Add((DateTimeOffset.UtcNow, effective));
+        }
+        return Task.CompletedTask;
+    }
+}
