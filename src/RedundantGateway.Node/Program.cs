@@ -58,6 +58,19 @@ namespace RedundantGateway.Node
 {
     internal static class NodeLogging
     {
+        /// <summary>
+        /// Akka.Remote reports a peer that is down as errors and repeats it every retry; the redundancy events
+        /// (peer-unreachable, peer-down) already say it once, so these lines are dropped.
+        /// </summary>
+        private static bool IsExpectedLinkNoise(LogEvent e)
+        {
+            var text = e.MessageTemplate.Text;
+            return text.StartsWith("Tried to associate with unreachable remote address", StringComparison.Ordinal)
+                || text.StartsWith("Association with remote system", StringComparison.Ordinal)
+                || (text == "Disassociated" && e.Level >= LogEventLevel.Warning)
+                || e.Exception?.GetType().Name is "EndpointDisassociatedException" or "InvalidAssociation" or "ShutDownAssociation";
+        }
+
         /// <summary>Console and a daily file under the data dir; one line per event, the node's name on each.</summary>
         public static Serilog.ILogger Create(GatewaySettings settings)
         {
@@ -68,6 +81,7 @@ namespace RedundantGateway.Node
                 .MinimumLevel.Override("Akka.Hosting", LogEventLevel.Warning)
                 .Enrich.WithProperty("NodeName", settings.NodeName)
                 .Enrich.FromLogContext()
+                .Filter.ByExcluding(IsExpectedLinkNoise)
                 .WriteTo.Console(outputTemplate: template)
                 .WriteTo.File(Path.Combine(settings.DataDir, "logs", "node-.log"), outputTemplate: template,
                     rollingInterval: RollingInterval.Day, retainedFileCountLimit: 14)
