@@ -6,16 +6,16 @@ using Serilog.Events;
 if (args.Length > 0 && args[0] == "pair")
     return await PairLauncher.RunAsync(args[1..]);
 
-string? configPath = null;
+var configPaths = new List<string>();
 for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
     {
         case "--config" when i + 1 < args.Length:
-            configPath = args[++i];
+            configPaths.Add(args[++i]);
             break;
         case "--help" or "-h":
-            Console.WriteLine("usage: RedundantGateway.Node [--config FILE] | pair [--master FILE] [--backup FILE]");
+            Console.WriteLine("usage: RedundantGateway.Node [--config FILE]... | pair [--master FILE] [--backup FILE]\n  several --config files merge, later ones winning (e.g. a node's file, then hocon/fast-failover.hocon)");
             return 0;
         default:
             Console.Error.WriteLine($"error: unknown argument '{args[i]}' (usage: RedundantGateway.Node [--config FILE] | pair)");
@@ -27,8 +27,8 @@ GatewaySettings settings;
 Akka.Configuration.Config config;
 try
 {
-    config = configPath is null ? GatewayConfig.Reference : GatewayConfig.LoadFile(configPath);
-    settings = GatewaySettings.Create(config, configPath ?? "reference.conf");
+    config = GatewayConfig.LoadFiles(configPaths);
+    settings = GatewaySettings.Create(config, configPaths.Count == 0 ? "reference.conf" : string.Join(" + ", configPaths));
 }
 catch (GatewayConfigException e)
 {

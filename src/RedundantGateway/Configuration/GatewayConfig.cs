@@ -27,6 +27,14 @@ public static class GatewayConfig
         return Parse(text, path).WithFallback(Reference);
     }
 
+    /// <summary>Reads several files, each merged over the ones before it, all over the defaults.</summary>
+    public static Config LoadFiles(IReadOnlyList<string> paths)
+    {
+        var merged = Reference;
+        foreach (var path in paths) merged = LoadFile(path).WithFallback(merged);
+        return merged;
+    }
+
     /// <summary>Parses HOCON text; errors name <paramref name="source"/> and the line.</summary>
     public static Config Parse(string hocon, string source)
     {
