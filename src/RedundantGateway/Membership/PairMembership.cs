@@ -149,7 +149,7 @@ public sealed class PairMembership : ReceiveActor, IWithTimers
     }
 
     private static CoordinatorReport ToReport(string address, string name, PeerActivity activity) => new(
-        address, name,
+        address, 0, name,
         Enum.TryParse<NodeRole>(activity.Role, out var role) ? role : NodeRole.Independent,
         Enum.TryParse<ActivityLevel>(activity.Level, out var level) ? level : ActivityLevel.Undecided,
         activity.Epoch, activity.ActiveSinceMs);

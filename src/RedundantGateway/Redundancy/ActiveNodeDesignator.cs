@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Cluster;
 using Akka.Event;
 using RedundantGateway.Configuration;
+using RedundantGateway.Liveness;
 
 namespace RedundantGateway.Redundancy;
 
@@ -28,6 +29,12 @@ public sealed class ActiveNodeDesignator : ReceiveActor, IWithTimers
 
     private ActiveNodeDesignated? _current;
 
+    /// <summary>
+    /// Peers this node's own failure detector judges down. Akka's reachability lags behind it by seconds,
+    /// and a node judged down must never be designated (its last report may still say "active").
+    /// </summary>
+    private readonly HashSet<string> _judgedDown = new();
+
     public ITimerScheduler Timers { get; set; } = null!;
 
     public ActiveNodeDesignator(RecoveryMode mode, TimeSpan settleTime)
@@ -41,6 +48,12 @@ public sealed class ActiveNodeDesignator : ReceiveActor, IWithTimers
         });
         Receive<FailoverRequested>(request => Sender.Tell(OnFailoverRequested(request)));
         Receive<Evaluate>(_ => Decide(null));
+        Receive<PeerDown>(down => _judgedDown.Add(down.PeerAddress));
+        Receive<PeerReachable>(reachable => _judgedDown.Remove(reachable.PeerAddress));
+        Receive<LivenessStatus>(status =>
+        {
+            if (status is { State: PeerState.Down, PeerAddress: { } address }) _judgedDown.Add(address);
+        });
     }
 
     public static Props Props(RecoveryMode mode, TimeSpan settleTime) =>
@@ -50,17 +63,25 @@ public sealed class ActiveNodeDesignator : ReceiveActor, IWithTimers
     {
         _log.Info("Active-node designator started on {Address} (recovery mode {RecoveryMode})", _cluster.SelfAddress, _mode);
         Timers.StartPeriodicTimer("evaluate", Evaluate.Instance, TimeSpan.FromMilliseconds(250));
+        Context.System.EventStream.Subscribe(Self, typeof(PeerDown));
+        Context.System.EventStream.Subscribe(Self, typeof(PeerReachable));
+        // A designator that starts after a move learns what the local detector already knows.
+        Context.ActorSelection($"/user/{RedundancyPaths.Guardian}/{PeerFailureDetector.Name}").Tell(GetLivenessStatus.Instance);
     }
 
-    /// <summary>Reports of Up members the cluster sees as reachable.</summary>
+    protected override void PostStop() => Context.System.EventStream.Unsubscribe(Self);
+
+    /// <summary>Reports of Up members that the cluster sees as reachable and this node's detector does not judge down.</summary>
     private List<Known> Present()
     {
         var state = _cluster.State;
         var present = state.Members
             .Where(m => m.Status is MemberStatus.Up or MemberStatus.WeaklyUp && !state.Unreachable.Contains(m))
-            .Select(m => m.Address.ToString())
+            .Select(m => (Address: m.Address.ToString(), Uid: (long)m.UniqueAddress.Uid))
+            .Where(member => !_judgedDown.Contains(member.Address))
             .ToHashSet();
-        return _known.Values.Where(k => present.Contains(k.Report.NodeAddress)).ToList();
+        // Matching the incarnation too: a restarted node's old report (say "active") must not count for the new one.
+        return _known.Values.Where(k => present.Contains((k.Report.NodeAddress, k.Report.NodeUid))).ToList();
     }
 
     private bool Settled(List<Known> present)
@@ -106,7 +127,7 @@ public sealed class ActiveNodeDesignator : ReceiveActor, IWithTimers
                 ? Math.Max(_current?.Epoch ?? 0, newestReported) + 1
                 : DesignationRules.NextEpoch(chosen, reports, _current?.Epoch ?? 0);
             _current = new ActiveNodeDesignated(epoch, chosen.NodeAddress, chosen.NodeName, reason);
-            _log.Info("Designated {NodeName} active at epoch {Epoch}: {Reason}", chosen.NodeName, epoch, reason);
+            _log.Info("Designated {ActiveNode} active at epoch {Epoch}: {Reason}", chosen.NodeName, epoch, reason);
         }
         Distribute(present);
     }

@@ -40,6 +40,7 @@ public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
     private readonly HashSet<UniqueAddress> _reachableUpPeers = new();
     private readonly HashSet<UniqueAddress> _unreachable = new();
     private bool _stopping;
+    private TimeSpan? _peerDownSilence;
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -60,7 +61,11 @@ public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
         Receive<HeartbeatAck>(ack => _lastPeerAck = ack);
         Receive<ClusterEvent.IClusterDomainEvent>(OnClusterEvent);
         Receive<JoinWaitElapsed>(_ => OnJoinWaitElapsed());
-        Receive<SendReport>(_ => Report());
+        Receive<SendReport>(_ =>
+        {
+            TakeOverFromSilentPeer("peer still down");
+            Report();
+        });
         Receive<TakeOverRequested>(OnTakeOverRequested);
         Receive<FailoverRequested>(OnFailoverRequested);
         Receive<PrepareForShutdown>(_ => OnPrepareForShutdown());
@@ -110,8 +115,16 @@ public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
             Report();
             return;
         }
+        var designatesSelf = designation.ActiveAddress == SelfAddress;
+        if (!designatesSelf && _peerState == PeerState.Down)
+        {
+            // Never stand by for a peer this node judges down: the designator may not know it yet.
+            Record("designation-refused", $"designation of {designation.ActiveNodeName} at epoch {designation.Epoch} refused: that node is judged down");
+            TakeOverFromSilentPeer("the designated node is judged down");
+            return;
+        }
         _activeNodeName = designation.ActiveNodeName;
-        var target = designation.ActiveAddress == SelfAddress ? ActivityLevel.Active : StandbyLevel;
+        var target = designatesSelf ? ActivityLevel.Active : StandbyLevel;
         ChangeLevel(target, designation.Epoch, "designation", designation.Reason);
     }
 
@@ -132,9 +145,16 @@ public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
         UpdatePeerConnected();
         var reason = $"peer silent for {down.SilentFor.TotalMilliseconds:F0} ms (failover timeout {_settings.Redundancy.FailoverTimeout.TotalMilliseconds:F0} ms)";
         Record("peer-down", reason);
-        if (_stopping || _level == ActivityLevel.Active || !_peerSeen) return;
+        _peerDownSilence = down.SilentFor;
+        TakeOverFromSilentPeer(reason);
+    }
+
+    /// <summary>With the peer down, this node must be active: nobody else can be.</summary>
+    private void TakeOverFromSilentPeer(string reason)
+    {
+        if (_stopping || _level == ActivityLevel.Active || !_peerSeen || _peerState != PeerState.Down) return;
         _activeNodeName = _settings.NodeName;
-        ChangeLevel(ActivityLevel.Active, _epoch + 1, "failover", $"{reason}: taking over", down.SilentFor.TotalMilliseconds);
+        ChangeLevel(ActivityLevel.Active, _epoch + 1, "failover", $"{reason}: taking over", _peerDownSilence?.TotalMilliseconds);
     }
 
     private void OnJoinWaitElapsed()
@@ -278,7 +298,7 @@ public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
     private void Report()
     {
         if (_settings.Role == NodeRole.Independent) return;
-        _designator.Tell(new CoordinatorReport(SelfAddress, _settings.NodeName, _settings.Role, _level, _epoch, _activeSinceMs), Self);
+        _designator.Tell(new CoordinatorReport(SelfAddress, _cluster.SelfUniqueAddress.Uid, _settings.NodeName, _settings.Role, _level, _epoch, _activeSinceMs), Self);
     }
 
     /// <summary>Tracks the peer's membership from the events themselves (Cluster.State may lag behind them).</summary>

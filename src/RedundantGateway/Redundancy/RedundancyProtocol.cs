@@ -4,8 +4,10 @@ namespace RedundantGateway.Redundancy;
 
 /// <summary>A coordinator's state, sent to the designator on every change and periodically.</summary>
 /// <param name="ActiveSinceMs">Unix ms of the start of this node's current continuous activation; null when not active.</param>
+/// <param name="NodeUid">the incarnation (actor system uid): a report of an earlier incarnation at the same address is stale.</param>
 public sealed record CoordinatorReport(
     string NodeAddress,
+    long NodeUid,
     string NodeName,
     NodeRole Role,
     ActivityLevel Level,

@@ -1,0 +1,145 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Reflection;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+
+namespace RedundantGateway.Benchmarks;
+
+/// <summary>One node process of a benchmark pair, started from a generated HOCON file.</summary>
+internal sealed class BenchNode : IDisposable
+{
+    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(2) };
+    private readonly string _hoconPath;
+    private readonly string _workDir;
+    private readonly string[] _extraConfigs;
+    private Process? _process;
+
+    public BenchNode(string name, string hocon, string workDir, int webPort, params string[] extraConfigs)
+    {
+        Name = name;
+        WebPort = webPort;
+        _workDir = workDir;
+        _extraConfigs = extraConfigs;
+        Directory.CreateDirectory(workDir);
+        _hoconPath = Path.Combine(workDir, $"{name}.hocon");
+        File.WriteAllText(_hoconPath, hocon);
+    }
+
+    public string Name { get; }
+    public int WebPort { get; }
+    public int? Pid => _process is { HasExited: false } p ? p.Id : null;
+
+    public void Start()
+    {
+        var info = new ProcessStartInfo("dotnet") { WorkingDirectory = _workDir, RedirectStandardOutput = true, RedirectStandardError = true };
+        info.ArgumentList.Add(NodeDll);
+        info.ArgumentList.Add("--config");
+        info.ArgumentList.Add(_hoconPath);
+        foreach (var extra in _extraConfigs) { info.ArgumentList.Add("--config"); info.ArgumentList.Add(extra); }
+        _process = Process.Start(info)!;
+        // The node also logs to its data dir; drain the pipes so it never blocks on them.
+        _process.OutputDataReceived += (_, _) => { };
+        _process.ErrorDataReceived += (_, _) => { };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+    }
+
+    public void KillHard()
+    {
+        if (_process is { HasExited: false } p) { p.Kill(entireProcessTree: true); p.WaitForExit(10_000); }
+    }
+
+    public void Terminate()
+    {
+        if (_process is { HasExited: false } p && Kill(p.Id, 15) == 0) p.WaitForExit(30_000);
+        KillHard();
+    }
+
+    public void Dispose() => KillHard();
+
+    public async Task<JsonElement?> StatusAsync()
+    {
+        try { return await Http.GetFromJsonAsync<JsonElement>($"http://127.0.0.1:{WebPort}/api/redundancy"); }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException) { return null; }
+    }
+
+    public async Task<string?> LevelAsync() => (await StatusAsync())?.GetProperty("activityLevel").GetString();
+
+    public async Task<bool> ConnectedAsync() => (await StatusAsync())?.GetProperty("peerConnected").GetBoolean() ?? false;
+
+    public async Task<List<JsonElement>> EventsAsync(int limit = 1000)
+    {
+        try { return await Http.GetFromJsonAsync<List<JsonElement>>($"http://127.0.0.1:{WebPort}/api/redundancy/events?limit={limit}") ?? []; }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException) { return []; }
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static string NodeDll
+    {
+        get
+        {
+            var configuration = typeof(BenchNode).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+                .First(a => a.Key == "NodeBuildConfiguration").Value;
+            var dir = new DirectoryInfo(AppContext.BaseDirectory);
+            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "RedundantGateway.sln"))) dir = dir.Parent;
+            return Path.Combine(dir!.FullName, "src", "RedundantGateway.Node", "bin", configuration!, "net10.0", "RedundantGateway.Node.dll");
+        }
+    }
+
+    public static string RepoRoot
+    {
+        get
+        {
+            var dir = new DirectoryInfo(AppContext.BaseDirectory);
+            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "RedundantGateway.sln"))) dir = dir.Parent;
+            return dir!.FullName;
+        }
+    }
+
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
+}
+
+/// <summary>A master and a backup on free ports, with the shipped defaults or a profile file on top.</summary>
+internal sealed class BenchPair : IDisposable
+{
+    public BenchPair(string profileFile, string recoveryMode = "automatic")
+    {
+        WorkDir = Path.Combine(Path.GetTempPath(), $"rg-bench-{Guid.NewGuid():N}"[..20]);
+        Console.WriteLine($"  work dir (node logs): {WorkDir}");
+        var (mWeb, bWeb, mLink, bLink) = (BenchNode.FreePort(), BenchNode.FreePort(), BenchNode.FreePort(), BenchNode.FreePort());
+        string Hocon(string name, string role, int web, int link, string peerKey, int peerLink) => $$"""
+            redundant-gateway {
+              node-name = "{{name}}"
+              role = {{role}}
+              data-dir = "{{Path.Combine(WorkDir, name)}}"
+              web.port = {{web}}
+              cluster.port = {{link}}
+              redundancy { {{peerKey}} = "127.0.0.1:{{peerLink}}", join-wait-time = 10s, recovery-mode = {{recoveryMode}} }
+            }
+            """;
+        var extra = string.IsNullOrEmpty(profileFile) ? [] : new[] { profileFile };
+        Master = new BenchNode("master", Hocon("master", "master", mWeb, mLink, "backup-address", bLink), WorkDir, mWeb, extra);
+        Backup = new BenchNode("backup", Hocon("backup", "backup", bWeb, bLink, "master-address", mLink), WorkDir, bWeb, extra);
+    }
+
+    public string WorkDir { get; }
+    public BenchNode Master { get; }
+    public BenchNode Backup { get; }
+
+    public void Dispose()
+    {
+        Master.Dispose();
+        Backup.Dispose();
+        // The work dir (with both nodes' logs) is kept under the temp folder for a look after a bad run.
+    }
+}

@@ -1,0 +1,221 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
+using RedundantGateway.Benchmarks;
+
+// Failover benchmarks of a real master+backup pair (two node processes on loopback).
+//   dotnet run -c Release --project tests/RedundantGateway.Benchmarks -- all
+//   ... -- failover [--runs 40] [--profile default|fast]
+//   ... -- false-failovers [--minutes 10] [--profile default|fast]
+// Results print to the console and replace their section of docs/benchmarks.md.
+
+var command = args.FirstOrDefault() ?? "all";
+var runs = IntOption("--runs", 40);
+var minutes = DoubleOption("--minutes", 10);
+var profiles = Option("--profile") is { } p ? [p] : new[] { "default", "fast" };
+var report = new Report(Path.Combine(BenchNode.RepoRoot, "docs", "benchmarks.md"));
+
+switch (command)
+{
+    case "failover":
+        foreach (var profile in profiles) report.Write($"failover-{profile}", await Benchmarks.FailoverAsync(profile, runs));
+        break;
+    case "false-failovers":
+        foreach (var profile in profiles) report.Write($"false-failovers-{profile}", await Benchmarks.FalseFailoversAsync(profile, minutes));
+        break;
+    case "all":
+        foreach (var profile in profiles) report.Write($"failover-{profile}", await Benchmarks.FailoverAsync(profile, runs));
+        foreach (var profile in profiles) report.Write($"false-failovers-{profile}", await Benchmarks.FalseFailoversAsync(profile, minutes));
+        break;
+    default:
+        Console.Error.WriteLine($"error: unknown benchmark '{command}' (expected failover, false-failovers or all)");
+        return 2;
+}
+return 0;
+
+string? Option(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
+int IntOption(string name, int fallback) => Option(name) is { } v && int.TryParse(v, out var n) ? n : fallback;
+double DoubleOption(string name, double fallback) =>
+    Option(name) is { } v && double.TryParse(v, CultureInfo.InvariantCulture, out var n) ? n : fallback;
+
+namespace RedundantGateway.Benchmarks
+{
+    internal static class Benchmarks
+    {
+        private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
+
+        private static string ProfileFile(string profile) => profile == "fast"
+            ? Path.Combine(BenchNode.RepoRoot, "hocon", "fast-failover.hocon")
+            : "";
+
+        /// <summary>
+        /// kill -9 of the active master until the backup's API reports active; then the master is restarted
+        /// and the fail-back (automatic recovery) is watched: overlap samples and the gap between the backup
+        /// leaving active and the master entering it, from the two nodes' events logs.
+        /// </summary>
+        public static async Task<string> FailoverAsync(string profile, int runs)
+        {
+            Console.WriteLine($"failover, profile {profile}, {runs} runs");
+            using var pair = new BenchPair(ProfileFile(profile));
+            pair.Master.Start();
+            pair.Backup.Start();
+            var failoverMs = new List<double>();
+            var gapMs = new List<double>();
+            var overlapSamples = 0;
+            var samples = 0;
+            for (var run = 1; run <= runs; run++)
+            {
+                await Until(async () => await pair.Master.LevelAsync() == "active" && await pair.Backup.LevelAsync() == "cold"
+                                        && await pair.Backup.ConnectedAsync() && await pair.Master.ConnectedAsync(), "pair ready");
+                var stopwatch = Stopwatch.StartNew();
+                pair.Master.KillHard();
+                await Until(async () => await pair.Backup.LevelAsync() == "active", "backup active", pollMs: 5);
+                failoverMs.Add(stopwatch.Elapsed.TotalMilliseconds);
+
+                pair.Master.Start();
+                var deadline = Stopwatch.StartNew();
+                while (true)
+                {
+                    var (m, b) = (await pair.Master.LevelAsync(), await pair.Backup.LevelAsync());
+                    samples++;
+                    if (m == "active" && b == "active") overlapSamples++;
+                    if (m == "active" && b is not null && b != "active") break;
+                    if (deadline.Elapsed > Deadline) throw new TimeoutException("fail-back did not complete");
+                    await Task.Delay(5);
+                }
+                var left = (await pair.Backup.EventsAsync(20)).First(e => Is(e, "designation", "cold"));
+                var entered = (await pair.Master.EventsAsync(20)).First(e => Is(e, "designation", "active"));
+                gapMs.Add((Time(entered) - Time(left)).TotalMilliseconds);
+                Console.WriteLine($"  run {run}: failover {failoverMs[^1]:F0} ms, fail-back gap {gapMs[^1]:F1} ms");
+            }
+            pair.Master.Terminate();
+            pair.Backup.Terminate();
+
+            var label = profile == "fast" ? "`hocon/fast-failover.hocon` (heartbeat 100 ms, failover timeout 700 ms)" : "shipped defaults (heartbeat 200 ms, failover timeout 1.5 s)";
+            return new StringBuilder()
+                .AppendLine($"### Failover and fail-back, {label}")
+                .AppendLine()
+                .AppendLine($"Command: `dotnet run -c Release --project tests/RedundantGateway.Benchmarks -- failover --runs {runs} --profile {profile}`")
+                .AppendLine()
+                .AppendLine("| measure | runs | median | p99 | min | max |")
+                .AppendLine("|---|---|---|---|---|---|")
+                .AppendLine(Row("kill -9 of the active master until the backup's API reports active (ms)", failoverMs))
+                .AppendLine(Row("fail-back gap: backup left active until master entered active (ms, from the events logs)", gapMs))
+                .AppendLine()
+                .AppendLine($"Overlap during fail-back: {overlapSamples} of {samples} samples of both APIs (polled every ~5 ms) showed both nodes active.")
+                .ToString();
+        }
+
+        /// <summary>The pair runs while two busy loops keep both cores saturated; every change of activity is unplanned.</summary>
+        public static async Task<string> FalseFailoversAsync(string profile, double minutes)
+        {
+            Console.WriteLine($"false failovers, profile {profile}, {minutes} min under CPU load");
+            using var pair = new BenchPair(ProfileFile(profile));
+            pair.Master.Start();
+            pair.Backup.Start();
+            await Until(async () => await pair.Master.LevelAsync() == "active" && await pair.Backup.LevelAsync() == "cold"
+                                    && await pair.Backup.ConnectedAsync() && await pair.Master.ConnectedAsync(), "pair ready");
+            var start = DateTimeOffset.UtcNow;
+            var burners = Enumerable.Range(0, Environment.ProcessorCount).Select(_ => Process.Start("sh", ["-c", "while :; do :; done"])).ToList();
+            int notExactlyOne = 0, samples = 0;
+            try
+            {
+                var end = Stopwatch.StartNew();
+                while (end.Elapsed < TimeSpan.FromMinutes(minutes))
+                {
+                    var (m, b) = (await pair.Master.LevelAsync(), await pair.Backup.LevelAsync());
+                    samples++;
+                    if ((m == "active") == (b == "active")) notExactlyOne++;
+                    await Task.Delay(1000);
+                }
+            }
+            finally
+            {
+                foreach (var burner in burners) { burner.Kill(); burner.Dispose(); }
+            }
+            var events = (await pair.Master.EventsAsync(10_000)).Select(e => ("master", e))
+                .Concat((await pair.Backup.EventsAsync(10_000)).Select(e => ("backup", e)))
+                .Where(x => Time(x.Item2) > start).ToList();
+            var changes = events.Count(x => Kind(x.Item2) is "failover" or "designation" or "activity-changed" or "handover");
+            var suspicions = events.Count(x => Kind(x.Item2) == "peer-unreachable");
+            var downs = events.Count(x => Kind(x.Item2) == "peer-down");
+            pair.Master.Terminate();
+            pair.Backup.Terminate();
+            foreach (var (node, e) in events.Where(x => Kind(x.Item2) is not "peer-connected" and not "peer-disconnected" and not "peer-reachable"))
+                Console.WriteLine($"  {node} {e}");
+
+            var label = profile == "fast" ? "`hocon/fast-failover.hocon`" : "shipped defaults";
+            return new StringBuilder()
+                .AppendLine($"### False failovers under CPU saturation, {label}")
+                .AppendLine()
+                .AppendLine($"Command: `dotnet run -c Release --project tests/RedundantGateway.Benchmarks -- false-failovers --minutes {minutes} --profile {profile}`")
+                .AppendLine()
+                .AppendLine($"The pair ran {minutes} min while {Environment.ProcessorCount} busy-loop processes (`sh -c 'while :; do :; done'`) kept every core busy.")
+                .AppendLine()
+                .AppendLine("| measure | count |")
+                .AppendLine("|---|---|")
+                .AppendLine($"| unplanned activity changes (failover, designation, activity-changed, handover events on either node) | {changes} |")
+                .AppendLine($"| peer judged down (peer-down events) | {downs} |")
+                .AppendLine($"| peer suspected (phi over threshold, peer-unreachable events) | {suspicions} |")
+                .AppendLine($"| 1 s samples of both APIs without exactly one active node | {notExactlyOne} of {samples} |")
+                .ToString();
+        }
+
+        private static bool Is(JsonElement e, string kind, string level) => Kind(e) == kind && e.GetProperty("level").GetString() == level;
+        private static string? Kind(JsonElement e) => e.GetProperty("kind").GetString();
+        private static DateTimeOffset Time(JsonElement e) => e.GetProperty("time").GetDateTimeOffset();
+
+        private static async Task Until(Func<Task<bool>> condition, string what, int pollMs = 50)
+        {
+            var deadline = Stopwatch.StartNew();
+            while (!await condition())
+            {
+                if (deadline.Elapsed > Deadline) throw new TimeoutException($"{what}: not reached within {Deadline.TotalSeconds} s");
+                await Task.Delay(pollMs);
+            }
+        }
+
+        private static string Row(string label, List<double> values)
+        {
+            var sorted = values.Order().ToList();
+            double Rank(double q) => sorted[Math.Clamp((int)Math.Ceiling(q * sorted.Count) - 1, 0, sorted.Count - 1)];
+            return $"| {label} | {sorted.Count} | {Rank(0.5):F0} | {Rank(0.99):F0} | {sorted[0]:F0} | {sorted[^1]:F0} |";
+        }
+    }
+
+    /// <summary>docs/benchmarks.md: the machine, then one section per benchmark, each replaced when it runs again.</summary>
+    internal sealed class Report(string path)
+    {
+        public void Write(string section, string body)
+        {
+            Console.WriteLine(body);
+            var text = File.Exists(path) ? File.ReadAllText(path) : Header();
+            var (begin, end) = ($"<!-- {section} -->", $"<!-- /{section} -->");
+            var block = $"{begin}\n{body}\nMeasured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {Machine()}.\n{end}";
+            var i = text.IndexOf(begin, StringComparison.Ordinal);
+            var j = text.IndexOf(end, StringComparison.Ordinal);
+            text = i >= 0 && j > i ? text[..i] + block + text[(j + end.Length)..] : text.TrimEnd() + "\n\n" + block + "\n";
+            File.WriteAllText(path, text);
+        }
+
+        private static string Header() => """
+            # Benchmarks
+
+            Figures come from `tests/RedundantGateway.Benchmarks` (two real node processes on loopback);
+            each section names the command that produced it and the machine it ran on. Run them all with
+            `dotnet run -c Release --project tests/RedundantGateway.Benchmarks -- all` (about 30 minutes).
+            p99 is the nearest-rank 99th percentile, so with 40 runs it is the worst run.
+            """;
+
+        private static string Machine()
+        {
+            var cpu = File.Exists("/proc/cpuinfo")
+                ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name"))?.Split(':', 2)[1].Trim()
+                : null;
+            var memGb = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1024.0 * 1024 * 1024);
+            return $"{Environment.ProcessorCount} cores ({cpu ?? RuntimeInformation.ProcessArchitecture.ToString()}), {memGb:F0} GiB, {RuntimeInformation.OSDescription}, .NET {Environment.Version}";
+        }
+    }
+}
