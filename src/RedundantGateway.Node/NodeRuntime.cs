@@ -18,7 +18,7 @@ namespace RedundantGateway.Node;
 /// that found itself in a second cluster joins its peer's: a downed or separate actor system can never
 /// join again, a new one can.
 /// </summary>
-public sealed class NodeRuntime(GatewaySettings settings, Config config, ILogger logger) : IHostedService, IRuntimeControl
+public sealed class NodeRuntime(GatewaySettings settings, Config config, ILogger logger) : IRuntimeControl
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
 
@@ -46,6 +46,7 @@ public sealed class NodeRuntime(GatewaySettings settings, Config config, ILogger
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        if (_stopping && _current is null) return;
         _stopping = true;
         await _lifecycle.WaitAsync(cancellationToken);
         try
@@ -148,8 +149,18 @@ public sealed class NodeRuntime(GatewaySettings settings, Config config, ILogger
         var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
         lifetime.ApplicationStopping.Register(() => handles.TrySetException(new InvalidOperationException(
             $"the node link could not start on {settings.Cluster.Hostname}:{settings.Cluster.Port} (is the port in use?)")));
-        await host.StartAsync();
-        var started = await handles.Task.WaitAsync(StartTimeout);
+        (ActorSystem, RedundancyHandles) started;
+        try
+        {
+            await host.StartAsync();
+            started = await handles.Task.WaitAsync(StartTimeout);
+        }
+        catch (Exception e)
+        {
+            host.Dispose();
+            throw new InvalidOperationException(
+                $"the node link cannot start on {settings.Cluster.Hostname}:{settings.Cluster.Port}: {e.GetBaseException().Message}", e);
+        }
         var incarnation = new Incarnation(host, started.Item1, started.Item2);
         // An actor system that ends on its own (removed from the cluster) is rebuilt, not left dead.
         _ = started.Item1.WhenTerminated.ContinueWith(_ =>

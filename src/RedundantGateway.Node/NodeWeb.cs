@@ -16,7 +16,29 @@ internal static class NodeWeb
     public static readonly string Version =
         typeof(GatewaySettings).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
 
-    public static WebApplication Build(GatewaySettings settings, Config config, string[] args)
+    /// <summary>
+    /// Runs the node: the web surface binds first (a taken port stops the node before it touches the
+    /// cluster), then the actor system starts; on stop, the runtime hands over before the process exits.
+    /// </summary>
+    public static async Task<int> RunAsync(GatewaySettings settings, Config config)
+    {
+        var app = Build(settings, config);
+        var runtime = app.Services.GetRequiredService<NodeRuntime>();
+        try
+        {
+            await app.StartAsync();
+            await runtime.StartAsync(app.Lifetime.ApplicationStopping);
+            await app.WaitForShutdownAsync();
+        }
+        finally
+        {
+            await runtime.StopAsync(CancellationToken.None);
+            await app.DisposeAsync();
+        }
+        return Environment.ExitCode;
+    }
+
+    private static WebApplication Build(GatewaySettings settings, Config config)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
         builder.WebHost.UseUrls($"http://{settings.Web.Hostname}:{settings.Web.Port}");
@@ -24,7 +46,6 @@ internal static class NodeWeb
         builder.Host.ConfigureHostOptions(o => o.ShutdownTimeout = TimeSpan.FromSeconds(20));
         var runtime = new NodeRuntime(settings, config, Log.Logger);
         builder.Services.AddSingleton(runtime);
-        builder.Services.AddHostedService(_ => runtime);
 
         var app = builder.Build();
         runtime.ApplicationStopRequested += () => app.Lifetime.StopApplication();
@@ -38,7 +59,7 @@ internal static class NodeWeb
         {
             if (inner is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse } || inner.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
             {
-                reason = $"a port is already in use: {FirstLine(inner.Message)}";
+                reason = ReferenceEquals(inner, e) ? FirstLine(e.Message) : $"{FirstLine(e.Message)} ({FirstLine(inner.Message)})";
                 return true;
             }
         }

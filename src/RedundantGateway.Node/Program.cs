@@ -39,9 +39,7 @@ catch (GatewayConfigException e)
 Log.Logger = NodeLogging.Create(settings);
 try
 {
-    var app = NodeWeb.Build(settings, config, args);
-    await app.RunAsync();
-    return Environment.ExitCode;
+    return await NodeWeb.RunAsync(settings, config);
 }
 catch (Exception e) when (NodeWeb.IsStartupProblem(e, out var reason))
 {
@@ -78,6 +76,9 @@ namespace RedundantGateway.Node
             return new LoggerConfiguration()
                 .MinimumLevel.Information()
                 .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
+                // A failed start is reported once, in one line, by Program; not again with a stack trace.
+                .MinimumLevel.Override("Microsoft.Extensions.Hosting", LogEventLevel.Fatal)
+                .MinimumLevel.Override("Microsoft.AspNetCore.Server.Kestrel", LogEventLevel.Fatal)
                 .MinimumLevel.Override("Akka.Hosting", LogEventLevel.Warning)
                 .Enrich.WithProperty("NodeName", settings.NodeName)
                 .Enrich.FromLogContext()
