@@ -38,15 +38,23 @@ public static class GatewayConfig
     /// <summary>Parses HOCON text; errors name <paramref name="source"/> and the line.</summary>
     public static Config Parse(string hocon, string source)
     {
+        if (HoconSyntaxCheck.FindBracketProblem(hocon) is { } problem)
+            throw new GatewayConfigException($"{source}:{problem.Line}: invalid HOCON: {problem.What}");
+        Config config;
         try
         {
-            var config = ConfigurationFactory.ParseString(hocon);
-            return config;
+            config = ConfigurationFactory.ParseString(hocon);
         }
         catch (Exception e) when (e is not GatewayConfigException)
         {
             throw new GatewayConfigException($"{source}{LineOf(e.Message, hocon)}: invalid HOCON: {FirstLine(e.Message)}");
         }
+        if (config.Root is { } root && HoconSyntaxCheck.KeysWithoutValue(root).FirstOrDefault() is { } key)
+        {
+            var line = HoconSyntaxCheck.LineOf(hocon, key) is { } n ? $":{n}" : "";
+            throw new GatewayConfigException($"{source}{line}: invalid HOCON: '{key}' has no value");
+        }
+        return config;
     }
 
     private static string LineOf(string message, string hocon)
