@@ -58,6 +58,12 @@ internal sealed class BenchNode : IDisposable
         KillHard();
     }
 
+    /// <summary>SIGSTOP: the process hangs with its sockets open, as a frozen machine would look to its peer.</summary>
+    public void Freeze()
+    {
+        if (_process is { HasExited: false } p) Kill(p.Id, 19);
+    }
+
     public void Dispose() => KillHard();
 
     public async Task<JsonElement?> StatusAsync()

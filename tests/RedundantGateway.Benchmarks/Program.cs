@@ -7,26 +7,29 @@ using RedundantGateway.Benchmarks;
 
 // Failover benchmarks of a real master+backup pair (two node processes on loopback).
 //   dotnet run -c Release --project tests/RedundantGateway.Benchmarks -- all
-//   ... -- failover [--runs 40] [--profile default|fast]
+//   ... -- failover [--runs 30] [--profile default|fast] [--fault kill|freeze]
 //   ... -- false-failovers [--minutes 10] [--profile default|fast]
 // Results print to the console and replace their section of docs/benchmarks.md.
 
 var command = args.FirstOrDefault() ?? "all";
-var runs = IntOption("--runs", 40);
+var runs = IntOption("--runs", 30);
 var minutes = DoubleOption("--minutes", 10);
 var profiles = Option("--profile") is { } p ? [p] : new[] { "default", "fast" };
+var faults = Option("--fault") is { } f ? [f] : new[] { "kill", "freeze" };
 var report = new Report(Path.Combine(BenchNode.RepoRoot, "docs", "benchmarks.md"));
 
 switch (command)
 {
     case "failover":
-        foreach (var profile in profiles) report.Write($"failover-{profile}", await Benchmarks.FailoverAsync(profile, runs));
+        foreach (var profile in profiles)
+            foreach (var fault in faults) report.Write($"failover-{fault}-{profile}", await Benchmarks.FailoverAsync(profile, fault, runs));
         break;
     case "false-failovers":
         foreach (var profile in profiles) report.Write($"false-failovers-{profile}", await Benchmarks.FalseFailoversAsync(profile, minutes));
         break;
     case "all":
-        foreach (var profile in profiles) report.Write($"failover-{profile}", await Benchmarks.FailoverAsync(profile, runs));
+        foreach (var profile in profiles)
+            foreach (var fault in faults) report.Write($"failover-{fault}-{profile}", await Benchmarks.FailoverAsync(profile, fault, runs));
         foreach (var profile in profiles) report.Write($"false-failovers-{profile}", await Benchmarks.FalseFailoversAsync(profile, minutes));
         break;
     default:
@@ -51,13 +54,15 @@ namespace RedundantGateway.Benchmarks
             : "";
 
         /// <summary>
-        /// kill -9 of the active master until the backup's API reports active; then the master is restarted
+        /// A fault of the active master (kill: kill -9, the process is gone and its port refuses connections;
+        /// freeze: SIGSTOP, the process hangs with its sockets open, so only the failover timeout can tell)
+        /// until the backup's API reports active; then the master is killed if frozen and restarted
         /// and the fail-back (automatic recovery) is watched: overlap samples and the gap between the backup
         /// leaving active and the master entering it, from the two nodes' events logs.
         /// </summary>
-        public static async Task<string> FailoverAsync(string profile, int runs)
+        public static async Task<string> FailoverAsync(string profile, string fault, int runs)
         {
-            Console.WriteLine($"failover, profile {profile}, {runs} runs");
+            Console.WriteLine($"failover, profile {profile}, fault {fault}, {runs} runs");
             using var pair = new BenchPair(ProfileFile(profile));
             pair.Master.Start();
             pair.Backup.Start();
@@ -70,9 +75,10 @@ namespace RedundantGateway.Benchmarks
                 await Until(async () => await pair.Master.LevelAsync() == "active" && await pair.Backup.LevelAsync() == "cold"
                                         && await pair.Backup.ConnectedAsync() && await pair.Master.ConnectedAsync(), "pair ready");
                 var stopwatch = Stopwatch.StartNew();
-                pair.Master.KillHard();
+                if (fault == "freeze") pair.Master.Freeze(); else pair.Master.KillHard();
                 await Until(async () => await pair.Backup.LevelAsync() == "active", "backup active", pollMs: 5);
                 failoverMs.Add(stopwatch.Elapsed.TotalMilliseconds);
+                pair.Master.KillHard();
 
                 pair.Master.Start();
                 var deadline = Stopwatch.StartNew();
@@ -94,14 +100,17 @@ namespace RedundantGateway.Benchmarks
             pair.Backup.Terminate();
 
             var label = profile == "fast" ? "`hocon/fast-failover.hocon` (heartbeat 100 ms, failover timeout 700 ms)" : "shipped defaults (heartbeat 200 ms, failover timeout 1.5 s)";
+            var what = fault == "freeze"
+                ? "SIGSTOP of the active master (a hung process: sockets open, nothing answers)"
+                : "kill -9 of the active master (the process is gone: its port refuses connections)";
             return new StringBuilder()
-                .AppendLine($"### Failover and fail-back, {label}")
+                .AppendLine($"### Failover after {(fault == "freeze" ? "a freeze" : "kill -9")}, and fail-back, {label}")
                 .AppendLine()
-                .AppendLine($"Command: `dotnet run -c Release --project tests/RedundantGateway.Benchmarks -- failover --runs {runs} --profile {profile}`")
+                .AppendLine($"Command: `dotnet run -c Release --project tests/RedundantGateway.Benchmarks -- failover --runs {runs} --profile {profile} --fault {fault}`")
                 .AppendLine()
                 .AppendLine("| measure | runs | median | p99 | min | max |")
                 .AppendLine("|---|---|---|---|---|---|")
-                .AppendLine(Row("kill -9 of the active master until the backup's API reports active (ms)", failoverMs))
+                .AppendLine(Row($"{what} until the backup's API reports active (ms)", failoverMs))
                 .AppendLine(Row("fail-back gap: backup left active until master entered active (ms, from the events logs)", gapMs))
                 .AppendLine()
                 .AppendLine($"Overlap during fail-back: {overlapSamples} of {samples} samples of both APIs (polled every ~5 ms) showed both nodes active.")

@@ -14,7 +14,17 @@ public static class GatewayConfig
 
     /// <summary>Reads <paramref name="path"/> and merges it over the defaults.</summary>
     /// <exception cref="GatewayConfigException">the file is missing or is not valid HOCON.</exception>
-    public static Config LoadFile(string path)
+    public static Config LoadFile(string path) => ParseFile(path).WithFallback(Reference);
+
+    /// <summary>Reads several files, each merged over the ones before it, all over the defaults.</summary>
+    public static Config LoadFiles(IReadOnlyList<string> paths)
+    {
+        var merged = Reference;
+        foreach (var path in paths) merged = ParseFile(path).WithFallback(merged);
+        return merged;
+    }
+
+    private static Config ParseFile(string path)
     {
         if (!File.Exists(path))
             throw new GatewayConfigException($"{path}: configuration file not found");
@@ -24,15 +34,7 @@ public static class GatewayConfig
         {
             throw new GatewayConfigException($"{path}: cannot read ({e.Message})");
         }
-        return Parse(text, path).WithFallback(Reference);
-    }
-
-    /// <summary>Reads several files, each merged over the ones before it, all over the defaults.</summary>
-    public static Config LoadFiles(IReadOnlyList<string> paths)
-    {
-        var merged = Reference;
-        foreach (var path in paths) merged = LoadFile(path).WithFallback(merged);
-        return merged;
+        return Parse(text, path);
     }
 
     /// <summary>Parses HOCON text; errors name <paramref name="source"/> and the line.</summary>

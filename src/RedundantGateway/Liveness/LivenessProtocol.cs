@@ -28,9 +28,10 @@ public sealed record PeerReachable(string PeerAddress, long PeerUid, string Peer
 /// <summary>Published when the peer's phi passes the threshold: suspected, not yet judged down.</summary>
 public sealed record PeerUnreachable(string PeerAddress, double Phi, TimeSpan SilentFor);
 
-/// <summary>Published when the peer has been silent past the failover timeout.</summary>
+/// <summary>Published when the peer is judged down: silent past the failover timeout, or its process is gone.</summary>
 /// <param name="SilentFor">time since its last answer: the detection time.</param>
-public sealed record PeerDown(string PeerAddress, TimeSpan SilentFor);
+/// <param name="Cause">why it is judged down, for the events log.</param>
+public sealed record PeerDown(string PeerAddress, TimeSpan SilentFor, string Cause = "silent past the failover timeout");
 
 /// <summary>Asks the detector for its figures.</summary>
 public sealed record GetLivenessStatus

@@ -1,7 +1,9 @@
 using System.Diagnostics;
+using System.Net.Sockets;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Event;
+using Akka.Remote;
 using RedundantGateway.Configuration;
 
 namespace RedundantGateway.Liveness;
@@ -21,6 +23,12 @@ public sealed class PeerFailureDetector : ReceiveActor, IWithTimers
 
     private sealed record SendHeartbeat { public static readonly SendHeartbeat Instance = new(); }
     private sealed record CheckPeer { public static readonly CheckPeer Instance = new(); }
+
+    /// <summary>The outcome of a plain TCP connect to the peer's node link after the link dropped.</summary>
+    private sealed record LinkProbed(string PeerAddress, bool Refused);
+
+    /// <summary>How long a link probe may take; a peer that neither accepts nor refuses is left to the heartbeats.</summary>
+    private static readonly TimeSpan LinkProbeTimeout = TimeSpan.FromMilliseconds(500);
 
     private readonly RedundancySettings _settings;
     private readonly string _nodeName;
@@ -57,6 +65,8 @@ public sealed class PeerFailureDetector : ReceiveActor, IWithTimers
         Receive<ClusterEvent.MemberUp>(up => LearnPeer(up.Member));
         Receive<ClusterEvent.IMemberEvent>(_ => { });
         Receive<GetLivenessStatus>(_ => Sender.Tell(Status()));
+        Receive<DisassociatedEvent>(OnLinkDropped);
+        Receive<LinkProbed>(OnLinkProbed);
     }
 
     public static Props Props(RedundancySettings settings, string nodeName, string? peerAddress, PeerActivity ownActivity, Func<long>? clockMs = null) =>
@@ -67,6 +77,7 @@ public sealed class PeerFailureDetector : ReceiveActor, IWithTimers
     protected override void PreStart()
     {
         Context.System.EventStream.Subscribe(Self, typeof(LocalActivityChanged));
+        Context.System.EventStream.Subscribe(Self, typeof(DisassociatedEvent));
         if (_peerAddress is null)
             _cluster.Subscribe(Self, ClusterEvent.InitialStateAsEvents, typeof(ClusterEvent.MemberUp));
         Timers.StartPeriodicTimer("heartbeat", SendHeartbeat.Instance, TimeSpan.Zero, _settings.HeartbeatInterval);
@@ -136,9 +147,7 @@ public sealed class PeerFailureDetector : ReceiveActor, IWithTimers
         var silent = TimeSpan.FromMilliseconds(now - last);
         if (_state != PeerState.Down && silent >= _settings.FailoverTimeout)
         {
-            _state = PeerState.Down;
-            _estimator.Reset();
-            Context.System.EventStream.Publish(new PeerDown(_peerAddress, silent));
+            JudgeDown(silent, $"silent for {silent.TotalMilliseconds:F0} ms (failover timeout {_settings.FailoverTimeout.TotalMilliseconds:F0} ms)");
             return;
         }
         if (_state == PeerState.Reachable)
@@ -150,6 +159,52 @@ public sealed class PeerFailureDetector : ReceiveActor, IWithTimers
                 Context.System.EventStream.Publish(new PeerUnreachable(_peerAddress, phi, silent));
             }
         }
+    }
+
+    private void JudgeDown(TimeSpan silent, string cause)
+    {
+        _state = PeerState.Down;
+        _estimator.Reset();
+        Context.System.EventStream.Publish(new PeerDown(_peerAddress!, silent, cause));
+    }
+
+    /// <summary>
+    /// The link to the peer dropped. If its node link now refuses connections, the peer's process is gone
+    /// (a crash or kill, not a broken network, which refuses nothing): no need to wait out the failover timeout.
+    /// </summary>
+    private void OnLinkDropped(DisassociatedEvent dropped)
+    {
+        if (_peerAddress is null || _state == PeerState.Down || dropped.RemoteAddress.ToString() != _peerAddress) return;
+        if (dropped.RemoteAddress is not { Host: { } host, Port: { } port }) return;
+        var peer = _peerAddress;
+        ProbeLink(host, port).PipeTo(Self, success: refused => new LinkProbed(peer, refused));
+    }
+
+    private static async Task<bool> ProbeLink(string host, int port)
+    {
+        using var client = new TcpClient();
+        using var timeout = new CancellationTokenSource(LinkProbeTimeout);
+        try
+        {
+            await client.ConnectAsync(host, port, timeout.Token);
+            return false;
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionRefused)
+        {
+            return true;
+        }
+        catch (Exception e) when (e is SocketException or OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private void OnLinkProbed(LinkProbed probed)
+    {
+        if (!probed.Refused || probed.PeerAddress != _peerAddress || _state == PeerState.Down) return;
+        var silent = _estimator.LastHeartbeatMs is { } last ? TimeSpan.FromMilliseconds(_clockMs() - last) : TimeSpan.Zero;
+        _log.Info("Peer {PeerAddress} dropped the link and its port refuses connections: its process is gone", probed.PeerAddress);
+        JudgeDown(silent, $"link dropped and the peer's port refuses connections (process gone) after {silent.TotalMilliseconds:F0} ms of silence");
     }
 
     private LivenessStatus Status()

@@ -143,7 +143,7 @@ public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
     {
         _peerState = PeerState.Down;
         UpdatePeerConnected();
-        var reason = $"peer silent for {down.SilentFor.TotalMilliseconds:F0} ms (failover timeout {_settings.Redundancy.FailoverTimeout.TotalMilliseconds:F0} ms)";
+        var reason = $"peer judged down: {down.Cause}";
         Record("peer-down", reason);
         _peerDownSilence = down.SilentFor;
         TakeOverFromSilentPeer(reason);
