@@ -1,0 +1,153 @@
+using System.Diagnostics;
+using System.Reflection;
+using System.Runtime.InteropServices;
+
+namespace RedundantGateway.Pair.Tests.PairHarness;
+
+/// <summary>One output line of a node process.</summary>
+public sealed record LogLine(DateTimeOffset Time, bool IsError, string Text)
+{
+    public override string ToString() => $"{(IsError ? "ERR" : "out")} {Text}";
+}
+
+/// <summary>
+/// One run of the node executable (`dotnet RedundantGateway.Node.dll --config FILE`): its output kept in a
+/// thread-safe buffer, stopped with SIGTERM (<see cref="Terminate"/>) or SIGKILL (<see cref="KillHard"/>),
+/// killed on <see cref="Dispose"/> if it still runs. A restart is a new <see cref="NodeProcess"/>.
+/// </summary>
+public sealed class NodeProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly List<LogLine> _lines = new();
+
+    private NodeProcess(string label, NodeSpec? spec, Process process)
+    {
+        Label = label;
+        Spec = spec;
+        _process = process;
+        Api = spec is null ? null : new NodeApi(spec.WebPort);
+    }
+
+    /// <summary>e.g. "master" or "master#2" for its second run.</summary>
+    public string Label { get; }
+    public NodeSpec? Spec { get; }
+    public NodeApi? Api { get; }
+    public int Pid => _process.Id;
+    public DateTimeOffset StartedAt { get; private set; }
+    public bool HasExited => _process.HasExited;
+    public int? ExitCode => _process.HasExited ? _process.ExitCode : null;
+
+    /// <summary>Writes <paramref name="spec"/> as HOCON to <paramref name="configFile"/> and starts a node with it.</summary>
+    public static NodeProcess Start(string label, NodeSpec spec, string configFile, string workingDirectory)
+    {
+        File.WriteAllText(configFile, spec.ToHocon());
+        return StartWithConfigFile(label, spec, configFile, workingDirectory);
+    }
+
+    /// <summary>Starts a node with an existing config file (e.g. a broken one); <paramref name="spec"/> null: no web API.</summary>
+    public static NodeProcess StartWithConfigFile(string label, NodeSpec? spec, string configFile, string workingDirectory)
+    {
+        var info = new ProcessStartInfo(DotnetHost())
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = false,
+            UseShellExecute = false,
+            WorkingDirectory = workingDirectory,
+        };
+        info.ArgumentList.Add(NodeDll.Value);
+        info.ArgumentList.Add("--config");
+        info.ArgumentList.Add(configFile);
+        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        var process = new Process { StartInfo = info, EnableRaisingEvents = true };
+        var node = new NodeProcess(label, spec, process);
+        process.OutputDataReceived += (_, e) => node.Add(false, e.Data);
+        process.ErrorDataReceived += (_, e) => node.Add(true, e.Data);
+        process.Start();
+        node.StartedAt = DateTimeOffset.UtcNow;
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return node;
+    }
+
+    private void Add(bool isError, string? text)
+    {
+        if (text is null) return;
+        lock (_lines) _lines.Add(new LogLine(DateTimeOffset.UtcNow, isError, text));
+    }
+
+    public IReadOnlyList<LogLine> Lines
+    {
+        get { lock (_lines) return _lines.ToList(); }
+    }
+
+    public IReadOnlyList<string> StderrLines => Lines.Where(l => l.IsError).Select(l => l.Text).ToList();
+
+    public IEnumerable<LogLine> Tail(int count)
+    {
+        var lines = Lines;
+        return lines.Skip(Math.Max(0, lines.Count - count));
+    }
+
+    /// <summary>SIGTERM: the node hands over (when active) and stops cleanly.</summary>
+    public void Terminate()
+    {
+        if (_process.HasExited) return;
+        if (OperatingSystem.IsWindows()) { _process.Kill(entireProcessTree: true); return; }
+        if (Kill(_process.Id, 15) != 0 && !_process.HasExited)
+            throw new InvalidOperationException($"kill({_process.Id}, SIGTERM) failed: errno {Marshal.GetLastPInvokeError()}");
+    }
+
+    /// <summary>SIGKILL, like a crash or a power cut.</summary>
+    public void KillHard()
+    {
+        try
+        {
+            if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException) { } // exited meanwhile
+    }
+
+    /// <summary>The exit code, or null when the process still runs after <paramref name="timeout"/>.</summary>
+    public async Task<int?> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try { await _process.WaitForExitAsync(cts.Token); }
+        catch (OperationCanceledException) { return null; }
+        return _process.ExitCode;
+    }
+
+    public void Dispose()
+    {
+        KillHard();
+        try { _process.WaitForExit(5000); } catch (InvalidOperationException) { }
+        _process.Dispose();
+        Api?.Dispose();
+    }
+
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
+
+    private static string DotnetHost()
+    {
+        var host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
+        if (!string.IsNullOrEmpty(host) && File.Exists(host)) return host;
+        var self = Environment.ProcessPath;
+        if (self is not null && Path.GetFileNameWithoutExtension(self).Equals("dotnet", StringComparison.OrdinalIgnoreCase)) return self;
+        return "dotnet";
+    }
+
+    /// <summary>src/RedundantGateway.Node/bin/&lt;configuration&gt;/net10.0/RedundantGateway.Node.dll of this checkout.</summary>
+    private static readonly Lazy<string> NodeDll = new(() =>
+    {
+        var assembly = typeof(NodeProcess).Assembly;
+        var configuration = assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+            .FirstOrDefault(a => a.Key == "NodeBuildConfiguration")?.Value ?? "Debug";
+        var dir = new DirectoryInfo(Path.GetDirectoryName(assembly.Location)!);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "RedundantGateway.sln"))) dir = dir.Parent;
+        if (dir is null) throw new InvalidOperationException($"RedundantGateway.sln not found above {assembly.Location}");
+        var dll = Path.Combine(dir.FullName, "src", "RedundantGateway.Node", "bin", configuration, "net10.0", "RedundantGateway.Node.dll");
+        if (!File.Exists(dll)) throw new InvalidOperationException($"{dll} not found: build the solution ({configuration}) first");
+        return dll;
+    });
+}

@@ -1,0 +1,40 @@
+using System.Diagnostics;
+using RedundantGateway.Pair.Tests.PairHarness;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace RedundantGateway.Pair.Tests;
+
+/// <summary>Scenario 6: SIGTERM of the active master hands over to the backup before the master exits.</summary>
+public sealed class PlannedHandoverTests(ITestOutputHelper output) : PairTest(output)
+{
+    [KnownBugFact("on SIGTERM Akka's CLR exit hook shuts the actor system down before the node hands over; the node soft-restarts its runtime, rejoins, and the backup steps down to cold")]
+    public Task Sigterm_of_the_active_master_hands_over_to_the_backup() => Scenario(async () =>
+    {
+        var (masterSpec, backupSpec) = PairSpecs();
+        var master = StartNode(masterSpec);
+        var backup = StartNode(backupSpec);
+        var (formed, _) = await UntilPairSettledAsync(master, backup, "master", "the pair formed with the master active");
+
+        var sigtermAt = DateTimeOffset.UtcNow;
+        var clock = Stopwatch.StartNew();
+        master.Terminate();
+        var tookOver = await UntilStatusAsync(backup, s => s.IsActive, "the backup active after SIGTERM of the master",
+            interval: TimeSpan.FromMilliseconds(20));
+        Log($"measured: SIGTERM of the master -> the backup reports active after {clock.Elapsed.TotalMilliseconds:0} ms (epoch {formed.Epoch} -> {tookOver.Epoch})");
+
+        var exit = await master.WaitForExitAsync(Deadline);
+        Log($"the master exited with {exit} {clock.Elapsed.TotalMilliseconds:0} ms after SIGTERM");
+        AssertExitedCleanly(master, exit);
+
+        await LogEventsAsync(backup);
+        var events = (await backup.Api!.GetEventsAsync())!.Reverse().Where(e => e.Time >= sigtermAt).ToList();
+        var entered = events.FirstOrDefault(e => e.Level == "active");
+        Assert.True(events.Any(e => e.Kind == "handover"),
+            $"the backup's events since SIGTERM show no 'handover'; it became active by '{entered?.Kind}': {entered?.Reason}");
+        // Once it took over, the backup stays active: nothing after that takes it back to standby.
+        var left = events.SkipWhile(e => e.Level != "active").FirstOrDefault(e => e.Level != "active");
+        Assert.True(left is null, $"the backup left active again while the master was stopping: {left}");
+        await UntilStatusAsync(backup, s => s.IsActive, "the backup still active after the master exited");
+    });
+}
