@@ -119,6 +119,8 @@ public sealed class NodeRuntime(GatewaySettings settings, Config config, ILogger
         var handles = new TaskCompletionSource<(ActorSystem, RedundancyHandles)>(TaskCreationOptions.RunContinuationsAsynchronously);
         var host = new HostBuilder()
             .UseSerilog(logger)
+            // The process's signals belong to the outer host, which hands over before this one stops.
+            .ConfigureServices(services => services.AddSingleton<IHostLifetime, RuntimeLifetime>())
             .ConfigureServices(services => services.AddAkka(RedundancyPaths.SystemName, builder =>
             {
                 builder
@@ -183,5 +185,13 @@ public sealed class NodeRuntime(GatewaySettings settings, Config config, ILogger
             logger.Warning("The actor system did not stop within 15 s");
         }
         incarnation.Host.Dispose();
+    }
+
+    /// <summary>A lifetime that reacts to no signal: the inner host starts and stops only when told.</summary>
+    private sealed class RuntimeLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

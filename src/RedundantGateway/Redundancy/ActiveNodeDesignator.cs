@@ -124,7 +124,7 @@ public sealed class ActiveNodeDesignator : ReceiveActor, IWithTimers
         if (!unchanged)
         {
             var epoch = request is not null
-                ? Math.Max(_current?.Epoch ?? 0, newestReported) + 1
+                ? DesignationRules.EpochAbove(Math.Max(_current?.Epoch ?? 0, newestReported), chosen.Role)
                 : DesignationRules.NextEpoch(chosen, reports, _current?.Epoch ?? 0);
             _current = new ActiveNodeDesignated(epoch, chosen.NodeAddress, chosen.NodeName, reason);
             _log.Info("Designated {ActiveNode} active at epoch {Epoch}: {Reason}", chosen.NodeName, epoch, reason);
@@ -159,7 +159,7 @@ public sealed class ActiveNodeDesignator : ReceiveActor, IWithTimers
             var isTarget = report.NodeAddress == _current.ActiveAddress;
             var behind = report.Epoch < _current.Epoch
                          || (isTarget && report.Level != ActivityLevel.Active)
-                         || (!isTarget && report.Level == ActivityLevel.Active);
+                         || (!isTarget && report.Level is ActivityLevel.Active or ActivityLevel.Undecided);
             if (!behind || (isTarget && othersActive)) continue;
             // Resend at most every 500 ms per node: the coordinator's next report tells whether it arrived.
             if (_sent.TryGetValue(report.NodeAddress, out var sent) && sent.Epoch == _current.Epoch

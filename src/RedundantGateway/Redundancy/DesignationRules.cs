@@ -49,6 +49,18 @@ public static class DesignationRules
     public static long NextEpoch(CoordinatorReport chosen, IEnumerable<CoordinatorReport> reports, long currentEpoch)
     {
         var newest = Math.Max(currentEpoch, reports.Select(r => r.Epoch).DefaultIfEmpty(0).Max());
-        return chosen.Level == ActivityLevel.Active && chosen.Epoch >= newest ? chosen.Epoch : newest + 1;
+        return chosen.Level == ActivityLevel.Active && chosen.Epoch >= newest ? chosen.Epoch : EpochAbove(newest, chosen.Role);
+    }
+
+    /// <summary>
+    /// The smallest epoch above <paramref name="newest"/> that belongs to <paramref name="role"/>: odd epochs are
+    /// the master's, even ones the backup's. Both nodes may decide alone during a split; this way the same
+    /// epoch can never name two different active nodes, so it stays a sound fencing token.
+    /// </summary>
+    public static long EpochAbove(long newest, NodeRole role)
+    {
+        var next = newest + 1;
+        var wantOdd = role != NodeRole.Backup;
+        return (next % 2 == 1) == wantOdd ? next : next + 1;
     }
 }

@@ -154,7 +154,7 @@ public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
     {
         if (_stopping || _level == ActivityLevel.Active || !_peerSeen || _peerState != PeerState.Down) return;
         _activeNodeName = _settings.NodeName;
-        ChangeLevel(ActivityLevel.Active, _epoch + 1, "failover", $"{reason}: taking over", _peerDownSilence?.TotalMilliseconds);
+        ChangeLevel(ActivityLevel.Active, NextOwnEpoch(_epoch), "failover", $"{reason}: taking over", _peerDownSilence?.TotalMilliseconds);
     }
 
     private void OnJoinWaitElapsed()
@@ -173,7 +173,7 @@ public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
             }
         }
         _activeNodeName = _settings.NodeName;
-        ChangeLevel(ActivityLevel.Active, _epoch + 1, "activity-changed", $"peer not found within the join wait time ({wait}): going active alone");
+        ChangeLevel(ActivityLevel.Active, NextOwnEpoch(_epoch), "activity-changed", $"peer not found within the join wait time ({wait}): going active alone");
     }
 
     private void OnTakeOverRequested(TakeOverRequested request)
@@ -183,7 +183,7 @@ public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
             Sender.Tell(new Status.Failure(new InvalidOperationException("this node is stopping too")));
             return;
         }
-        var epoch = Math.Max(request.Epoch, _epoch + 1);
+        var epoch = NextOwnEpoch(Math.Max(request.Epoch, _epoch));
         _activeNodeName = _settings.NodeName;
         ChangeLevel(ActivityLevel.Active, epoch, "handover", $"planned handover from {request.FromNodeName}: {request.Reason}");
         Sender.Tell(new TookOver(epoch));
@@ -214,7 +214,7 @@ public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
             return;
         }
         // Stand down first, then hand over: the two are never active together.
-        var epoch = _epoch + 1;
+        var epoch = _epoch;
         var peerCoordinator = Context.ActorSelection($"{ack.ResponderAddress}/user/{RedundancyPaths.Guardian}/{Name}");
         var stopwatch = Stopwatch.StartNew();
         RunTask(async () =>
@@ -291,6 +291,8 @@ public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
         try { _epochFile?.Write(epoch); }
         catch (IOException e) { _log.Warning("Cannot save epoch {Epoch}: {Reason}", epoch, e.Message); }
     }
+
+    private long NextOwnEpoch(long newest) => DesignationRules.EpochAbove(newest, _settings.Role);
 
     private PeerActivity OwnActivity() =>
         new(_settings.Role.ToString(), _level.ToString(), _epoch, _activeSinceMs);
