@@ -30,6 +30,12 @@ public sealed class ActiveNodeDesignator : ReceiveActor, IWithTimers
     private ActiveNodeDesignated? _current;
 
     /// <summary>
+    /// The incarnations present when an operator requested failover: their choice holds (even against
+    /// automatic recovery) until one of them leaves or restarts.
+    /// </summary>
+    private HashSet<(string Address, long Uid)>? _operatorHold;
+
+    /// <summary>
     /// Peers this node's own failure detector judges down. Akka's reachability lags behind it by seconds,
     /// and a node judged down must never be designated (its last report may still say "active").
     /// </summary>
@@ -99,6 +105,7 @@ public sealed class ActiveNodeDesignator : ReceiveActor, IWithTimers
             ?? present.FirstOrDefault(k => k.Report.Level == ActivityLevel.Active)?.Report.NodeAddress;
         var target = present.FirstOrDefault(k => k.Report.NodeAddress != activeAddress) ?? present[0];
         Decide((target.Report, $"operator requested failover ({request.Source})"));
+        _operatorHold = present.Select(k => (k.Report.NodeAddress, k.Report.NodeUid)).ToHashSet();
         return new FailoverResult(true, $"failover requested: {target.Report.NodeName} becomes active (epoch {_current!.Epoch})");
     }
 
@@ -107,6 +114,12 @@ public sealed class ActiveNodeDesignator : ReceiveActor, IWithTimers
         var present = Present();
         if (present.Count == 0 || !Settled(present)) return;
         var reports = present.Select(k => k.Report).ToList();
+
+        if (request is null && KeepsCurrent(present, reports))
+        {
+            Distribute(present);
+            return;
+        }
 
         CoordinatorReport? chosen;
         string reason;
@@ -130,6 +143,23 @@ public sealed class ActiveNodeDesignator : ReceiveActor, IWithTimers
             _log.Info("Designated {ActiveNode} active at epoch {Epoch}: {Reason}", chosen.NodeName, epoch, reason);
         }
         Distribute(present);
+    }
+
+    /// <summary>
+    /// The current designation stands while it is complete or still on its way (its node is here, nobody
+    /// else is active, no node decided something newer) and the rules, applied as if it were complete,
+    /// keep it, or an operator asked for it and the same incarnations are still here.
+    /// </summary>
+    private bool KeepsCurrent(List<Known> present, List<CoordinatorReport> reports)
+    {
+        if (_current is not { } current || reports.All(r => r.NodeAddress != current.ActiveAddress)) return false;
+        if (reports.Any(r => r.Epoch > current.Epoch)) return false;
+        if (reports.Any(r => r.NodeAddress != current.ActiveAddress && r.Level == ActivityLevel.Active)) return false;
+        if (_operatorHold is { } hold && hold.SetEquals(present.Select(k => (k.Report.NodeAddress, k.Report.NodeUid)))) return true;
+        var asIfComplete = reports
+            .Select(r => r.NodeAddress == current.ActiveAddress ? r with { Level = ActivityLevel.Active } : r)
+            .ToList();
+        return DesignationRules.ChooseActive(asIfComplete, _mode)?.NodeAddress == current.ActiveAddress;
     }
 
     private string DescribeChoice(CoordinatorReport? chosen, List<CoordinatorReport> reports)
