@@ -28,9 +28,12 @@ public sealed class FailBackOverlapTests(ITestOutputHelper output) : PairTest(ou
         var stalledAtStart = StallClock.Touch();
         while (true)
         {
-            // Both asked at once, as fast as they answer (about every 10 ms).
-            var statuses = await Task.WhenAll(restarted.Api!.GetStatusAsync(), backup.Api!.GetStatusAsync());
-            var sample = new Sample(clock.Elapsed, statuses[0]?.ActivityLevel, statuses[1]?.ActivityLevel);
+            // The master first, then the backup, about every 10 ms. In this order a sample with both active is a real
+            // overlap: the master was already active when asked, and still is when the backup answers active after it
+            // (asked at once, a late answer from the master could show a switch that happened after the backup's).
+            var masterStatus = await restarted.Api!.GetStatusAsync();
+            var backupStatus = await backup.Api!.GetStatusAsync();
+            var sample = new Sample(clock.Elapsed, masterStatus?.ActivityLevel, backupStatus?.ActivityLevel);
             samples.Add(sample);
             if (sample is { Master: "active" } && sample.Backup is not null && sample.Backup != "active") break;
             if (clock.Elapsed - (StallClock.Stalled - stalledAtStart) > Deadline)

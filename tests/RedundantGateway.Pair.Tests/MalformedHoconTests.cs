@@ -11,7 +11,7 @@ namespace RedundantGateway.Pair.Tests;
 /// </summary>
 public sealed class MalformedHoconTests(ITestOutputHelper output) : PairTest(output)
 {
-    [KnownBugTheory("the HOCON parser accepts these files and the node starts with the remaining settings")]
+    [Theory]
     [InlineData("unterminated-string", "  node-name = \"master\n  role = master\n}\n")]
     [InlineData("missing-closing-brace", "  node-name = \"master\"\n  role = master\n")]
     [InlineData("extra-closing-brace", "  node-name = \"master\"\n  role = master\n}\n}\n")]
