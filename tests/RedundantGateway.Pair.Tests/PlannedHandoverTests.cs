@@ -8,7 +8,7 @@ namespace RedundantGateway.Pair.Tests;
 /// <summary>Scenario 6: SIGTERM of the active master hands over to the backup before the master exits.</summary>
 public sealed class PlannedHandoverTests(ITestOutputHelper output) : PairTest(output)
 {
-    [KnownBugFact("on SIGTERM Akka's CLR exit hook shuts the actor system down before the node hands over; the node soft-restarts its runtime, rejoins, and the backup steps down to cold")]
+    [KnownBugFact("after the handover the designator, still on the stopping master, re-designates the master (automatic recovery) and the backup goes cold until it fails over again once the master is gone")]
     public Task Sigterm_of_the_active_master_hands_over_to_the_backup() => Scenario(async () =>
     {
         var (masterSpec, backupSpec) = PairSpecs();
@@ -27,6 +27,10 @@ public sealed class PlannedHandoverTests(ITestOutputHelper output) : PairTest(ou
         Log($"the master exited with {exit} {clock.Elapsed.TotalMilliseconds:0} ms after SIGTERM");
         AssertExitedCleanly(master, exit);
 
+        var exitedAt = clock.Elapsed;
+        await UntilStatusAsync(backup, s => s.IsActive, "the backup active after the master exited");
+        Log($"the backup is active {(clock.Elapsed - exitedAt).TotalMilliseconds:0} ms after the master's exit was seen");
+
         await LogEventsAsync(backup);
         var events = (await backup.Api!.GetEventsAsync())!.Reverse().Where(e => e.Time >= sigtermAt).ToList();
         var entered = events.FirstOrDefault(e => e.Level == "active");
@@ -35,6 +39,5 @@ public sealed class PlannedHandoverTests(ITestOutputHelper output) : PairTest(ou
         // Once it took over, the backup stays active: nothing after that takes it back to standby.
         var left = events.SkipWhile(e => e.Level != "active").FirstOrDefault(e => e.Level != "active");
         Assert.True(left is null, $"the backup left active again while the master was stopping: {left}");
-        await UntilStatusAsync(backup, s => s.IsActive, "the backup still active after the master exited");
     });
 }
