@@ -18,10 +18,14 @@ public sealed class PartitionTests(ITestOutputHelper output) : PairTest(output)
     public Task Manual_mode_keeps_the_node_active_before_the_partition() => PartitionScenario("manual");
 
     [Fact]
+    public Task Manual_mode_keeps_the_backup_when_it_was_the_active_node_before_the_partition() =>
+        PartitionScenario("manual", backupActiveBeforeCut: true);
+
+    [Fact]
     public Task Automatic_mode_keeps_the_master_after_a_partition_long_enough_for_the_cluster_to_mark_the_peer_unreachable() =>
         PartitionScenario("automatic", untilClusterUnreachable: true);
 
-    private Task PartitionScenario(string mode, bool untilClusterUnreachable = false) => Scenario(async () =>
+    private Task PartitionScenario(string mode, bool untilClusterUnreachable = false, bool backupActiveBeforeCut = false) => Scenario(async () =>
     {
         var (masterSpec, backupSpec) = PairSpecs(mode, viaProxies: true);
         var master = StartNode(masterSpec);
@@ -31,6 +35,16 @@ public sealed class PartitionTests(ITestOutputHelper output) : PairTest(output)
         // Each node dials the other's proxy; Akka may use a single connection for both directions, so one proxy may carry it all.
         Assert.True(proxies.Sum(p => p.ForwardedBytes) > 0, "nothing crossed the proxies: the pair did not form through them");
         Log($"pair formed through the proxies ({string.Join(", ", proxies.Select(p => $"{p.Port}: {p.Connections} connections, {p.ForwardedBytes} bytes"))}); master epoch {before.Epoch}");
+
+        var activeBefore = "master";
+        if (backupActiveBeforeCut)
+        {
+            var (code, body) = await master.Api!.PostFailoverAsync();
+            Log($"failover requested before the cut: {code} {body}");
+            Assert.Equal(200, code);
+            await UntilPairSettledAsync(master, backup, "backup", "the backup active and the master cold before the cut");
+            activeBefore = "backup";
+        }
 
         foreach (var proxy in proxies) proxy.Cut();
         var clock = Stopwatch.StartNew();
@@ -54,8 +68,10 @@ public sealed class PartitionTests(ITestOutputHelper output) : PairTest(output)
         foreach (var proxy in proxies) proxy.Heal();
         clock.Restart();
         Log("link healed");
-        var (masterAfter, backupAfter) = await UntilPairSettledAsync(master, backup, "master",
-            "exactly one node (the master) active, the backup cold, both connected, after healing", TimeSpan.FromSeconds(10));
+        // Automatic recovery keeps the master; manual keeps the node that was active before the cut.
+        var expected = mode == "automatic" ? "master" : activeBefore;
+        var (masterAfter, backupAfter) = await UntilPairSettledAsync(master, backup, expected,
+            $"exactly one node ({expected}) active, the other cold, both connected, after healing", TimeSpan.FromSeconds(10));
         Log($"settled {clock.Elapsed.TotalMilliseconds:0} ms after healing: {masterAfter}; {backupAfter}");
 
         Assert.False(master.HasExited, "the master process exited");
