@@ -40,7 +40,7 @@ public static class GatewayConfig
     /// <summary>Parses HOCON text; errors name <paramref name="source"/> and the line.</summary>
     public static Config Parse(string hocon, string source)
     {
-        if (HoconSyntaxCheck.FindBracketProblem(hocon) is { } problem)
+        if ((HoconSyntaxCheck.FindBracketProblem(hocon) ?? HoconSyntaxCheck.FindBareKey(hocon)) is { } problem)
             throw new GatewayConfigException($"{source}:{problem.Line}: invalid HOCON: {problem.What}");
         Config config;
         try
@@ -63,9 +63,10 @@ public static class GatewayConfig
     {
         var match = Regex.Match(message, @"[Ll]ine[:\s]+(\d+)");
         if (match.Success) return $":{match.Groups[1].Value}";
-        // The parser does not always say where it stopped: an unterminated object or array ends at the last line.
-        var lines = hocon.TrimEnd().Split('\n').Length;
-        return $":{lines}";
+        var position = Regex.Match(message, @"position (\d+)");
+        if (position.Success && int.TryParse(position.Groups[1].Value, out var index))
+            return $":{1 + hocon.AsSpan(0, Math.Min(index, hocon.Length)).Count('\n')}";
+        return "";
     }
 
     private static string FirstLine(string message)
@@ -76,4 +77,4 @@ public static class GatewayConfig
 }
 
 /// <summary>A configuration problem an operator must fix; its message is one line naming the file and the key or line.</summary>
-public sealed class GatewayConfigException(string message) : Exception(message);
+public sealed class GatewayConfigException(string message) : Exception(message.ReplaceLineEndings(" "));

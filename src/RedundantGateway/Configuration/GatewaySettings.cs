@@ -145,7 +145,7 @@ public sealed record GatewaySettings(
         {
             var value = Read(key, p => double.TryParse(config.GetString(p), System.Globalization.NumberStyles.Float,
                 System.Globalization.CultureInfo.InvariantCulture, out var v) ? v : throw Error(key, $"'{config.GetString(p)}' is not a number"));
-            return value > 0 ? value : throw Error(key, $"{value} must be greater than 0");
+            return value > 0 && double.IsFinite(value) ? value : throw Error(key, $"{value} must be a finite number greater than 0");
         }
 
         public long PositiveBytes(string key)

@@ -57,10 +57,51 @@ internal static class HoconSyntaxCheck
             if (path.Length > 0) yield return path;
             yield break;
         }
-        if (!value.IsObject()) yield break;
-        foreach (var (key, child) in value.GetObject().Items)
-            foreach (var missing in KeysWithoutValue(child, path.Length == 0 ? key : $"{path}.{key}"))
-                yield return missing;
+        // Only literal objects are walked: resolving a substitution here (${?VAR}) could recurse without end.
+        foreach (var obj in value.Values.OfType<HoconObject>())
+            foreach (var (key, child) in obj.Items)
+                foreach (var missing in KeysWithoutValue(child, path.Length == 0 ? key : $"{path}.{key}"))
+                    yield return missing;
+    }
+
+    /// <summary>
+    /// A line holding only a key (no separator, no value, no object opening on it or the next line):
+    /// the parser would glue it to the next key and lose both silently.
+    /// </summary>
+    public static (int Line, string What)? FindBareKey(string text)
+    {
+        var lines = text.Split('\n').Select(StripComment).ToArray();
+        var inTripleQuotes = false;
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var line = lines[i].Trim();
+            var quotes = CountOccurrences(lines[i], "\"\"\"");
+            var wasInside = inTripleQuotes;
+            if (quotes % 2 == 1) inTripleQuotes = !inTripleQuotes;
+            if (wasInside || quotes > 0) continue;
+            if (line.Length == 0 || !BareKey.IsMatch(line) || line == "include") continue;
+            var next = lines.Skip(i + 1).Select(l => l.Trim()).FirstOrDefault(l => l.Length > 0);
+            if (next is not null && next.StartsWith('{')) continue;
+            return (i + 1, $"'{line}' has no value");
+        }
+        return null;
+    }
+
+    private static readonly System.Text.RegularExpressions.Regex BareKey = new(@"^[A-Za-z0-9_\-.""]+$");
+
+    private static int CountOccurrences(string text, string what)
+    {
+        var count = 0;
+        for (var i = text.IndexOf(what, StringComparison.Ordinal); i >= 0; i = text.IndexOf(what, i + what.Length, StringComparison.Ordinal)) count++;
+        return count;
+    }
+
+    private static string StripComment(string line)
+    {
+        var hash = line.IndexOf('#');
+        var slashes = line.IndexOf("//", StringComparison.Ordinal);
+        var cut = new[] { hash, slashes }.Where(i => i >= 0).DefaultIfEmpty(line.Length).Min();
+        return line[..cut];
     }
 
     /// <summary>The line where <paramref name="key"/> (its last segment) first appears, or null.</summary>

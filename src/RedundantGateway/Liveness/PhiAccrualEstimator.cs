@@ -56,8 +56,13 @@ public sealed class PhiAccrualEstimator(int maxSamples, TimeSpan minStdDeviation
     internal static double Phi(double elapsedMs, double meanMs, double stdMs)
     {
         var y = (elapsedMs - meanMs) / stdMs;
-        var e = Math.Exp(-y * (1.5976 + 0.070566 * y * y));
-        var phi = elapsedMs > meanMs ? -Math.Log10(e / (1.0 + e)) : -Math.Log10(1.0 - 1.0 / (1.0 + e));
-        return double.IsFinite(phi) ? phi : 100.0; // beyond double precision: certainly suspect
+        var exponent = y * (1.5976 + 0.070566 * y * y);
+        if (elapsedMs > meanMs)
+        {
+            // -log10(e / (1 + e)) with e = exp(-exponent), written so that it never underflows: it keeps growing.
+            return exponent / Math.Log(10) + Math.Log10(1.0 + Math.Exp(-exponent));
+        }
+        var e = Math.Exp(-exponent);
+        return -Math.Log10(1.0 - 1.0 / (1.0 + e));
     }
 }

@@ -154,7 +154,9 @@ public sealed class ActiveNodeDesignator : ReceiveActor, IWithTimers
     {
         if (_current is not { } current || reports.All(r => r.NodeAddress != current.ActiveAddress)) return false;
         if (reports.Any(r => r.Epoch > current.Epoch)) return false;
-        if (reports.Any(r => r.NodeAddress != current.ActiveAddress && r.Level == ActivityLevel.Active)) return false;
+        // Another node still active under an older epoch has simply not stood down yet; one active at the
+        // current epoch or later decided alone (a split) and the rules must settle it.
+        if (reports.Any(r => r.NodeAddress != current.ActiveAddress && r.Level == ActivityLevel.Active && r.Epoch >= current.Epoch)) return false;
         if (_operatorHold is { } hold && hold.SetEquals(present.Select(k => (k.Report.NodeAddress, k.Report.NodeUid)))) return true;
         var asIfComplete = reports
             .Select(r => r.NodeAddress == current.ActiveAddress ? r with { Level = ActivityLevel.Active } : r)
