@@ -87,7 +87,7 @@ public sealed class ActiveNodeDesignator : ReceiveActor, IWithTimers
             .Where(member => !_judgedDown.Contains(member.Address))
             .ToHashSet();
         // Matching the incarnation too: a restarted node's old report (say "active") must not count for the new one.
-        return _known.Values.Where(k => present.Contains((k.Report.NodeAddress, k.Report.NodeUid))).ToList();
+        return _known.Values.Where(k => present.Contains((k.Report.NodeAddress, k.Report.NodeUid)) && !k.Report.Leaving).ToList();
     }
 
     private bool Settled(List<Known> present)

@@ -208,6 +208,8 @@ public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
         var replyTo = Sender;
         var wasActive = _level == ActivityLevel.Active;
         _stopping = true;
+        // Tell the designator first that this node is leaving, so it never designates it again.
+        Report();
         if (!wasActive || _peerState != PeerState.Reachable || _lastPeerAck is not { } ack)
         {
             replyTo.Tell(new ReadyForShutdown(false));
@@ -300,7 +302,7 @@ public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
     private void Report()
     {
         if (_settings.Role == NodeRole.Independent) return;
-        _designator.Tell(new CoordinatorReport(SelfAddress, _cluster.SelfUniqueAddress.Uid, _settings.NodeName, _settings.Role, _level, _epoch, _activeSinceMs), Self);
+        _designator.Tell(new CoordinatorReport(SelfAddress, _cluster.SelfUniqueAddress.Uid, _settings.NodeName, _settings.Role, _level, _epoch, _activeSinceMs, _stopping), Self);
     }
 
     /// <summary>Tracks the peer's membership from the events themselves (Cluster.State may lag behind them).</summary>

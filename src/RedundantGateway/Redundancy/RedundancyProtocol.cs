@@ -4,6 +4,7 @@ namespace RedundantGateway.Redundancy;
 
 /// <summary>A coordinator's state, sent to the designator on every change and periodically.</summary>
 /// <param name="ActiveSinceMs">Unix ms of the start of this node's current continuous activation; null when not active.</param>
+/// <param name="Leaving">the node is stopping (planned handover): it must never be designated again.</param>
 /// <param name="NodeUid">the incarnation (actor system uid): a report of an earlier incarnation at the same address is stale.</param>
 public sealed record CoordinatorReport(
     string NodeAddress,
@@ -12,7 +13,8 @@ public sealed record CoordinatorReport(
     NodeRole Role,
     ActivityLevel Level,
     long Epoch,
-    long? ActiveSinceMs);
+    long? ActiveSinceMs,
+    bool Leaving = false);
 
 /// <summary>The designator's decision: <paramref name="ActiveAddress"/> is the active node from <paramref name="Epoch"/> on.</summary>
 public sealed record ActiveNodeDesignated(long Epoch, string ActiveAddress, string ActiveNodeName, string Reason);
