@@ -82,11 +82,18 @@ internal sealed class BenchNode : IDisposable
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException) { return []; }
     }
 
+    /// <summary>Ports already handed out: the OS may give the same free port twice in a row.</summary>
+    private static readonly HashSet<int> Given = [];
+
     public static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        while (true)
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, 0);
+            listener.Start();
+            var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+            lock (Given) if (Given.Add(port)) return port;
+        }
     }
 
     private static string NodeDll
