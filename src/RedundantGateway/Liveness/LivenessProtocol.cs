@@ -52,3 +52,9 @@ public sealed record LivenessStatus(
 
 /// <summary>Published by this node's coordinator when its activity changes; heartbeats carry it to the peer.</summary>
 public sealed record LocalActivityChanged(PeerActivity Activity);
+
+/// <summary>
+/// The peer's heartbeats arrive but nothing this node sends reaches it (no answer for longer than the
+/// failover timeout): this node's outbound link is stuck, which only a new actor system resets.
+/// </summary>
+public sealed record PeerLinkOneWay(string PeerAddress, TimeSpan For);

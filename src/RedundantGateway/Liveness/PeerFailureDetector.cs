@@ -44,6 +44,11 @@ public sealed class PeerFailureDetector : ReceiveActor, IWithTimers
     private double? _roundTripMs;
     private HeartbeatAck? _lastAck;
     private PeerActivity _ownActivity;
+    private long? _lastHeardFromPeerMs;
+    private long? _lastCheckMs;
+    private long _graceUntilMs;
+    private long? _oneWaySinceMs;
+    private bool _oneWayReported;
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -107,6 +112,7 @@ public sealed class PeerFailureDetector : ReceiveActor, IWithTimers
 
     private void OnHeartbeat(Heartbeat heartbeat)
     {
+        if (_peerAddress is null || heartbeat.FromAddress == _peerAddress) _lastHeardFromPeerMs = _clockMs();
         var self = _cluster.SelfMember;
         var state = _cluster.State;
         var seesSender = state.Members.Any(m =>
@@ -133,6 +139,8 @@ public sealed class PeerFailureDetector : ReceiveActor, IWithTimers
         _roundTripMs = now - ack.SentAtMs;
         _lastAck = ack;
         Context.System.EventStream.Publish(ack);
+        _oneWaySinceMs = null;
+        _oneWayReported = false;
         if (_state != PeerState.Reachable)
         {
             _state = PeerState.Reachable;
@@ -142,8 +150,20 @@ public sealed class PeerFailureDetector : ReceiveActor, IWithTimers
 
     private void OnCheckPeer()
     {
-        if (_peerAddress is null || _estimator.LastHeartbeatMs is not { } last) return;
+        CheckOneWayLink();
         var now = _clockMs();
+        // Stalls are measured on the real clock: they are this process's own scheduling delays.
+        var realNow = MonotonicMs();
+        if (_lastCheckMs is { } previousCheck && realNow - previousCheck > _settings.FailoverTimeout.TotalMilliseconds / 2)
+        {
+            // This process itself stalled (GC, starved CPU): the peer's silence measured across the stall says
+            // nothing about the peer. Give it a fresh heartbeat round before judging.
+            _graceUntilMs = now + 2 * (long)_settings.HeartbeatInterval.TotalMilliseconds + 100;
+            _log.Warning("This node stalled for {StallMs} ms; the peer gets a fresh heartbeat round before it is judged", realNow - previousCheck);
+            Self.Tell(SendHeartbeat.Instance);
+        }
+        _lastCheckMs = realNow;
+        if (_peerAddress is null || _estimator.LastHeartbeatMs is not { } last || now < _graceUntilMs) return;
         var silent = TimeSpan.FromMilliseconds(now - last);
         if (_state != PeerState.Down && silent >= _settings.FailoverTimeout)
         {
@@ -159,6 +179,29 @@ public sealed class PeerFailureDetector : ReceiveActor, IWithTimers
                 Context.System.EventStream.Publish(new PeerUnreachable(_peerAddress, phi, silent));
             }
         }
+    }
+
+    /// <summary>
+    /// Seen after a peer restarted within a second: Akka.Remote may keep dropping what this node sends to the
+    /// new incarnation while that one's messages still arrive. The peer is alive, so this is not a failure
+    /// to wait out; after a while (twice the failover timeout, at least 3 s) the membership resets the link.
+    /// </summary>
+    private void CheckOneWayLink()
+    {
+        var now = _clockMs();
+        var hearingPeer = _lastHeardFromPeerMs is { } heard && now - heard < _settings.FailoverTimeout.TotalMilliseconds;
+        if (_state != PeerState.Down || !hearingPeer || _peerAddress is null)
+        {
+            _oneWaySinceMs = null;
+            return;
+        }
+        _oneWaySinceMs ??= now;
+        var oneWayFor = TimeSpan.FromMilliseconds(now - _oneWaySinceMs.Value);
+        var limit = TimeSpan.FromMilliseconds(Math.Max(3000, 2 * _settings.FailoverTimeout.TotalMilliseconds));
+        if (_oneWayReported || oneWayFor < limit) return;
+        _oneWayReported = true;
+        _log.Warning("The peer {PeerAddress} is heard but does not hear this node for {OneWayMs} ms", _peerAddress, oneWayFor.TotalMilliseconds);
+        Context.System.EventStream.Publish(new PeerLinkOneWay(_peerAddress, oneWayFor));
     }
 
     private void JudgeDown(TimeSpan silent, string cause)

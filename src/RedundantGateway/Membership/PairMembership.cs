@@ -19,6 +19,8 @@ namespace RedundantGateway.Membership;
 /// its new incarnation answers.</item>
 /// <item>Merging: when heartbeats show the peer Up in another cluster, the side the designation rules
 /// would not keep active rebuilds its actor system and joins the other.</item>
+/// <item>Resetting a one-way link: when the peer is heard but does not hear this node, this node rebuilds
+/// its actor system (Akka.Remote can keep dropping what it sends to a peer restarted within a second).</item>
 /// </list>
 /// </summary>
 public sealed class PairMembership : ReceiveActor, IWithTimers
@@ -53,6 +55,8 @@ public sealed class PairMembership : ReceiveActor, IWithTimers
         Receive<JoinWaitElapsed>(_ => OnJoinWaitElapsed());
         Receive<LocalActivityChanged>(changed => _ownActivity = changed.Activity);
         Receive<HeartbeatAck>(OnPeerAck);
+        Receive<PeerLinkOneWay>(oneWay => RequestRestart(
+            $"the peer's heartbeats arrive but it has not heard this node for {oneWay.For.TotalMilliseconds:F0} ms; rebuilding this node's actor system to reset the link"));
     }
 
     public static Props Props(GatewaySettings settings, IRuntimeControl control) =>
@@ -66,6 +70,7 @@ public sealed class PairMembership : ReceiveActor, IWithTimers
         _cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.IMemberEvent));
         Context.System.EventStream.Subscribe(Self, typeof(HeartbeatAck));
         Context.System.EventStream.Subscribe(Self, typeof(LocalActivityChanged));
+        Context.System.EventStream.Subscribe(Self, typeof(PeerLinkOneWay));
 
         var self = _cluster.SelfAddress;
         switch (_settings.Role)
@@ -142,8 +147,13 @@ public sealed class PairMembership : ReceiveActor, IWithTimers
             _log.Info("Two clusters: the peer {PeerAddress} runs its own; it will join this one", ack.ResponderAddress);
             return;
         }
+        RequestRestart($"two clusters: the peer {ack.ResponderNodeName} runs its own; rebuilding this node's actor system to join it");
+    }
+
+    private void RequestRestart(string reason)
+    {
+        if (_restartRequested) return;
         _restartRequested = true;
-        var reason = $"two clusters: the peer {ack.ResponderNodeName} runs its own; rebuilding this node's actor system to join it";
         _log.Warning("{Reason}", reason);
         _control.RequestSoftRestart(reason);
     }

@@ -156,13 +156,18 @@ public sealed class ActiveNodeDesignator : ReceiveActor, IWithTimers
         if (reports.Any(r => r.Epoch > current.Epoch)) return false;
         // Another node still active under an older epoch has simply not stood down yet; one active at the
         // current epoch or later decided alone (a split) and the rules must settle it.
-        if (reports.Any(r => r.NodeAddress != current.ActiveAddress && r.Level == ActivityLevel.Active && r.Epoch >= current.Epoch)) return false;
+        // ...and only if it was told: an active node this designator never told (it was away during a split)
+        // is a second active node, for the rules to settle.
+        if (reports.Any(r => r.NodeAddress != current.ActiveAddress && r.Level == ActivityLevel.Active
+                             && (r.Epoch >= current.Epoch || !WasTold(r.NodeAddress, current.Epoch)))) return false;
         if (_operatorHold is { } hold && hold.SetEquals(present.Select(k => (k.Report.NodeAddress, k.Report.NodeUid)))) return true;
         var asIfComplete = reports
             .Select(r => r.NodeAddress == current.ActiveAddress ? r with { Level = ActivityLevel.Active } : r)
             .ToList();
         return DesignationRules.ChooseActive(asIfComplete, _mode)?.NodeAddress == current.ActiveAddress;
     }
+
+    private bool WasTold(string address, long epoch) => _sent.TryGetValue(address, out var sent) && sent.Epoch == epoch;
 
     private string DescribeChoice(CoordinatorReport? chosen, List<CoordinatorReport> reports)
     {

@@ -152,7 +152,8 @@ public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
     /// <summary>With the peer down, this node must be active: nobody else can be.</summary>
     private void TakeOverFromSilentPeer(string reason)
     {
-        if (_stopping || _level == ActivityLevel.Active || !_peerSeen || _peerState != PeerState.Down) return;
+        // An undecided node has no active peer to take over from yet: its join wait time decides.
+        if (_stopping || _level is ActivityLevel.Active or ActivityLevel.Undecided || !_peerSeen || _peerState != PeerState.Down) return;
         _activeNodeName = _settings.NodeName;
         ChangeLevel(ActivityLevel.Active, NextOwnEpoch(_epoch), "failover", $"{reason}: taking over", _peerDownSilence?.TotalMilliseconds);
     }
