@@ -215,7 +215,7 @@ namespace RedundantGateway.Benchmarks
             Figures come from `tests/RedundantGateway.Benchmarks` (two real node processes on loopback);
             each section names the command that produced it and the machine it ran on. Run them all with
             `dotnet run -c Release --project tests/RedundantGateway.Benchmarks -- all` (about 30 minutes).
-            p99 is the nearest-rank 99th percentile, so with 40 runs it is the worst run.
+            p99 is the nearest-rank 99th percentile, so with 30 runs it is the worst run.
             """;
 
         private static string Machine()
