@@ -224,6 +224,7 @@ public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
         {
             await ApplyToSubsystems(ActivityLevel.Cold);
             SetLevel(ActivityLevel.Cold, _epoch);
+            Announce();
             var handedOver = false;
             try
             {
@@ -250,15 +251,18 @@ public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
         if (target == _level)
         {
             SetEpoch(epoch);
-            Report();
+            Announce();
             return;
         }
         var stopwatch = Stopwatch.StartNew();
         RunTask(async () =>
         {
             await ApplyToSubsystems(target);
+            // Recorded before it is announced, so the event's time is the moment of the change, not after
+            // the designator and the peer have already acted on the announcement.
             SetLevel(target, epoch);
             Record(kind, reason, detectionMs, stopwatch.Elapsed.TotalMilliseconds);
+            Announce();
         });
     }
 
@@ -283,6 +287,11 @@ public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
             _levelSince = DateTimeOffset.UtcNow;
             _activeSinceMs = level == ActivityLevel.Active ? _levelSince.ToUnixTimeMilliseconds() : null;
         }
+    }
+
+    /// <summary>Tells the designator and, through the heartbeats, the peer what this node now is.</summary>
+    private void Announce()
+    {
         Context.System.EventStream.Publish(new LocalActivityChanged(OwnActivity()));
         Report();
     }
