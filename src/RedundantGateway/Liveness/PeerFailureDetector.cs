@@ -184,7 +184,7 @@ public sealed class PeerFailureDetector : ReceiveActor, IWithTimers
     /// <summary>
     /// Seen after a peer restarted within a second: Akka.Remote may keep dropping what this node sends to the
     /// new incarnation while that one's messages still arrive. The peer is alive, so this is not a failure
-    /// to wait out; after a while (twice the failover timeout, at least 3 s) the membership resets the link.
+    /// to wait out; after a while (8 times the failover timeout, at least 12 s) the membership resets the link.
     /// </summary>
     private void CheckOneWayLink()
     {
@@ -197,7 +197,9 @@ public sealed class PeerFailureDetector : ReceiveActor, IWithTimers
         }
         _oneWaySinceMs ??= now;
         var oneWayFor = TimeSpan.FromMilliseconds(now - _oneWaySinceMs.Value);
-        var limit = TimeSpan.FromMilliseconds(Math.Max(3000, 2 * _settings.FailoverTimeout.TotalMilliseconds));
+        // Well above the few seconds Akka.Remote needs to reach a restarted peer normally (quarantine of the
+        // old incarnation, gate, rejoin): only a link that stays one-way is reset.
+        var limit = TimeSpan.FromMilliseconds(Math.Max(12_000, 8 * _settings.FailoverTimeout.TotalMilliseconds));
         if (_oneWayReported || oneWayFor < limit) return;
         _oneWayReported = true;
         _log.Warning("The peer {PeerAddress} is heard but does not hear this node for {OneWayMs} ms", _peerAddress, oneWayFor.TotalMilliseconds);
