@@ -69,6 +69,7 @@ namespace RedundantGateway.Benchmarks
             var failoverMs = new List<double>();
             var gapMs = new List<double>();
             var overlapSamples = 0;
+            var linkResets = 0;
             var samples = 0;
             for (var run = 1; run <= runs; run++)
             {
@@ -91,8 +92,17 @@ namespace RedundantGateway.Benchmarks
                     if (deadline.Elapsed > Deadline) throw new TimeoutException("fail-back did not complete");
                     await Task.Delay(5);
                 }
-                var left = (await pair.Backup.EventsAsync(20)).First(e => Is(e, "designation", "cold"));
-                var entered = (await pair.Master.EventsAsync(20)).First(e => Is(e, "designation", "active"));
+                var backupEvents = await pair.Backup.EventsAsync(50);
+                var left = backupEvents.FirstOrDefault(e => Is(e, "designation", "cold"));
+                var entered = (await pair.Master.EventsAsync(50)).FirstOrDefault(e => Is(e, "designation", "active"));
+                if (backupEvents.TakeWhile(e => !Is(e, "designation", "cold")).Any(e => Kind(e) == "soft-restart")
+                    || left.ValueKind == JsonValueKind.Undefined || entered.ValueKind == JsonValueKind.Undefined)
+                {
+                    // The link stayed one-way after the restart and the backup rebuilt its actor system: no clean fail-back.
+                    linkResets++;
+                    Console.WriteLine($"  run {run}: failover {failoverMs[^1]:F0} ms, fail-back through a link reset");
+                    continue;
+                }
                 gapMs.Add((Time(entered) - Time(left)).TotalMilliseconds);
                 Console.WriteLine($"  run {run}: failover {failoverMs[^1]:F0} ms, fail-back gap {gapMs[^1]:F1} ms");
             }
@@ -114,6 +124,8 @@ namespace RedundantGateway.Benchmarks
                 .AppendLine(Row("fail-back gap: backup left active until master entered active (ms, from the events logs)", gapMs))
                 .AppendLine()
                 .AppendLine($"Overlap during fail-back: {overlapSamples} of {samples} samples of both APIs (polled every ~5 ms) showed both nodes active.")
+                .AppendLine()
+                .AppendLine($"Fail-backs that needed the one-way link reset (the restarted master unheard by Akka.Remote for 12 s, both active meanwhile): {linkResets} of {runs}.")
                 .ToString();
         }
 
