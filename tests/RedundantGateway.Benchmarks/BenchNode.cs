@@ -102,9 +102,7 @@ internal sealed class BenchNode : IDisposable
         {
             var configuration = typeof(BenchNode).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
                 .First(a => a.Key == "NodeBuildConfiguration").Value;
-            var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "RedundantGateway.sln"))) dir = dir.Parent;
-            return Path.Combine(dir!.FullName, "src", "RedundantGateway.Node", "bin", configuration!, "net10.0", "RedundantGateway.Node.dll");
+            return Path.Combine(RepoRoot, "src", "RedundantGateway.Node", "bin", configuration!, "net10.0", "RedundantGateway.Node.dll");
         }
     }
 
