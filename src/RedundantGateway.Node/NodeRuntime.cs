@@ -4,6 +4,7 @@ using Akka.Configuration;
 using Akka.Hosting;
 using Akka.Logger.Serilog;
 using Akka.Remote.Hosting;
+using RedundantGateway.ConfigSync;
 using RedundantGateway.Configuration;
 using RedundantGateway.Redundancy;
 using RedundantGateway.Runtime;
@@ -116,6 +117,7 @@ public sealed class NodeRuntime(GatewaySettings settings, Config config, ILogger
 
     private async Task<Incarnation> StartIncarnationAsync(NodeMemory memory)
     {
+        ConfigStorePersistence.Prepare(settings);
         var handles = new TaskCompletionSource<(ActorSystem, RedundancyHandles)>(TaskCreationOptions.RunContinuationsAsynchronously);
         var host = new HostBuilder()
             .UseSerilog(logger)
@@ -137,6 +139,7 @@ public sealed class NodeRuntime(GatewaySettings settings, Config config, ILogger
                         PublicPort = settings.Cluster.PublicPort,
                     })
                     .WithClustering(new ClusterOptions { Roles = [settings.Role.ToString().ToLowerInvariant()] })
+                    .AddHocon(ConfigStorePersistence.Hocon(settings), HoconAddMode.Prepend)
                     // Last and prepended: the pair's own Akka settings (reference.conf's akka section and the
                     // operator's overrides) win over the hosting defaults.
                     .AddHocon(config, HoconAddMode.Prepend)

@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using Akka.Actor;
 using Akka.Configuration;
+using RedundantGateway.ConfigSync;
 using RedundantGateway.Configuration;
 using RedundantGateway.Liveness;
 using RedundantGateway.Redundancy;
@@ -94,6 +95,7 @@ internal static class NodeWeb
             if (runtime.Handles is not { } handles) return Restarting();
             var status = await handles.Coordinator.Ask<RedundancyStatus>(GetRedundancyStatus.Instance, AskTimeout);
             var liveness = await handles.Liveness.Ask<LivenessStatus>(GetLivenessStatus.Instance, AskTimeout);
+            var config = await ConfigStatusOrNull(handles);
             return Results.Json(new
             {
                 nodeName = settings.NodeName,
@@ -103,7 +105,7 @@ internal static class NodeWeb
                 epoch = status.Epoch,
                 activeNode = status.ActiveNodeName,
                 levelSince = status.LevelSince,
-                configRevision = (long?)null,
+                configRevision = config?.Revision,
                 recoveryMode = Lower(settings.Redundancy.RecoveryMode),
                 historyLevel = Lower(settings.Redundancy.BackupHistoryLevel),
                 standbyActivityLevel = Lower(settings.Redundancy.StandbyActivityLevel),
@@ -120,8 +122,60 @@ internal static class NodeWeb
                     lastHeardMsAgo = liveness.LastHeardMsAgo,
                 },
                 subsystems = status.Subsystems,
+                config = config is null ? null : new
+                {
+                    identity = config.Identity,
+                    revision = config.Revision,
+                    digest = config.Digest,
+                    state = config.State,
+                    peerRevision = config.PeerRevision,
+                    lastPullAt = config.LastPullAt,
+                    lastPullMs = config.LastPullMs is { } ms ? Math.Round(ms, 1) : (double?)null,
+                    lastPullUpdates = config.LastPullUpdates,
+                    queueLength = config.QueueLength,
+                    queueBytes = config.QueueBytes,
+                    queueOldestRevision = config.QueueOldestRevision,
+                    modules = config.ModuleCount,
+                    modulesDigest = config.ModulesDigest,
+                    transfers = config.Transfers,
+                    lastTransfer = config.LastTransfer is { } t ? new
+                    {
+                        kind = Lower(t.Kind),
+                        reason = t.Reason,
+                        bytes = t.Bytes,
+                        durationMs = Math.Round(t.DurationMs, 1),
+                        at = t.At,
+                        revision = t.Revision,
+                    } : null,
+                },
             });
         });
+
+        app.MapPost("/api/redundancy/resync", async (HttpContext http) =>
+        {
+            if (runtime.Handles is not { } handles) return Restarting();
+            var result = await handles.Config.Ask<ResyncResult>(new ResyncRequested($"REST from {http.Connection.RemoteIpAddress}"), AskTimeout);
+            return Results.Json(new { accepted = result.Accepted, message = result.Message },
+                statusCode: result.Accepted ? StatusCodes.Status202Accepted : StatusCodes.Status409Conflict);
+        });
+
+        app.MapGet("/api/redundancy/config-changes", async (long? after, int? limit) =>
+        {
+            if (runtime.Handles is not { } handles) return Restarting();
+            var changes = await handles.Config.Ask<RecentConfigChanges>(
+                new GetRecentConfigChanges(after ?? 0, Math.Clamp(limit ?? 1000, 0, 100_000)), AskTimeout);
+            return Results.Json(changes.Changes.Select(c => new
+            {
+                revision = c.Revision,
+                path = c.Path,
+                operation = c.Operation,
+                ackedAt = c.AckedAt,
+                appliedAt = c.AppliedAt,
+                lagMs = Math.Round((c.AppliedAt - c.AckedAt).TotalMilliseconds, 3),
+            }));
+        });
+
+        ConfigApi.Map(app, runtime);
 
         app.MapGet("/api/redundancy/events", async (int? limit) =>
         {
@@ -149,6 +203,12 @@ internal static class NodeWeb
         });
     }
 
+    private static async Task<ConfigSyncStatus?> ConfigStatusOrNull(RedundancyHandles handles)
+    {
+        try { return await handles.Config.Ask<ConfigSyncStatus>(GetConfigSyncStatus.Instance, AskTimeout); }
+        catch (Exception e) when (e is AskTimeoutException or TaskCanceledException) { return null; }
+    }
+
     private static async Task<RedundancyStatus?> StatusOrNull(NodeRuntime runtime)
     {
         if (runtime.Handles is not { } handles) return null;
@@ -156,8 +216,8 @@ internal static class NodeWeb
         catch (Exception e) when (e is AskTimeoutException or TaskCanceledException) { return null; }
     }
 
-    private static IResult Restarting() =>
+    internal static IResult Restarting() =>
         Results.Json(new { message = "the node's runtime is restarting; try again shortly" }, statusCode: StatusCodes.Status503ServiceUnavailable);
 
-    private static string Lower<T>(T value) where T : struct, Enum => value.ToString().ToLowerInvariant();
+    internal static string Lower<T>(T value) where T : struct, Enum => value.ToString().ToLowerInvariant();
 }

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Cluster.Tools.Singleton;
 using RedundantGateway.Configuration;
+using RedundantGateway.ConfigSync;
 using RedundantGateway.Liveness;
 using RedundantGateway.Membership;
 using RedundantGateway.Redundancy;
@@ -9,7 +10,8 @@ using RedundantGateway.Runtime;
 namespace RedundantGateway;
 
 /// <summary>The actors of one node, as the host needs them.</summary>
-public sealed record RedundancyHandles(IActorRef Coordinator, IActorRef Liveness, IActorRef Membership);
+/// <param name="Config">the config replicator: edits and reads of the configuration go through it to the store.</param>
+public sealed record RedundancyHandles(IActorRef Coordinator, IActorRef Liveness, IActorRef Membership, IActorRef Config);
 
 /// <summary>Starts the redundancy actors of one node in an actor system configured for clustering.</summary>
 public static class RedundancyRuntime
@@ -51,7 +53,8 @@ public static class RedundancyRuntime
             var coordinator = Context.ActorOf(RedundancyCoordinator.Props(settings, subsystems, designator, memory,
                 new EpochFile(settings.DataDir)), RedundancyCoordinator.Name);
             var membership = Context.ActorOf(PairMembership.Props(settings, control), PairMembership.Name);
-            var handles = new RedundancyHandles(coordinator, liveness, membership);
+            var config = Context.ActorOf(ConfigReplicator.Props(settings, coordinator), ConfigReplicator.Name);
+            var handles = new RedundancyHandles(coordinator, liveness, membership, config);
             Receive<GetHandles>(_ => Sender.Tell(handles));
         }
     }

@@ -425,7 +425,7 @@ public sealed class RedundancyCoordinatorSpec : ClusterTestKit
 
         var all = Events(coordinator);
         Assert.Equal(["peer-reachable", "peer-unreachable", "peer-reachable", "started"], all.Select(e => e.Kind));
-        Assert.True(all.Zip(all.Skip(1)).All(p => p.First.Time >= p.Second.Time));
+        Assert.True(all.Zip(all.Skip(1), (newer, older) => newer.Time >= older.Time).All(inOrder => inOrder));
         Assert.Contains("answers again", all[0].Reason);
         Assert.Contains("9.5", all[1].Reason);
 

@@ -10,6 +10,8 @@ public enum RecoveryMode { Automatic, Manual }
 
 public enum HistoryLevel { Full, Partial }
 
+public enum ConfigStoreProvider { Sqlite, Postgresql }
+
 /// <summary>A host and port of a node link, as written in HOCON ("host:port").</summary>
 public sealed record NodeEndpoint(string Host, int Port)
 {
@@ -36,6 +38,23 @@ public sealed record RedundancySettings(
     long MaxQueuedBytes,
     int EventsKept);
 
+/// <summary>Where the event-sourced configuration store keeps its journal and snapshots.</summary>
+/// <param name="ConnectionString">empty with SQLite: a file under the data dir.</param>
+public sealed record ConfigStoreSettings(ConfigStoreProvider Provider, string ConnectionString, int SnapshotEvery);
+
+/// <summary>How the backup pulls the master's configuration and how transfers are cut up.</summary>
+public sealed record ConfigSyncSettings(
+    TimeSpan LongPollTimeout,
+    TimeSpan PullRetryInterval,
+    int MaxUpdatesPerPull,
+    long MaxPullBytes,
+    long MaxResourceSize,
+    int ChunkSize,
+    int ChunksInFlight,
+    int ChunkRetries,
+    TimeSpan ModuleScanInterval,
+    int ChangesKept);
+
 /// <summary>The typed, validated <c>redundant-gateway</c> section.</summary>
 public sealed record GatewaySettings(
     string NodeName,
@@ -43,8 +62,13 @@ public sealed record GatewaySettings(
     string DataDir,
     WebSettings Web,
     ClusterSettings Cluster,
-    RedundancySettings Redundancy)
+    RedundancySettings Redundancy,
+    ConfigStoreSettings ConfigStore,
+    ConfigSyncSettings ConfigSync)
 {
+    /// <summary>The data dir's modules folder: plug-in files the master's set of which the backup mirrors.</summary>
+    public string ModulesDir => Path.Combine(Path.GetFullPath(DataDir), "modules");
+
     /// <summary>The address the peer reaches this node at.</summary>
     public NodeEndpoint PublicEndpoint => new(Cluster.PublicHostname, Cluster.PublicPort);
 
@@ -91,6 +115,34 @@ public sealed record GatewaySettings(
         if (redundancy.HeartbeatInterval >= redundancy.FailoverTimeout)
             throw reader.Error("redundancy.heartbeat-interval", "must be shorter than redundancy.failover-timeout");
 
+        var store = new ConfigStoreSettings(
+            Provider: reader.Enum<ConfigStoreProvider>("config-store.provider"),
+            ConnectionString: reader.String("config-store.connection-string").Trim(),
+            SnapshotEvery: reader.PositiveInt("config-store.snapshot-every"));
+        if (store.Provider == ConfigStoreProvider.Postgresql && store.ConnectionString.Length == 0)
+            throw reader.Error("config-store.connection-string", "PostgreSQL needs a connection string (Host=...;Database=...;Username=...)");
+
+        var sync = new ConfigSyncSettings(
+            LongPollTimeout: reader.Duration("config-sync.long-poll-timeout"),
+            PullRetryInterval: reader.Duration("config-sync.pull-retry-interval"),
+            MaxUpdatesPerPull: reader.PositiveInt("config-sync.max-updates-per-pull"),
+            MaxPullBytes: reader.PositiveBytes("config-sync.max-pull-bytes"),
+            MaxResourceSize: reader.PositiveBytes("config-sync.max-resource-size"),
+            ChunkSize: (int)Math.Min(int.MaxValue, reader.PositiveBytes("config-sync.chunk-size")),
+            ChunksInFlight: reader.PositiveInt("config-sync.chunks-in-flight"),
+            ChunkRetries: reader.PositiveInt("config-sync.chunk-retries"),
+            ModuleScanInterval: reader.Duration("config-sync.module-scan-interval"),
+            ChangesKept: reader.PositiveInt("config-sync.changes-kept"));
+        // Every remote message must fit in one frame of the node link, or Akka drops it.
+        var frame = reader.FrameSize();
+        const long envelope = 16 * 1024;
+        if (sync.ChunkSize > frame - envelope)
+            throw reader.Error("config-sync.chunk-size", $"{sync.ChunkSize} bytes does not fit in a node link frame (akka.remote.dot-netty.tcp.maximum-frame-size {frame} less 16 KiB)");
+        if (sync.MaxPullBytes > frame - envelope)
+            throw reader.Error("config-sync.max-pull-bytes", $"{sync.MaxPullBytes} bytes does not fit in a node link frame (akka.remote.dot-netty.tcp.maximum-frame-size {frame} less 16 KiB)");
+        if (sync.MaxResourceSize > sync.MaxPullBytes)
+            throw reader.Error("config-sync.max-resource-size", $"must not exceed config-sync.max-pull-bytes ({sync.MaxPullBytes})");
+
         return new GatewaySettings(
             NodeName: reader.NonEmptyString("node-name"),
             Role: role,
@@ -99,7 +151,9 @@ public sealed record GatewaySettings(
             Cluster: new ClusterSettings(clusterHost, clusterPort,
                 string.IsNullOrWhiteSpace(publicHost) ? clusterHost : publicHost,
                 publicPort == 0 ? clusterPort : publicPort),
-            Redundancy: redundancy);
+            Redundancy: redundancy,
+            ConfigStore: store,
+            ConfigSync: sync);
     }
 
     /// <summary>Reads keys under <c>redundant-gateway</c>, turning every problem into one line.</summary>
@@ -184,6 +238,13 @@ public sealed record GatewaySettings(
                 if (string.Equals(choice.ToString(), raw, StringComparison.OrdinalIgnoreCase)) return choice;
             var names = string.Join(", ", choices.Select(c => c.ToString().ToLowerInvariant()));
             throw Error(key, $"unknown value '{raw}' (expected one of: {names})");
+        }
+
+        /// <summary>The node link's largest message (an Akka setting, read from the same merged config).</summary>
+        public long FrameSize()
+        {
+            const string path = "akka.remote.dot-netty.tcp.maximum-frame-size";
+            return config.HasPath(path) ? config.GetByteSize(path) ?? 128000 : 128000;
         }
 
         public NodeEndpoint? Endpoint(string key)

@@ -70,6 +70,8 @@ public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
         Receive<FailoverRequested>(OnFailoverRequested);
         Receive<PrepareForShutdown>(_ => OnPrepareForShutdown());
         Receive<GetRedundancyStatus>(_ => Sender.Tell(Status()));
+        Receive<AppendRedundancyEvent>(e => Record(e.Kind, e.Reason, switchMs: e.DurationMs));
+        Receive<RestartRuntime>(OnRestartRuntime);
         Receive<GetRedundancyEvents>(q => Sender.Tell(new RedundancyEvents(_events.AsEnumerable().Reverse().Take(Math.Max(0, q.Limit)).ToList())));
     }
 
@@ -266,6 +268,27 @@ public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
         });
     }
 
+    /// <summary>Rebuilds the subsystems in turn; RunTask keeps level changes out meanwhile.</summary>
+    private void OnRestartRuntime(RestartRuntime restart)
+    {
+        var replyTo = Sender;
+        var stopwatch = Stopwatch.StartNew();
+        RunTask(async () =>
+        {
+            foreach (var subsystem in _subsystems)
+            {
+                try { await subsystem.RestartAsync(new RuntimeRestart(restart.Reason, restart.ConfigRevision), CancellationToken.None); }
+                catch (Exception e)
+                {
+                    _log.Error(e, "Subsystem {Subsystem} failed to restart", subsystem.Name);
+                }
+            }
+            var elapsed = stopwatch.Elapsed.TotalMilliseconds;
+            Record("runtime-restart", $"soft restart with config revision {restart.ConfigRevision}: {restart.Reason}", switchMs: elapsed);
+            replyTo.Tell(new RuntimeRestarted(elapsed));
+        });
+    }
+
     private async Task ApplyToSubsystems(ActivityLevel level)
     {
         foreach (var subsystem in _subsystems)
@@ -369,5 +392,5 @@ public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
         _settings.NodeName, _settings.Role, _level, _peerConnected, _epoch,
         _level == ActivityLevel.Active ? _settings.NodeName : _activeNodeName,
         _levelSince, _lastPeerAck?.ResponderNodeName,
-        _subsystems.Select(s => new SubsystemState(s.Name, s.Level.ToString().ToLowerInvariant(), s.Transitions)).ToList());
+        _subsystems.Select(s => new SubsystemState(s.Name, s.Level.ToString().ToLowerInvariant(), s.Transitions, s.Restarts, s.ConfigRevision)).ToList());
 }

@@ -71,7 +71,15 @@ public sealed record RedundancyStatus(
     string? PeerNodeName,
     IReadOnlyList<SubsystemState> Subsystems);
 
-public sealed record SubsystemState(string Name, string Level, int Transitions);
+public sealed record SubsystemState(string Name, string Level, int Transitions, int Restarts = 0, long? ConfigRevision = null);
+
+/// <summary>Soft restart of the runtime subsystems (after a configuration transfer); answered with <see cref="RuntimeRestarted"/>.</summary>
+public sealed record RestartRuntime(string Reason, long ConfigRevision);
+
+public sealed record RuntimeRestarted(double DurationMs);
+
+/// <summary>Another part of the node (config replication) adds an entry to the redundancy events log.</summary>
+public sealed record AppendRedundancyEvent(string Kind, string Reason, double? DurationMs = null);
 
 /// <summary>What survives a soft restart of the actor system: the epoch and the events log.</summary>
 public sealed record NodeMemory(long Epoch, IReadOnlyList<RedundancyEvent> Events)

@@ -1,0 +1,133 @@
+using System.Text;
+using System.Text.Json;
+using Akka.Actor;
+using RedundantGateway.ConfigSync;
+using RedundantGateway.Configuration;
+
+namespace RedundantGateway.Node;
+
+/// <summary>
+/// /api/config: read the configuration on either node; edit it on the master (each accepted edit answers the
+/// new revision). The backup refuses every edit with 409 and the master's address, and changes nothing.
+/// </summary>
+internal static class ConfigApi
+{
+    private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(5);
+
+    public static void Map(WebApplication app, NodeRuntime runtime)
+    {
+        var settings = runtime.Settings;
+
+        app.MapGet("/api/config", async () =>
+        {
+            if (runtime.Handles is not { } handles) return NodeWeb.Restarting();
+            var view = await handles.Config.Ask<ConfigDocumentView>(GetConfigDocument.Instance, AskTimeout);
+            var document = view.Document;
+            return RawJson(writer =>
+            {
+                writer.WriteStartObject();
+                writer.WriteString("identity", document.Identity);
+                writer.WriteNumber("revision", document.Revision);
+                writer.WriteString("digest", document.Digest);
+                writer.WriteNumber("count", document.Resources.Count);
+                writer.WriteStartObject("resources");
+                foreach (var (path, value) in document.Resources)
+                {
+                    writer.WritePropertyName(path);
+                    writer.WriteRawValue(value, skipInputValidation: true);
+                }
+                writer.WriteEndObject();
+                writer.WriteEndObject();
+            });
+        });
+
+        app.MapGet("/api/config/{**path}", async (string path) =>
+        {
+            if (!ConfigPath.TryNormalize(path, out var normalized, out var error)) return Problem(StatusCodes.Status400BadRequest, error);
+            if (runtime.Handles is not { } handles) return NodeWeb.Restarting();
+            var document = (await handles.Config.Ask<ConfigDocumentView>(GetConfigDocument.Instance, AskTimeout)).Document;
+            if (!document.Resources.TryGetValue(normalized, out var value))
+                return Problem(StatusCodes.Status404NotFound, $"no resource at '{normalized}' (revision {document.Revision})");
+            return RawJson(writer =>
+            {
+                writer.WriteStartObject();
+                writer.WriteString("path", normalized);
+                writer.WriteNumber("revision", document.Revision);
+                writer.WritePropertyName("value");
+                writer.WriteRawValue(value, skipInputValidation: true);
+                writer.WriteEndObject();
+            });
+        });
+
+        app.MapPut("/api/config/{**path}", async (string path, HttpRequest request) =>
+        {
+            if (RefuseOnBackup(runtime) is { } refused) return refused;
+            if (!ConfigPath.TryNormalize(path, out var normalized, out var error)) return Problem(StatusCodes.Status400BadRequest, error);
+            var (body, tooLarge) = await ReadBodyAsync(request, settings.ConfigSync.MaxResourceSize);
+            if (tooLarge)
+                return Problem(StatusCodes.Status413PayloadTooLarge, $"the value is larger than config-sync.max-resource-size ({settings.ConfigSync.MaxResourceSize} bytes)");
+            if (!ConfigDocument.TryCanonicalJson(body, out var canonical, out error)) return Problem(StatusCodes.Status400BadRequest, error);
+            return await EditAsync(runtime, new EditConfig(normalized, canonical));
+        });
+
+        app.MapDelete("/api/config/{**path}", async (string path) =>
+        {
+            if (RefuseOnBackup(runtime) is { } refused) return refused;
+            if (!ConfigPath.TryNormalize(path, out var normalized, out var error)) return Problem(StatusCodes.Status400BadRequest, error);
+            return await EditAsync(runtime, new EditConfig(normalized, null));
+        });
+    }
+
+    private static async Task<IResult> EditAsync(NodeRuntime runtime, EditConfig edit)
+    {
+        if (runtime.Handles is not { } handles) return NodeWeb.Restarting();
+        EditResult result;
+        try { result = await handles.Config.Ask<EditResult>(edit, AskTimeout); }
+        catch (Exception e) when (e is AskTimeoutException or TaskCanceledException)
+        {
+            return Problem(StatusCodes.Status503ServiceUnavailable, "the config store did not answer in time; the edit may not have been stored, read it back");
+        }
+        return result.Outcome switch
+        {
+            EditOutcome.Accepted => Results.Json(new { path = edit.Path, revision = result.Revision, message = result.Message }),
+            EditOutcome.NotFound => Problem(StatusCodes.Status404NotFound, result.Message),
+            _ => Problem(StatusCodes.Status409Conflict, result.Message),
+        };
+    }
+
+    /// <summary>The backup never takes an edit: the answer names where to make it.</summary>
+    private static IResult? RefuseOnBackup(NodeRuntime runtime)
+    {
+        var settings = runtime.Settings;
+        if (settings.Role != NodeRole.Backup) return null;
+        return Problem(StatusCodes.Status409Conflict,
+            $"this node is the backup: configuration is edited only on the master at {settings.Redundancy.MasterAddress} (node link); nothing was changed here");
+    }
+
+    private static async Task<(string Body, bool TooLarge)> ReadBodyAsync(HttpRequest request, long limit)
+    {
+        if (request.ContentLength > limit) return ("", true);
+        using var reader = new StreamReader(request.Body, Encoding.UTF8);
+        var buffer = new char[8192];
+        var text = new StringBuilder();
+        int read;
+        while ((read = await reader.ReadAsync(buffer)) > 0)
+        {
+            text.Append(buffer, 0, read);
+            if (text.Length > limit) return ("", true);
+        }
+        return (text.ToString(), false);
+    }
+
+    private static IResult Problem(int status, string message) => Results.Json(new { message }, statusCode: status);
+
+    private static IResult RawJson(Action<Utf8JsonWriter> write)
+    {
+        var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            write(writer);
+        }
+        return Results.Bytes(buffer.ToArray(), "application/json");
+    }
+}

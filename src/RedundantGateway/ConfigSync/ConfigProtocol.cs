@@ -1,0 +1,160 @@
+namespace RedundantGateway.ConfigSync;
+
+/// <summary>Messages and events of configuration replication; all go through <see cref="ConfigSyncSerializer"/>.</summary>
+public interface IConfigSyncMessage;
+
+// ---- Journal events and snapshot of the config store ---------------------------------------------
+
+/// <summary>The master's config store was created: the system identity that travels with the configuration.</summary>
+public sealed record ConfigIdentityCreated(string Identity, DateTimeOffset At) : IConfigSyncMessage;
+
+/// <summary>One accepted edit (<paramref name="Value"/> null: the resource was deleted).</summary>
+/// <param name="At">when the master accepted the edit.</param>
+public sealed record ConfigResourceChanged(long Revision, string Path, string? Value, DateTimeOffset At) : IConfigSyncMessage;
+
+/// <summary>The backup replaced its whole configuration with the one of a full transfer.</summary>
+public sealed record ConfigReplaced(string Identity, long Revision, IReadOnlyDictionary<string, string> Resources, string Reason) : IConfigSyncMessage;
+
+public sealed record ConfigStoreSnapshot(string? Identity, long Revision, IReadOnlyDictionary<string, string> Resources) : IConfigSyncMessage;
+
+// ---- Asking the local config store ----------------------------------------------------------------
+
+/// <summary>An edit from an operator (REST). <paramref name="Value"/> is canonical JSON; null deletes the resource.</summary>
+public sealed record EditConfig(string Path, string? Value);
+
+public enum EditOutcome { Accepted, NotFound, Refused }
+
+/// <summary>The answer to <see cref="EditConfig"/>: the new revision when accepted.</summary>
+public sealed record EditResult(EditOutcome Outcome, long Revision, string Message);
+
+public sealed record GetConfigDocument
+{
+    public static readonly GetConfigDocument Instance = new();
+}
+
+/// <summary>The store's committed configuration (immutable, shared safely).</summary>
+public sealed record ConfigDocumentView(ConfigDocument Document, bool Recovered);
+
+/// <summary>Backup: apply updates pulled from the master, in order, each checked against the master's digest.</summary>
+public sealed record ApplyReplicatedUpdates(string Identity, IReadOnlyList<ConfigUpdate> Updates);
+
+/// <summary>Answer to <see cref="ApplyReplicatedUpdates"/>: persisted up to <paramref name="Revision"/>, or refused.</summary>
+public sealed record ReplicatedUpdatesApplied(bool Consistent, long Revision, string Digest, string Problem);
+
+/// <summary>Backup: replace the whole configuration (full transfer).</summary>
+public sealed record ReplaceConfig(ConfigDocument Document, string Reason);
+
+public sealed record ConfigReplacedAck(long Revision, string Digest);
+
+/// <summary>Told by the store to its parent after each persisted change (and once after recovery, with no updates).</summary>
+public sealed record ConfigCommitted(ConfigDocument Document, IReadOnlyList<ConfigUpdate> Updates);
+
+public sealed record GetRecentConfigChanges(long AfterRevision, int Limit);
+
+/// <summary>One change as this node saw it: when the master acknowledged it, and when it was applied here.</summary>
+public sealed record ConfigChangeRecord(long Revision, string Path, string Operation, DateTimeOffset AckedAt, DateTimeOffset AppliedAt);
+
+public sealed record RecentConfigChanges(IReadOnlyList<ConfigChangeRecord> Changes);
+
+// ---- Between the replicators of the two nodes ------------------------------------------------------
+
+/// <summary>One revision of the master's configuration, with the digest of the whole configuration after it.</summary>
+public sealed record ConfigUpdate(long Revision, string Path, string? Value, string DigestAfter, DateTimeOffset AckedAt) : IConfigSyncMessage
+{
+    /// <summary>What the update costs in the master's queue (and on the wire), roughly.</summary>
+    public long Bytes => 64 + Path.Length + (Value is null ? 0 : System.Text.Encoding.UTF8.GetByteCount(Value));
+}
+
+/// <summary>Backup to master: the updates after <paramref name="AfterRevision"/>, please (held by the master until there are some).</summary>
+/// <param name="ModulesDigest">the digest of the backup's modules folder.</param>
+public sealed record PullConfigUpdates(long PullId, string? Identity, long AfterRevision, string ModulesDigest, string FromNodeName) : IConfigSyncMessage;
+
+/// <summary>Master to backup: updates in order (possibly none after a long poll), and the master's state.</summary>
+public sealed record ConfigUpdates(
+    long PullId,
+    string Identity,
+    IReadOnlyList<ConfigUpdate> Updates,
+    long MasterRevision,
+    string ModulesDigest,
+    int QueueLength,
+    long QueueBytes,
+    string MasterWebAddress) : IConfigSyncMessage;
+
+/// <summary>Master to backup: incremental updates cannot bring the backup up to date.</summary>
+public sealed record FullTransferRequired(long PullId, string Reason) : IConfigSyncMessage;
+
+/// <summary>Backup to master: prepare an archive of the whole configuration and the modules.</summary>
+public sealed record RequestFullTransfer(string Reason) : IConfigSyncMessage;
+
+/// <summary>Backup to master: the list of modules with their SHA-256.</summary>
+public sealed record GetModuleManifest : IConfigSyncMessage
+{
+    public static readonly GetModuleManifest Instance = new();
+}
+
+public sealed record ModuleEntry(string Name, string Sha256, long Size) : IConfigSyncMessage;
+
+public sealed record ModuleManifest(IReadOnlyList<ModuleEntry> Modules, string Digest) : IConfigSyncMessage;
+
+/// <summary>Backup to master: prepare one module file for transfer.</summary>
+public sealed record RequestModuleTransfer(string ModuleName) : IConfigSyncMessage;
+
+public enum TransferKind { Full, Module }
+
+/// <summary>Master to backup: a file is ready to be fetched chunk by chunk.</summary>
+public sealed record TransferOffer(
+    string TransferId,
+    TransferKind Kind,
+    string Name,
+    long Size,
+    string Sha256,
+    int ChunkSize,
+    int ChunkCount) : IConfigSyncMessage;
+
+/// <summary>Master to backup: the transfer could not be prepared.</summary>
+public sealed record TransferRefused(string Reason) : IConfigSyncMessage;
+
+public sealed record FetchChunk(string TransferId, int Index) : IConfigSyncMessage;
+
+/// <summary>One chunk of a transfer with the SHA-256 of its bytes, so a damaged chunk is noticed and fetched again.</summary>
+public sealed record TransferChunk(string TransferId, int Index, byte[] Data, string Sha256) : IConfigSyncMessage;
+
+/// <summary>Backup to master: the transfer is over (received or abandoned); its file can go.</summary>
+public sealed record TransferFinished(string TransferId) : IConfigSyncMessage;
+
+/// <summary>Master to backup: an operator on the master asked for a full re-sync.</summary>
+public sealed record ResyncAsked(string Source) : IConfigSyncMessage;
+
+// ---- Operators and the status surfaces ---------------------------------------------------------
+
+/// <summary>An operator forces a full transfer (POST /api/redundancy/resync).</summary>
+public sealed record ResyncRequested(string Source);
+
+public sealed record ResyncResult(bool Accepted, string Message);
+
+public sealed record GetConfigSyncStatus
+{
+    public static readonly GetConfigSyncStatus Instance = new();
+}
+
+/// <summary>A transfer as the backup saw it, for the status surfaces.</summary>
+public sealed record TransferSummary(TransferKind Kind, string Reason, long Bytes, double DurationMs, DateTimeOffset At, long Revision);
+
+/// <summary>What a node knows of configuration replication.</summary>
+public sealed record ConfigSyncStatus(
+    string? Identity,
+    long Revision,
+    string Digest,
+    long? PeerRevision,
+    string State,
+    DateTimeOffset? LastPullAt,
+    double? LastPullMs,
+    int LastPullUpdates,
+    int QueueLength,
+    long QueueBytes,
+    long? QueueOldestRevision,
+    string ModulesDigest,
+    int ModuleCount,
+    TransferSummary? LastTransfer,
+    int Transfers,
+    string MasterWebAddress);

@@ -1,0 +1,255 @@
+using Akka.Actor;
+using Akka.Event;
+using Akka.Persistence;
+using RedundantGateway.Configuration;
+
+namespace RedundantGateway.ConfigSync;
+
+/// <summary>
+/// The node's configuration, event-sourced (Akka.Persistence.Sql). On the master (and an independent node)
+/// it accepts operators' edits, each the next revision, and creates the system identity on first start; on
+/// the backup it only takes what the master sends: pulled updates, checked against the master's digest,
+/// or a whole configuration from a full transfer. Every persisted change is told to <c>listener</c>.
+/// </summary>
+public sealed class ConfigStore : ReceivePersistentActor
+{
+    public const string Name = "config-store";
+
+    /// <summary>One configuration per node and per database.</summary>
+    public const string Id = "redundant-gateway-config";
+
+    private readonly GatewaySettings _settings;
+    private readonly IActorRef _listener;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Queue<ConfigChangeRecord> _changes = new();
+    private readonly List<ConfigUpdate> _replayed = [];
+
+    /// <summary>What is persisted: served to readers and replicated.</summary>
+    private ConfigDocument _committed = ConfigDocument.Empty;
+
+    /// <summary>Committed plus edits still being written: the base for the next edit's revision.</summary>
+    private ConfigDocument _pending = ConfigDocument.Empty;
+
+    private bool _recovered;
+    private int _changesSinceSnapshot;
+
+    /// <summary>Edits handed to the journal and not yet written: a snapshot waits until there are none.</summary>
+    private int _editsInFlight;
+
+    public static Props Props(GatewaySettings settings, IActorRef listener) =>
+        Akka.Actor.Props.Create(() => new ConfigStore(settings, listener));
+
+    public override string PersistenceId => Id;
+
+    private bool AcceptsEdits => _settings.Role != NodeRole.Backup;
+
+    public ConfigStore(GatewaySettings settings, IActorRef listener)
+    {
+        _settings = settings;
+        _listener = listener;
+
+        Recover<SnapshotOffer>(offer =>
+        {
+            if (offer.Snapshot is ConfigStoreSnapshot snapshot)
+                _committed = ConfigDocument.From(snapshot.Identity, snapshot.Revision, snapshot.Resources);
+            _replayed.Clear();
+        });
+        Recover<ConfigIdentityCreated>(e => _committed = _committed.WithIdentity(e.Identity));
+        Recover<ConfigResourceChanged>(e =>
+        {
+            _committed = _committed.Apply(e.Revision, e.Path, e.Value);
+            _changesSinceSnapshot++;
+            // Replayed changes refill the master's queue, so a backup a little behind needs no full transfer after a restart.
+            _replayed.Add(new ConfigUpdate(e.Revision, e.Path, e.Value, _committed.Digest, e.At));
+            if (_replayed.Count > settings.Redundancy.MaxQueuedUpdates) _replayed.RemoveRange(0, _replayed.Count - settings.Redundancy.MaxQueuedUpdates);
+        });
+        Recover<ConfigReplaced>(e =>
+        {
+            _committed = ConfigDocument.From(e.Identity, e.Revision, e.Resources);
+            _replayed.Clear();
+        });
+        Recover<RecoveryCompleted>(_ => OnRecovered());
+
+        Command<EditConfig>(OnEdit);
+        Command<ApplyReplicatedUpdates>(OnApplyReplicated);
+        Command<ReplaceConfig>(OnReplace);
+        Command<GetConfigDocument>(_ => Sender.Tell(new ConfigDocumentView(_committed, _recovered)));
+        Command<GetRecentConfigChanges>(q => Sender.Tell(new RecentConfigChanges(
+            _changes.Where(c => c.Revision > q.AfterRevision).Take(Math.Max(0, q.Limit)).ToList())));
+        Command<SaveSnapshotSuccess>(success =>
+        {
+            // Older snapshots and the events they contain are not needed to recover any more.
+            DeleteSnapshots(new SnapshotSelectionCriteria(success.Metadata.SequenceNr - 1));
+            DeleteMessages(success.Metadata.SequenceNr);
+        });
+        Command<SaveSnapshotFailure>(failure => _log.Warning("Config snapshot not saved ({Reason}); the journal still has every change", failure.Cause.Message));
+        Command<DeleteMessagesSuccess>(_ => { });
+        Command<DeleteMessagesFailure>(failure => _log.Warning("Old config events not deleted: {Reason}", failure.Cause.Message));
+        Command<DeleteSnapshotsSuccess>(_ => { });
+        Command<DeleteSnapshotsFailure>(failure => _log.Warning("Old config snapshots not deleted: {Reason}", failure.Cause.Message));
+    }
+
+    private void OnRecovered()
+    {
+        _pending = _committed;
+        _recovered = true;
+        _log.Info("Config store recovered: identity {Identity}, revision {Revision}, {Resources} resources, digest {Digest}",
+            _committed.Identity ?? "(none yet)", _committed.Revision, _committed.Resources.Count, _committed.Digest);
+        if (AcceptsEdits && _committed.Identity is null)
+        {
+            var created = new ConfigIdentityCreated(Guid.NewGuid().ToString("N"), DateTimeOffset.UtcNow);
+            Persist(created, e =>
+            {
+                _committed = _committed.WithIdentity(e.Identity);
+                _pending = _committed;
+                _log.Info("Config store created the system identity {Identity}", e.Identity);
+                _listener.Tell(new ConfigCommitted(_committed, []));
+            });
+        }
+        else
+        {
+            _listener.Tell(new ConfigCommitted(_committed, _replayed.ToList()));
+        }
+        _replayed.Clear();
+    }
+
+    private void OnEdit(EditConfig edit)
+    {
+        if (!AcceptsEdits)
+        {
+            Sender.Tell(new EditResult(EditOutcome.Refused, _committed.Revision, "this node is the backup: the configuration is edited on the master"));
+            return;
+        }
+        var exists = _pending.Resources.TryGetValue(edit.Path, out var current);
+        if (edit.Value is null && !exists)
+        {
+            Sender.Tell(new EditResult(EditOutcome.NotFound, _pending.Revision, $"no resource at '{edit.Path}'"));
+            return;
+        }
+        if (edit.Value is not null && exists && current == edit.Value)
+        {
+            Sender.Tell(new EditResult(EditOutcome.Accepted, _pending.Revision, "unchanged"));
+            return;
+        }
+        var revision = _pending.Revision + 1;
+        _pending = _pending.Apply(revision, edit.Path, edit.Value);
+        var replyTo = Sender;
+        _editsInFlight++;
+        // PersistAsync: edits keep arriving while earlier ones are written, and the journal batches them;
+        // handlers still run in order, so revisions are acknowledged and replicated in order.
+        PersistAsync(new ConfigResourceChanged(revision, edit.Path, edit.Value, DateTimeOffset.UtcNow), e =>
+        {
+            _editsInFlight--;
+            var update = Commit(e, DateTimeOffset.UtcNow);
+            replyTo.Tell(new EditResult(EditOutcome.Accepted, e.Revision, e.Value is null ? "deleted" : "stored"));
+            _listener.Tell(new ConfigCommitted(_committed, [update]));
+            SnapshotWhenDue();
+        });
+    }
+
+    private void OnApplyReplicated(ApplyReplicatedUpdates apply)
+    {
+        if (apply.Updates.Count == 0)
+        {
+            Sender.Tell(new ReplicatedUpdatesApplied(true, _committed.Revision, _committed.Digest, ""));
+            return;
+        }
+        // Check the whole batch first: nothing is persisted unless every revision follows and matches.
+        var check = _committed;
+        string? problem = null;
+        if (apply.Identity != check.Identity)
+            problem = $"identity differs (this node {check.Identity ?? "none"}, master {apply.Identity})";
+        else
+        {
+            foreach (var update in apply.Updates)
+            {
+                if (update.Revision != check.Revision + 1)
+                {
+                    problem = $"revision {update.Revision} does not follow {check.Revision}";
+                    break;
+                }
+                check = check.Apply(update.Revision, update.Path, update.Value);
+                if (check.Digest != update.DigestAfter)
+                {
+                    problem = $"digest after revision {update.Revision} differs from the master's";
+                    break;
+                }
+            }
+        }
+        if (problem is not null)
+        {
+            Sender.Tell(new ReplicatedUpdatesApplied(false, _committed.Revision, _committed.Digest, problem));
+            return;
+        }
+
+        var replyTo = Sender;
+        var last = apply.Updates[^1].Revision;
+        var applied = new List<ConfigUpdate>(apply.Updates.Count);
+        PersistAll(apply.Updates.Select(u => new ConfigResourceChanged(u.Revision, u.Path, u.Value, u.AckedAt)), e =>
+        {
+            applied.Add(Commit(e, DateTimeOffset.UtcNow));
+            if (e.Revision != last) return;
+            _pending = _committed;
+            replyTo.Tell(new ReplicatedUpdatesApplied(true, _committed.Revision, _committed.Digest, ""));
+            _listener.Tell(new ConfigCommitted(_committed, applied));
+            SnapshotWhenDue();
+        });
+    }
+
+    private void OnReplace(ReplaceConfig replace)
+    {
+        var document = replace.Document;
+        var replyTo = Sender;
+        Persist(new ConfigReplaced(document.Identity ?? "", document.Revision, document.Resources, replace.Reason), e =>
+        {
+            _committed = ConfigDocument.From(e.Identity, e.Revision, e.Resources);
+            _pending = _committed;
+            var now = DateTimeOffset.UtcNow;
+            Remember(new ConfigChangeRecord(e.Revision, "*", "replaced", now, now));
+            _log.Info("Config replaced by a full transfer: identity {Identity}, revision {Revision}, {Resources} resources ({Reason})",
+                e.Identity, e.Revision, e.Resources.Count, e.Reason);
+            replyTo.Tell(new ConfigReplacedAck(_committed.Revision, _committed.Digest));
+            _listener.Tell(new ConfigCommitted(_committed, []));
+            // A snapshot at once: the next start must not replay a large replacement event.
+            _changesSinceSnapshot = _settings.ConfigStore.SnapshotEvery;
+            SnapshotWhenDue();
+        });
+    }
+
+    private ConfigUpdate Commit(ConfigResourceChanged change, DateTimeOffset appliedAt)
+    {
+        _committed = _committed.Apply(change.Revision, change.Path, change.Value);
+        _changesSinceSnapshot++;
+        // On the master the acknowledgement is now (after the write); on the backup it is the master's.
+        var ackedAt = AcceptsEdits ? appliedAt : change.At;
+        Remember(new ConfigChangeRecord(change.Revision, change.Path, change.Value is null ? "delete" : "put", ackedAt, appliedAt));
+        return new ConfigUpdate(change.Revision, change.Path, change.Value, _committed.Digest, ackedAt);
+    }
+
+    private void Remember(ConfigChangeRecord record)
+    {
+        _changes.Enqueue(record);
+        while (_changes.Count > _settings.ConfigSync.ChangesKept) _changes.Dequeue();
+    }
+
+    private void SnapshotWhenDue()
+    {
+        // The snapshot is tagged with the last sequence number handed to the journal; with edits still in
+        // flight it would claim events it does not contain, and a recovery would skip them.
+        if (_changesSinceSnapshot < _settings.ConfigStore.SnapshotEvery || _editsInFlight > 0) return;
+        _changesSinceSnapshot = 0;
+        SaveSnapshot(new ConfigStoreSnapshot(_committed.Identity, _committed.Revision, _committed.Resources));
+    }
+
+    protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
+    {
+        _log.Error("Config store could not write revision {Event}: {Reason}; restarting from the journal", @event, cause.Message);
+        base.OnPersistFailure(cause, @event, sequenceNr);
+    }
+
+    protected override void OnRecoveryFailure(Exception reason, object? message = null)
+    {
+        _log.Error("Config store could not recover: {Reason}", reason.Message);
+        base.OnRecoveryFailure(reason, message);
+    }
+}
