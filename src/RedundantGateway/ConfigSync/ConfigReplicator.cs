@@ -76,6 +76,7 @@ public sealed class ConfigReplicator : ReceiveActor, IWithTimers, IWithUnbounded
         public Stopwatch Elapsed { get; } = Stopwatch.StartNew();
         public long Bytes { get; set; }
         public int Refetched { get; set; }
+        public int Fetched { get; set; }
         public TransferOffer? Offer { get; set; }
         public ModuleManifest? Manifest { get; set; }
         public Queue<ModuleEntry> ModulesToFetch { get; } = new();
@@ -599,6 +600,7 @@ public sealed class ConfigReplicator : ReceiveActor, IWithTimers, IWithUnbounded
                 return;
             }
             File.Move(received.FilePath, Path.Combine(incoming.StagingDir, module.Name), overwrite: true);
+            incoming.Fetched++;
             incoming.Offer = null;
             FetchNextModule();
             return;
@@ -661,7 +663,7 @@ public sealed class ConfigReplicator : ReceiveActor, IWithTimers, IWithUnbounded
 
     private static string Describe(IncomingTransfer incoming) => incoming.Kind == TransferKind.Full
         ? $"full transfer to revision {incoming.Revision} ({incoming.Reason})"
-        : $"{incoming.Manifest?.Modules.Count ?? 0} modules mirrored, {incoming.Bytes} bytes fetched ({incoming.Reason})";
+        : $"modules mirrored: {incoming.Fetched} of the master's {incoming.Manifest?.Modules.Count ?? 0} fetched ({incoming.Reason})";
 
     private void FailTransfer(string reason)
     {

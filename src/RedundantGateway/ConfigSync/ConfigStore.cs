@@ -190,8 +190,9 @@ public sealed class ConfigStore : ReceivePersistentActor
             applied.Add(Commit(e, DateTimeOffset.UtcNow));
             if (e.Revision != last) return;
             _pending = _committed;
-            replyTo.Tell(new ReplicatedUpdatesApplied(true, _committed.Revision, _committed.Digest, ""));
+            // The listener (the replicator, usually also the asker) must know the new revision before the answer.
             _listener.Tell(new ConfigCommitted(_committed, applied));
+            replyTo.Tell(new ReplicatedUpdatesApplied(true, _committed.Revision, _committed.Digest, ""));
             SnapshotWhenDue();
         });
     }
@@ -208,8 +209,8 @@ public sealed class ConfigStore : ReceivePersistentActor
             Remember(new ConfigChangeRecord(e.Revision, "*", "replaced", now, now));
             _log.Info("Config replaced by a full transfer: identity {Identity}, revision {Revision}, {Resources} resources ({Reason})",
                 e.Identity, e.Revision, e.Resources.Count, e.Reason);
-            replyTo.Tell(new ConfigReplacedAck(_committed.Revision, _committed.Digest));
             _listener.Tell(new ConfigCommitted(_committed, []));
+            replyTo.Tell(new ConfigReplacedAck(_committed.Revision, _committed.Digest));
             // A snapshot at once: the next start must not replay a large replacement event.
             _changesSinceSnapshot = _settings.ConfigStore.SnapshotEvery;
             SnapshotWhenDue();
