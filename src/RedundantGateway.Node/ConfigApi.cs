@@ -61,7 +61,7 @@ internal static class ConfigApi
 
         app.MapPut("/api/config/{**path}", async (string path, HttpRequest request) =>
         {
-            if (RefuseOnBackup(runtime) is { } refused) return refused;
+            if (await RefuseOnBackupAsync(runtime) is { } refused) return refused;
             if (!ConfigPath.TryNormalize(path, out var normalized, out var error)) return Problem(StatusCodes.Status400BadRequest, error);
             var (body, tooLarge) = await ReadBodyAsync(request, settings.ConfigSync.MaxResourceSize);
             if (tooLarge)
@@ -72,7 +72,7 @@ internal static class ConfigApi
 
         app.MapDelete("/api/config/{**path}", async (string path) =>
         {
-            if (RefuseOnBackup(runtime) is { } refused) return refused;
+            if (await RefuseOnBackupAsync(runtime) is { } refused) return refused;
             if (!ConfigPath.TryNormalize(path, out var normalized, out var error)) return Problem(StatusCodes.Status400BadRequest, error);
             return await EditAsync(runtime, new EditConfig(normalized, null));
         });
@@ -96,12 +96,20 @@ internal static class ConfigApi
     }
 
     /// <summary>The backup never takes an edit: the answer names where to make it.</summary>
-    private static IResult? RefuseOnBackup(NodeRuntime runtime)
+    private static async Task<IResult?> RefuseOnBackupAsync(NodeRuntime runtime)
     {
         var settings = runtime.Settings;
         if (settings.Role != NodeRole.Backup) return null;
+        // The master's web address is known once it has answered a pull; the node link address always is.
+        var web = "";
+        if (runtime.Handles is { } handles)
+        {
+            try { web = (await handles.Config.Ask<ConfigSyncStatus>(GetConfigSyncStatus.Instance, TimeSpan.FromSeconds(1))).MasterWebAddress; }
+            catch (Exception e) when (e is AskTimeoutException or TaskCanceledException) { }
+        }
+        var where = web.Length > 0 ? $"{web} (node link {settings.Redundancy.MasterAddress})" : $"node link {settings.Redundancy.MasterAddress}";
         return Problem(StatusCodes.Status409Conflict,
-            $"this node is the backup: configuration is edited only on the master at {settings.Redundancy.MasterAddress} (node link); nothing was changed here");
+            $"this node is the backup: configuration is edited only on the master at {where}; nothing was changed here");
     }
 
     private static async Task<(string Body, bool TooLarge)> ReadBodyAsync(HttpRequest request, long limit)

@@ -640,6 +640,12 @@ public sealed class ConfigReplicator : ReceiveActor, IWithTimers, IWithUnbounded
     {
         if (_incoming is not { } incoming) return;
         _modules = installed.Scan;
+        if (incoming.Manifest is { } wanted && _modules.Manifest.Digest != wanted.Digest)
+        {
+            // Without this, a file that cannot be replaced would make every pull start the same transfer again.
+            FailTransfer("the modules folder still differs from the master's after the install (a file locked or changed meanwhile?)");
+            return;
+        }
         if (incoming.Kind == TransferKind.Module) incoming.Revision = _document.Revision;
         _coordinator.Tell(new RestartRuntime(Describe(incoming), incoming.Revision));
     }
