@@ -342,7 +342,14 @@ public sealed class ConfigReplicator : ReceiveActor, IWithTimers, IWithUnbounded
     {
         var updates = _queue.After(pull.AfterRevision, _settings.ConfigSync.MaxUpdatesPerPull, _settings.ConfigSync.MaxPullBytes);
         return new ConfigUpdates(pull.PullId, _document.Identity ?? "", updates, _document.Revision, _modules.Manifest.Digest,
-            _queue.Count, _queue.Bytes, $"http://{_settings.Web.Hostname}:{_settings.Web.Port}");
+            _queue.Count, _queue.Bytes, MasterWebAddress());
+    }
+
+    /// <summary>Where operators reach this master's REST API; a wildcard bind is named by the node link's host.</summary>
+    private string MasterWebAddress()
+    {
+        var host = _settings.Web.Hostname is "0.0.0.0" or "::" or "[::]" or "*" or "+" ? _settings.Cluster.PublicHostname : _settings.Web.Hostname;
+        return $"http://{host}:{_settings.Web.Port}";
     }
 
     // ---- master: transfers ----
