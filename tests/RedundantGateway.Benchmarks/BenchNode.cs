@@ -30,6 +30,11 @@ internal sealed class BenchNode : IDisposable
 
     public string Name { get; }
     public int WebPort { get; }
+
+    /// <summary>The node's data dir (data-dir of its generated file): logs, config store, modules.</summary>
+    public string DataDir => Path.Combine(_workDir, Name);
+
+    public string BaseUrl => $"http://127.0.0.1:{WebPort}";
     public int? Pid => _process is { HasExited: false } p ? p.Id : null;
 
     public void Start()
@@ -75,6 +80,10 @@ internal sealed class BenchNode : IDisposable
     public async Task<string?> LevelAsync() => (await StatusAsync())?.GetProperty("activityLevel").GetString();
 
     public async Task<bool> ConnectedAsync() => (await StatusAsync())?.GetProperty("peerConnected").GetBoolean() ?? false;
+
+    /// <summary>The <c>config</c> object of /api/redundancy (null while the node does not answer).</summary>
+    public async Task<JsonElement?> ConfigStatusAsync() =>
+        await StatusAsync() is { } status && status.TryGetProperty("config", out var config) && config.ValueKind == JsonValueKind.Object ? config : null;
 
     public async Task<List<JsonElement>> EventsAsync(int limit = 1000)
     {
@@ -123,7 +132,9 @@ internal sealed class BenchNode : IDisposable
 /// <summary>A master and a backup on free ports, with the shipped defaults or a profile file on top.</summary>
 internal sealed class BenchPair : IDisposable
 {
-    public BenchPair(string profileFile, string recoveryMode = "automatic")
+    /// <param name="extraHocon">appended to both nodes' generated files (full keys, e.g. <c>redundant-gateway.config-sync.changes-kept = 100000</c>);
+    /// the profile file, given later on the command line, still wins.</param>
+    public BenchPair(string profileFile, string recoveryMode = "automatic", string extraHocon = "")
     {
         WorkDir = Path.Combine(Path.GetTempPath(), $"rg-bench-{Guid.NewGuid():N}"[..20]);
         Console.WriteLine($"  work dir (node logs): {WorkDir}");
@@ -137,6 +148,7 @@ internal sealed class BenchPair : IDisposable
               cluster.port = {{link}}
               redundancy { {{peerKey}} = "127.0.0.1:{{peerLink}}", join-wait-time = 10s, recovery-mode = {{recoveryMode}} }
             }
+            {{extraHocon}}
             """;
         var extra = string.IsNullOrEmpty(profileFile) ? [] : new[] { profileFile };
         Master = new BenchNode("master", Hocon("master", "master", mWeb, mLink, "backup-address", bLink), WorkDir, mWeb, extra);

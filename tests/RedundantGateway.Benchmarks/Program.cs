@@ -5,18 +5,33 @@ using System.Text;
 using System.Text.Json;
 using RedundantGateway.Benchmarks;
 
-// Failover benchmarks of a real master+backup pair (two node processes on loopback).
+// Benchmarks of a real master+backup pair (two node processes on loopback, Release build).
 //   dotnet run -c Release --project tests/RedundantGateway.Benchmarks -- all
 //   ... -- failover [--runs 30] [--profile default|fast] [--fault kill|freeze]
 //   ... -- false-failovers [--minutes 10] [--profile default|fast]
+//   ... -- config-lag [--rates 100,1000] [--seconds 20]          (issue 4: replication lag, p99 <= 50 ms at 1000 edits/s)
+//   ... -- full-transfer [--mb 50] [--runs 10]                   (issue 4: forced full transfer, <= 3 s for 50 MB)
+// The two config benchmarks also take --hocon FILE (merged over both nodes' files, e.g. to try other
+// config-sync.chunk-size / chunks-in-flight) and --no-report (console only, docs/benchmarks.md untouched).
 // Results print to the console and replace their section of docs/benchmarks.md.
+// Measure on a quiet machine: each config section reports the load average and CPU use before the pair started.
 
 var command = args.FirstOrDefault() ?? "all";
 var runs = IntOption("--runs", 30);
+var transferRuns = IntOption("--runs", 10);
 var minutes = DoubleOption("--minutes", 10);
 var profiles = Option("--profile") is { } p ? [p] : new[] { "default", "fast" };
 var faults = Option("--fault") is { } f ? [f] : new[] { "kill", "freeze" };
-var report = new Report(Path.Combine(BenchNode.RepoRoot, "docs", "benchmarks.md"));
+var rates = (Option("--rates") ?? "100,1000").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+    .Select(r => double.Parse(r, CultureInfo.InvariantCulture)).ToList();
+var seconds = DoubleOption("--seconds", 20);
+var megabytes = DoubleOption("--mb", 50);
+var hocon = Option("--hocon") is { } h ? Path.GetFullPath(h) : "";
+var report = new Report(Path.Combine(BenchNode.RepoRoot, "docs", "benchmarks.md"), write: !args.Contains("--no-report"));
+const string Run = "dotnet run -c Release --project tests/RedundantGateway.Benchmarks --";
+var hoconArg = hocon.Length > 0 ? $" --hocon {Path.GetRelativePath(Environment.CurrentDirectory, hocon)}" : "";
+var lagCommand = $"{Run} config-lag --rates {string.Join(',', rates.Select(r => r.ToString(CultureInfo.InvariantCulture)))} --seconds {seconds.ToString(CultureInfo.InvariantCulture)}{hoconArg}";
+var transferCommand = $"{Run} full-transfer --mb {megabytes.ToString(CultureInfo.InvariantCulture)} --runs {transferRuns}{hoconArg}";
 
 switch (command)
 {
@@ -27,13 +42,21 @@ switch (command)
     case "false-failovers":
         foreach (var profile in profiles) report.Write($"false-failovers-{profile}", await Benchmarks.FalseFailoversAsync(profile, minutes));
         break;
+    case "config-lag":
+        report.Write("config-lag", await ConfigBenchmarks.ConfigLagAsync(rates, seconds, hocon, lagCommand));
+        break;
+    case "full-transfer":
+        report.Write("full-transfer", await ConfigBenchmarks.FullTransferAsync(megabytes, transferRuns, hocon, transferCommand));
+        break;
     case "all":
         foreach (var profile in profiles)
             foreach (var fault in faults) report.Write($"failover-{fault}-{profile}", await Benchmarks.FailoverAsync(profile, fault, runs));
         foreach (var profile in profiles) report.Write($"false-failovers-{profile}", await Benchmarks.FalseFailoversAsync(profile, minutes));
+        report.Write("config-lag", await ConfigBenchmarks.ConfigLagAsync(rates, seconds, hocon, lagCommand));
+        report.Write("full-transfer", await ConfigBenchmarks.FullTransferAsync(megabytes, transferRuns, hocon, transferCommand));
         break;
     default:
-        Console.Error.WriteLine($"error: unknown benchmark '{command}' (expected failover, false-failovers or all)");
+        Console.Error.WriteLine($"error: unknown benchmark '{command}' (expected failover, false-failovers, config-lag, full-transfer or all)");
         return 2;
 }
 return 0;
@@ -207,11 +230,12 @@ namespace RedundantGateway.Benchmarks
     }
 
     /// <summary>docs/benchmarks.md: the machine, then one section per benchmark, each replaced when it runs again.</summary>
-    internal sealed class Report(string path)
+    internal sealed class Report(string path, bool write = true)
     {
         public void Write(string section, string body)
         {
             Console.WriteLine(body);
+            if (!write) return;
             var text = File.Exists(path) ? File.ReadAllText(path) : Header();
             var (begin, end) = ($"<!-- {section} -->", $"<!-- /{section} -->");
             var block = $"{begin}\n{body}\nMeasured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {Machine()}.\n{end}";
