@@ -62,15 +62,16 @@ internal static partial class ConfigBenchmarks
             var (first, last) = (revisions.Min(), revisions.Max());
             await Until(async () => (await pair.Backup.ConfigStatusAsync())?.GetProperty("revision").GetInt64() >= last, $"backup at revision {last}");
             var changes = await ChangesAsync(pair.Backup, first - 1, last);
-            var lags = revisions.Where(changes.ContainsKey).Select(r => changes[r]).ToList();
-            var step = new LagStep(rate, run, lags, revisions.Count - lags.Count, loadBefore, loadAfter);
+            var step = new LagStep(rate, run, revisions.Where(changes.ContainsKey).Select(r => changes[r]).OrderBy(c => c.Revision).ToList(),
+                revisions.Count(r => !changes.ContainsKey(r)), loadBefore, loadAfter);
             steps.Add(step);
             Console.WriteLine($"  {rate}/s: {step.Summary()}");
-            WorstSeconds(run, changes);
-            // Every edit of the step, for a closer look: when it was due and sent, its answer, its lag on the backup.
-            File.WriteAllLines(Path.Combine(pair.WorkDir, $"lag-{rate:F0}.csv"), run.Edits.Select(e =>
-                FormattableString.Invariant($"{e.Revision},{e.DueMs:F3},{e.SentMs:F3},{e.AckMs:F3},{e.Status},{(changes.TryGetValue(e.Revision, out var lag) ? lag : double.NaN):F3}"))
-                .Prepend("revision,dueMs,sentMs,ackMs,status,lagMs"));
+            Console.WriteLine("    longest backup pauses (ms at revision): " + string.Join(", ", step.Pauses.OrderByDescending(p => p.Ms).Take(8).Select(p => $"{p.Ms:F0} at {p.Revision}")));
+            // Every edit of the step, for a closer look: when it was due and sent, its answer, its times on the backup.
+            File.WriteAllLines(Path.Combine(pair.WorkDir, $"lag-{rate:F0}.csv"), run.Edits.Select(e => changes.TryGetValue(e.Revision, out var c)
+                    ? FormattableString.Invariant($"{e.Revision},{e.DueMs:F3},{e.SentMs:F3},{e.AckMs:F3},{e.Status},{c.LagMs:F3},{c.AckedAt:O},{c.AppliedAt:O}")
+                    : FormattableString.Invariant($"{e.Revision},{e.DueMs:F3},{e.SentMs:F3},{e.AckMs:F3},{e.Status},,,"))
+                .Prepend("revision,dueMs,sentMs,ackMs,status,lagMs,ackedAt,appliedAt"));
         }
 
         await Until(async () => (await pair.Backup.ConfigStatusAsync())?.GetProperty("state").GetString() == "in-sync", "backup in sync at the end");
@@ -94,10 +95,11 @@ internal static partial class ConfigBenchmarks
             .AppendLine($"tag definitions round-robin for {seconds} s on an open-loop schedule (edit i is sent at i/rate whatever the earlier answers;")
             .AppendLine($"up to {MaxInFlight} requests in flight on up to 256 connections). Lag is the backup's `appliedAt - ackedAt` of each revision, from")
             .AppendLine("`/api/redundancy/config-changes`: from the master's acknowledgement (right after persisting) to the backup having persisted")
-            .AppendLine("and applied it (one machine, one clock). The load generator runs on the same machine as both nodes.")
+            .AppendLine("and applied it (one machine, one clock). The load generator runs on the same machine as both nodes. A backup pause is how long")
+            .AppendLine("a revision waited once it was acknowledged and the revision before it was applied (normally a pull round trip and an apply).")
             .AppendLine()
-            .AppendLine("| rate asked (edits/s) | edits acknowledged | sent (edits/s) | acknowledged (edits/s) | failed | lag median (ms) | p90 | p99 | max | PUT round trip median (ms) | p99 | load average before → after |")
-            .AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|");
+            .AppendLine("| rate asked (edits/s) | edits acknowledged | sent (edits/s) | acknowledged (edits/s) | failed | lag median (ms) | p90 | p99 | max | backup pauses ≥ 100 ms | PUT round trip median (ms) | p99 | load average before → after |")
+            .AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var s in steps) text.AppendLine(s.Row());
         text.AppendLine()
             .AppendLine(mDigest == bDigest && mRev == bRev
@@ -109,37 +111,40 @@ internal static partial class ConfigBenchmarks
         return text.ToString();
     }
 
-    private sealed record LagStep(double Rate, LoadRun Run, List<double> Lags, int Missing, string LoadBefore, string LoadAfter)
+    /// <summary>One revision as the backup lists it: the master's acknowledgement and the backup's apply.</summary>
+    private sealed record Change(long Revision, DateTimeOffset AckedAt, DateTimeOffset AppliedAt)
     {
-        public string Summary()
-        {
-            var l = Lags.Order().ToList();
-            return $"sent {Run.SentRate:F0}/s, acked {Run.AckedRate:F0}/s, {Run.Failed} failed, schedule slip p99 {Run.SlipP99:F1} ms, "
-                   + $"lag median {Rank(l, 0.5):F1} p90 {Rank(l, 0.9):F1} p99 {Rank(l, 0.99):F1} max {l[^1]:F1} ms ({l.Count} revisions, {Missing} not found), "
-                   + $"PUT median {Run.RoundTripMedian:F1} p99 {Run.RoundTripP99:F1} ms, load {LoadBefore} -> {LoadAfter}";
-        }
-
-        public string Row()
-        {
-            var l = Lags.Order().ToList();
-            return $"| {Rate:F0} | {l.Count}{(Missing > 0 ? $" ({Missing} not in the list)" : "")} | {Run.SentRate:F0} | {Run.AckedRate:F0} | {Run.Failed} | "
-                   + $"{Rank(l, 0.5):F1} | {Rank(l, 0.9):F1} | {Rank(l, 0.99):F1} | {l[^1]:F1} | {Run.RoundTripMedian:F1} | {Run.RoundTripP99:F1} | {LoadBefore} → {LoadAfter} |";
-        }
+        public double LagMs => (AppliedAt - AckedAt).TotalMilliseconds;
     }
 
-    /// <summary>Prints the seconds of a step with the worst lags, to see whether they bunch up (snapshot, GC, batch).</summary>
-    private static void WorstSeconds(LoadRun run, Dictionary<long, double> lags)
+    private sealed record LagStep(double Rate, LoadRun Run, List<Change> Changes, int Missing, string LoadBefore, string LoadAfter)
     {
-        var bySecond = run.Edits.Where(e => e.Revision > 0 && lags.ContainsKey(e.Revision))
-            .GroupBy(e => (int)(e.SentMs / 1000))
-            .Select(g => (Second: g.Key, P99: Rank(g.Select(e => lags[e.Revision]).Order().ToList(), 0.99), Max: g.Max(e => lags[e.Revision])))
-            .OrderByDescending(x => x.Max).Take(3);
-        Console.WriteLine("    worst seconds: " + string.Join(", ", bySecond.Select(x => $"s{x.Second} p99 {x.P99:F1} max {x.Max:F1} ms")));
+        private List<double> Lags { get; } = Changes.Select(c => c.LagMs).Order().ToList();
+
+        /// <summary>
+        /// How long each revision waited on the backup once it was acknowledged and the revision before it applied:
+        /// a pull round trip and an apply normally (a few ms), longer when the backup's apply stalled.
+        /// </summary>
+        public List<(long Revision, double Ms)> Pauses { get; } = Changes.Zip(Changes.Skip(1))
+            .Where(p => p.Second.Revision == p.First.Revision + 1)
+            .Select(p => (p.Second.Revision, (p.Second.AppliedAt - (p.First.AppliedAt > p.Second.AckedAt ? p.First.AppliedAt : p.Second.AckedAt)).TotalMilliseconds))
+            .ToList();
+
+        private string PauseText => $"{Pauses.Count(p => p.Ms >= 100)} (longest {(Pauses.Count == 0 ? 0 : Pauses.Max(p => p.Ms)):F0} ms)";
+
+        public string Summary() =>
+            $"sent {Run.SentRate:F0}/s, acked {Run.AckedRate:F0}/s, {Run.Failed} failed, schedule slip p99 {Run.SlipP99:F1} ms, "
+            + $"lag median {Rank(Lags, 0.5):F1} p90 {Rank(Lags, 0.9):F1} p99 {Rank(Lags, 0.99):F1} max {Lags[^1]:F1} ms ({Lags.Count} revisions, {Missing} not found), "
+            + $"backup pauses >= 100 ms: {PauseText}, PUT median {Run.RoundTripMedian:F1} p99 {Run.RoundTripP99:F1} ms, load {LoadBefore} -> {LoadAfter}";
+
+        public string Row() =>
+            $"| {Rate:F0} | {Lags.Count}{(Missing > 0 ? $" ({Missing} not in the list)" : "")} | {Run.SentRate:F0} | {Run.AckedRate:F0} | {Run.Failed} | "
+            + $"{Rank(Lags, 0.5):F1} | {Rank(Lags, 0.9):F1} | {Rank(Lags, 0.99):F1} | {Lags[^1]:F1} | {PauseText} | {Run.RoundTripMedian:F1} | {Run.RoundTripP99:F1} | {LoadBefore} → {LoadAfter} |";
     }
 
-    private static async Task<Dictionary<long, double>> ChangesAsync(BenchNode node, long after, long last)
+    private static async Task<Dictionary<long, Change>> ChangesAsync(BenchNode node, long after, long last)
     {
-        var lags = new Dictionary<long, double>();
+        var changes = new Dictionary<long, Change>();
         while (after < last)
         {
             var page = await Http.GetFromJsonAsync<List<JsonElement>>($"{node.BaseUrl}/api/redundancy/config-changes?after={after}&limit=5000") ?? [];
@@ -148,11 +153,11 @@ internal static partial class ConfigBenchmarks
             {
                 var revision = change.GetProperty("revision").GetInt64();
                 if (change.GetProperty("operation").GetString() is "put" or "delete")
-                    lags[revision] = (change.GetProperty("appliedAt").GetDateTimeOffset() - change.GetProperty("ackedAt").GetDateTimeOffset()).TotalMilliseconds;
+                    changes[revision] = new Change(revision, change.GetProperty("ackedAt").GetDateTimeOffset(), change.GetProperty("appliedAt").GetDateTimeOffset());
                 after = Math.Max(after, revision);
             }
         }
-        return lags;
+        return changes;
     }
 
     // ---- the load generator ----
@@ -344,9 +349,9 @@ internal static partial class ConfigBenchmarks
             bytes = last.GetProperty("bytes").GetInt64();
 
             await Task.Delay(200); // let the log lines reach the files
-            var events = await pair.Backup.EventsAsync(20);
-            var transferEvent = events.LastOrDefault(e => e.GetProperty("kind").GetString() == "config-full-transfer");
-            var restartEvent = events.LastOrDefault(e => e.GetProperty("kind").GetString() == "runtime-restart");
+            var events = await pair.Backup.EventsAsync(20); // newest first
+            var transferEvent = events.FirstOrDefault(e => e.GetProperty("kind").GetString() == "config-full-transfer");
+            var restartEvent = events.FirstOrDefault(e => e.GetProperty("kind").GetString() == "runtime-restart");
             if (transferEvent.ValueKind == JsonValueKind.Object && RefetchedPattern().Match(transferEvent.GetProperty("reason").GetString() ?? "") is { Success: true } m)
                 refetched += int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
             var runStages = Stages(pair, startedAt, restartEvent);
