@@ -76,6 +76,7 @@ public sealed class ConfigReplicationTests(ITestOutputHelper output, ConfigRepli
         var (masterBefore, backupBefore) = await UntilInSyncAsync(master, backup, "t5/existing replicated to the backup");
         Assert.Equal("""{"unit":"bar","max":10}""", backupBefore.Config.Resources["t5/existing"]);
         var masterAddress = $"127.0.0.1:{pair.MasterSpec.ClusterPort}";
+        var masterWeb = $"http://127.0.0.1:{pair.MasterSpec.WebPort}";
 
         var attempts = new (string What, Func<Task<HttpAnswer>> Send)[]
         {
@@ -90,6 +91,8 @@ public sealed class ConfigReplicationTests(ITestOutputHelper output, ConfigRepli
             Log($"{what} on the backup: {answer}");
             Assert.True(answer.Status == 409, $"{what} on the backup answered {answer}, expected 409");
             Assert.Contains(masterAddress, answer.Message ?? "");
+            // Known once the master has answered a pull (t5/existing came that way).
+            Assert.Contains(masterWeb, answer.Message ?? "");
             AssertSameConfig(backupBefore.Config, await GetConfigOrFailAsync(backup), $"the backup after the refused {what}");
             AssertSameConfig(masterBefore.Config, await GetConfigOrFailAsync(master), $"the master after the refused {what} on the backup");
         }
@@ -187,9 +190,10 @@ public sealed class ConfigReplicationTests(ITestOutputHelper output, ConfigRepli
 public sealed class ConfigReplicationScenarioTests(ITestOutputHelper output) : ConfigReplicationTestBase(output)
 {
     /// <summary>
-    /// Issue 4: 100 edits (puts, overwrites, deletes) made while the backup joins arrive on the backup in
-    /// revision order: after its first-contact full transfer ("replaced"), every later revision up to 100
-    /// once, in order, incrementally; both end with the same revision, digest and resources.
+    /// Issue 4: 100 edits (puts, overwrites, deletes; the first 50 one by one while the backup joins, the
+    /// last 50 from 5 concurrent clients) arrive on the backup in the master's revision order: after its
+    /// first-contact full transfer ("replaced"), every later revision up to 100 once, in order,
+    /// incrementally; both end with the same revision, digest and resources.
     /// </summary>
     [Fact]
     public Task Hundred_edits_on_the_master_arrive_on_the_backup_in_order_with_the_same_digest() => Scenario(async () =>
@@ -202,15 +206,8 @@ public sealed class ConfigReplicationScenarioTests(ITestOutputHelper output) : C
         await WaitUntilAsync(async () => (await ConfigHttp.GetConfigAsync(master))?.Identity is not null, "the master's config store ready", StartupTimeout);
         var expected = new List<(long Revision, string Path, string Operation)>();
         var live = new List<string>();
-        for (var i = 1; i <= 100; i++)
+        for (var i = 1; i <= 50; i++)
         {
-            if (i == 51)
-            {
-                // Makes sure the second half goes incrementally: the backup has its first transfer by now.
-                await WaitUntilAsync(async () => (await ConfigHttp.GetConfigAsync(backup))?.Identity is not null,
-                    "the backup's first-contact full transfer done", StartupTimeout);
-                Log($"backup has the master's identity before edit 51: {(await ConfigHttp.GetConfigAsync(backup))?.Summary}");
-            }
             string path, operation;
             long revision;
             if (i % 9 == 0)
@@ -236,6 +233,30 @@ public sealed class ConfigReplicationScenarioTests(ITestOutputHelper output) : C
             Assert.True(revision == i, $"edit {i} ({operation} {path}) was given revision {revision}");
             expected.Add((revision, path, operation));
         }
+
+        // The second half goes incrementally for sure (the backup has had its first transfer), and concurrently:
+        // 5 clients, 10 edits each; the master orders them, the backup must apply them in the master's order.
+        await WaitUntilAsync(async () => (await ConfigHttp.GetConfigAsync(backup))?.Identity is not null,
+            "the backup's first-contact full transfer done", StartupTimeout);
+        Log($"backup after the first 50 edits: {(await ConfigHttp.GetConfigAsync(backup))?.Summary}");
+        var toDelete = live.Take(5).ToList();
+        live.RemoveRange(0, 5);
+        var concurrent = await Task.WhenAll(Enumerable.Range(0, 5).Select(w => Task.Run(async () =>
+        {
+            var done = new List<(long Revision, string Path, string Operation)>();
+            for (var j = 0; j < 10; j++)
+            {
+                var path = j switch { 4 => toDelete[w], 8 => $"tags/c{w}-7", _ => $"tags/c{w}-{j}" };
+                var revision = j == 4
+                    ? await DeleteAsync(master, path)
+                    : await PutAsync(master, path, $$"""{"client":{{w}},"edit":{{j}},"text":"edit {{j}} of client {{w}}"}""");
+                done.Add((revision, path, j == 4 ? "delete" : "put"));
+            }
+            return done;
+        })));
+        expected.AddRange(concurrent.SelectMany(c => c).OrderBy(e => e.Revision));
+        live.AddRange(concurrent.SelectMany(c => c).Where(e => e.Operation == "put").Select(e => e.Path).Distinct());
+        Assert.Equal(Enumerable.Range(1, 100).Select(r => (long)r), expected.Select(e => e.Revision));
         Log($"100 edits accepted by the master ({live.Count} resources remain)");
 
         var (m, b) = await UntilInSyncAsync(master, backup, "the backup at revision 100 with the master's digest");
@@ -260,11 +281,10 @@ public sealed class ConfigReplicationScenarioTests(ITestOutputHelper output) : C
         Assert.Equal(expected.Where(e => e.Revision > transferredAt).ToList(), incremental);
         Log($"first-contact transfer at revision {transferredAt}; revisions {transferredAt + 1}..100 applied one by one, in order");
 
-        var sync = await GetSyncOrFailAsync(backup);
-        Assert.Equal(1, sync.Transfers);
-        var full = await EventsOfKindAsync(backup, "config-full-transfer");
+        var full = await UntilEventsAsync(backup, "config-full-transfer", 1);
         Assert.Single(full);
         Assert.Contains("first contact", full[0].Reason ?? "");
+        Assert.Equal(1, (await GetSyncOrFailAsync(backup)).Transfers);
     });
 
     /// <summary>Issue 4: a backup that was stopped while more edits were made than the master's queue holds gets a full transfer.</summary>
@@ -289,8 +309,9 @@ public sealed class ConfigReplicationScenarioTests(ITestOutputHelper output) : C
         var restarted = Start(backupSpec);
         var (m, b) = await UntilInSyncAsync(master, restarted, "the restarted backup in sync with the master", StartupTimeout);
         AssertSameConfig(m.Config, b.Config, "the restarted backup");
-        var full = await EventsOfKindAsync(restarted, "config-full-transfer");
+        var full = await UntilEventsAsync(restarted, "config-full-transfer", 1);
         Log($"backup full transfers: {string.Join("; ", full)}");
+        b = new NodeConfig(b.Config, await GetSyncOrFailAsync(restarted));
         var transfer = Assert.Single(full);
         Assert.Contains("too far behind", transfer.Reason ?? "");
         Assert.Equal("full", b.Sync.LastTransfer?.Kind);
@@ -309,10 +330,11 @@ public sealed class ConfigReplicationScenarioTests(ITestOutputHelper output) : C
         for (var i = 1; i <= 8; i++) await PutAsync(masterA, $"t3/from-a{i}", i.ToString());
         var (a, _) = await UntilInSyncAsync(masterA, backup, "master A's 8 edits on the backup");
         var identityA = a.Config.Identity!;
-        masterA.Terminate();
+        // The backup stops while master A still runs (quick and clean); master A's configuration stays in its data dir.
         backup.Terminate();
-        AssertExitedCleanly(masterA, await masterA.WaitForExitAsync(Deadline));
         AssertExitedCleanly(backup, await backup.WaitForExitAsync(Deadline));
+        masterA.KillHard();
+        await masterA.WaitForExitAsync(Deadline);
 
         // Master B: same address, a fresh data dir, so a new system identity.
         var masterB = Start(masterSpec with { DataDir = Path.Combine(TestDir, "master-b") });
@@ -327,7 +349,8 @@ public sealed class ConfigReplicationScenarioTests(ITestOutputHelper output) : C
         AssertSameConfig(m.Config, b.Config, "the backup after joining master B");
         Assert.Equal(identityB, b.Config.Identity);
         Assert.DoesNotContain(b.Config.Resources.Keys, k => k.Contains("from-a"));
-        var transfer = Assert.Single(await EventsOfKindAsync(backup2, "config-full-transfer"));
+        var transfer = Assert.Single(await UntilEventsAsync(backup2, "config-full-transfer", 1));
+        b = new NodeConfig(b.Config, await GetSyncOrFailAsync(backup2));
         Log($"backup: {transfer}");
         Assert.Contains("identity", transfer.Reason ?? "");
         Assert.Contains(identityA, transfer.Reason ?? "");
@@ -335,7 +358,7 @@ public sealed class ConfigReplicationScenarioTests(ITestOutputHelper output) : C
         Assert.Equal("full", b.Sync.LastTransfer?.Kind);
     });
 
-    /// <summary>Issue 4: a backup restarted while the master is down serves the last configuration it had and goes active.</summary>
+    /// <summary>Issue 4: a backup started again while the master is down serves the last configuration it had and goes active.</summary>
     [Fact]
     public Task A_backup_restarted_while_the_master_is_down_serves_the_last_configuration() => Scenario(async () =>
     {
@@ -350,11 +373,12 @@ public sealed class ConfigReplicationScenarioTests(ITestOutputHelper output) : C
         }
         var (_, before) = await UntilInSyncAsync(master, backup, "the 12 edits on the backup");
 
-        master.KillHard();
-        await master.WaitForExitAsync(Deadline);
-        await UntilStatusAsync(backup, s => s.IsActive, "the backup active after kill -9 of the master");
+        // The backup stopped first (a cold standby stops at once; an active one whose peer is gone waits
+        // 10 s for Akka's cluster-exiting phase), then the master crashes: the backup comes back alone.
         backup.Terminate();
         AssertExitedCleanly(backup, await backup.WaitForExitAsync(Deadline));
+        master.KillHard();
+        await master.WaitForExitAsync(Deadline);
 
         var alone = Start(backupSpec with { JoinWaitTime = TimeSpan.FromSeconds(2) });
         ConfigView? served = null;
@@ -526,7 +550,9 @@ public abstract class ConfigReplicationTestBase(ITestOutputHelper output) : Pair
 
     /// <summary>
     /// Waits until the backup has the master's configuration (identity, revision, digest, resources) and
-    /// modules, and reports itself in sync (not pulling a transfer); returns what both served then.
+    /// modules, and is not in the middle of a transfer or an apply; returns what both served then.
+    /// (Not config.state "in-sync": right after a full transfer the backup reports "never-synced" or "behind"
+    /// until the master answers its next pull, up to long-poll-timeout later.)
     /// </summary>
     protected async Task<(NodeConfig Master, NodeConfig Backup)> UntilInSyncAsync(NodeProcess master, NodeProcess backup, string what, TimeSpan? timeout = null)
     {
@@ -538,11 +564,12 @@ public abstract class ConfigReplicationTestBase(ITestOutputHelper output) : Pair
             var bc = await ConfigHttp.GetConfigAsync(backup);
             var bs = await ConfigHttp.GetSyncAsync(backup);
             if (mc is null || ms is null || bc is null || bs is null) return false;
-            if (!mc.SameAs(bc) || bs.State != "in-sync" || bs.ModulesDigest != ms.ModulesDigest || ms.Revision != mc.Revision || bs.Revision != bc.Revision) return false;
+            if (!mc.SameAs(bc) || bs.State is "full-transfer" or "module-transfer" or "applying" || bs.ModulesDigest != ms.ModulesDigest
+                || ms.Revision != mc.Revision || bs.Revision != bc.Revision) return false;
             seen = (new NodeConfig(mc, ms), new NodeConfig(bc, bs));
             return true;
         }, what, timeout);
-        Log($"{what}: {seen!.Value.Item1.Config.Summary}");
+        Log($"{what}: {seen!.Value.Item1.Config.Summary}; backup state {seen.Value.Item2.Sync.State}");
         return seen.Value;
     }
 
@@ -578,6 +605,14 @@ public abstract class ConfigReplicationTestBase(ITestOutputHelper output) : Pair
 
     protected static async Task<IReadOnlyList<ConfigChangeInfo>> GetChangesOrFailAsync(NodeProcess node, long after) =>
         await ConfigHttp.GetChangesAsync(node, after) ?? throw new Xunit.Sdk.XunitException($"{node.Label} did not answer GET /api/redundancy/config-changes");
+
+    /// <summary>Waits until the node has at least <paramref name="count"/> events of <paramref name="kind"/>; returns them, oldest first.</summary>
+    protected async Task<IReadOnlyList<RedundancyEventInfo>> UntilEventsAsync(NodeProcess node, string kind, int count, TimeSpan? timeout = null)
+    {
+        IReadOnlyList<RedundancyEventInfo> seen = [];
+        await WaitUntilAsync(async () => (seen = await EventsOfKindAsync(node, kind)).Count >= count, $"{count} {kind} event(s) on {node.Label}", timeout);
+        return seen;
+    }
 
     /// <summary>The node's events of <paramref name="kind"/>, oldest first (none when it does not answer).</summary>
     protected static async Task<IReadOnlyList<RedundancyEventInfo>> EventsOfKindAsync(NodeProcess node, string kind) =>
