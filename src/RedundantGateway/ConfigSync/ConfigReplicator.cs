@@ -632,6 +632,8 @@ public sealed class ConfigReplicator : ReceiveActor, IWithTimers, IWithUnbounded
     {
         if (_incoming is not { Kind: TransferKind.Full } incoming) return;
         incoming.Revision = replaced.Revision;
+        // The archive was the master's configuration a moment ago: at least that far (the next pull says more).
+        if (_masterRevision is null || _masterRevision < replaced.Revision) _masterRevision = replaced.Revision;
         var staging = incoming.StagingDir;
         var manifest = incoming.Manifest!;
         var modulesDir = _settings.ModulesDir;
