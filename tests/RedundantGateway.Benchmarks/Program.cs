@@ -232,13 +232,16 @@ namespace RedundantGateway.Benchmarks
     /// <summary>docs/benchmarks.md: the machine, then one section per benchmark, each replaced when it runs again.</summary>
     internal sealed class Report(string path, bool write = true)
     {
+        // Taken when the benchmark starts: the node under test was built from this tree.
+        private readonly string _commit = Commit();
+
         public void Write(string section, string body)
         {
             Console.WriteLine(body);
             if (!write) return;
             var text = File.Exists(path) ? File.ReadAllText(path) : Header();
             var (begin, end) = ($"<!-- {section} -->", $"<!-- /{section} -->");
-            var block = $"{begin}\n{body}\nMeasured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {Machine()}.\n{end}";
+            var block = $"{begin}\n{body}\nMeasured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC at {_commit} on {Machine()}.\n{end}";
             var i = text.IndexOf(begin, StringComparison.Ordinal);
             var j = text.IndexOf(end, StringComparison.Ordinal);
             text = i >= 0 && j > i ? text[..i] + block + text[(j + end.Length)..] : text.TrimEnd() + "\n\n" + block + "\n";
@@ -253,6 +256,26 @@ namespace RedundantGateway.Benchmarks
             `dotnet run -c Release --project tests/RedundantGateway.Benchmarks -- all` (about 30 minutes).
             p99 is the nearest-rank 99th percentile, so with 30 runs it is the worst run.
             """;
+
+        /// <summary>The commit measured, and whether src/ differed from it (the node is built from the working tree).</summary>
+        private static string Commit()
+        {
+            string Git(string arguments)
+            {
+                try
+                {
+                    var info = new ProcessStartInfo("git", arguments) { WorkingDirectory = BenchNode.RepoRoot, RedirectStandardOutput = true, RedirectStandardError = true };
+                    using var git = Process.Start(info)!;
+                    var output = git.StandardOutput.ReadToEnd().Trim();
+                    git.WaitForExit();
+                    return git.ExitCode == 0 ? output : "";
+                }
+                catch (System.ComponentModel.Win32Exception) { return ""; }
+            }
+            var commit = Git("rev-parse --short HEAD");
+            if (commit.Length == 0) return "an unknown commit";
+            return Git("status --porcelain -- src").Length > 0 ? $"commit {commit} (with uncommitted changes under src/)" : $"commit {commit}";
+        }
 
         private static string Machine()
         {
