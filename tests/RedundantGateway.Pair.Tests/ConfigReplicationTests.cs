@@ -307,11 +307,11 @@ public sealed class ConfigReplicationScenarioTests(ITestOutputHelper output) : C
         Assert.Equal(20, masterSync.QueueLength);
 
         var restarted = Start(backupSpec);
-        var (m, b) = await UntilInSyncAsync(master, restarted, "the restarted backup in sync with the master", StartupTimeout);
-        AssertSameConfig(m.Config, b.Config, "the restarted backup");
-        var full = await UntilEventsAsync(restarted, "config-full-transfer", 1);
+        var full = await UntilEventsAsync(restarted, "config-full-transfer", 1, StartupTimeout);
         Log($"backup full transfers: {string.Join("; ", full)}");
-        b = new NodeConfig(b.Config, await GetSyncOrFailAsync(restarted));
+        await AssertInSyncRightAfterTheTransferAsync(restarted, masterSync.Revision);
+        var (m, b) = await UntilInSyncAsync(master, restarted, "the restarted backup in sync with the master");
+        AssertSameConfig(m.Config, b.Config, "the restarted backup");
         var transfer = Assert.Single(full);
         Assert.Contains("too far behind", transfer.Reason ?? "");
         AssertLastFullTransfer(b.Sync, "too far behind", m.Config.Revision);
@@ -338,17 +338,18 @@ public sealed class ConfigReplicationScenarioTests(ITestOutputHelper output) : C
         var masterB = Start(masterSpec with { DataDir = Path.Combine(TestDir, "master-b") });
         await WaitUntilAsync(async () => (await ConfigHttp.GetConfigAsync(masterB))?.Identity is not null, "master B's config store ready", StartupTimeout);
         for (var i = 1; i <= 3; i++) await PutAsync(masterB, $"t3/from-b{i}", $"\"b{i}\"");
-        var identityB = (await GetConfigOrFailAsync(masterB)).Identity!;
+        var configB = await GetConfigOrFailAsync(masterB);
+        var identityB = configB.Identity!;
         Log($"identity A {identityA}, identity B {identityB}");
         Assert.NotEqual(identityA, identityB);
 
         var backup2 = Start(backupSpec);
-        var (m, b) = await UntilInSyncAsync(masterB, backup2, "the backup in sync with master B", StartupTimeout);
+        var transfer = Assert.Single(await UntilEventsAsync(backup2, "config-full-transfer", 1, StartupTimeout));
+        await AssertInSyncRightAfterTheTransferAsync(backup2, configB.Revision);
+        var (m, b) = await UntilInSyncAsync(masterB, backup2, "the backup in sync with master B");
         AssertSameConfig(m.Config, b.Config, "the backup after joining master B");
         Assert.Equal(identityB, b.Config.Identity);
         Assert.DoesNotContain(b.Config.Resources.Keys, k => k.Contains("from-a"));
-        var transfer = Assert.Single(await UntilEventsAsync(backup2, "config-full-transfer", 1));
-        b = new NodeConfig(b.Config, await GetSyncOrFailAsync(backup2));
         Log($"backup: {transfer}");
         Assert.Contains("identity", transfer.Reason ?? "");
         Assert.Contains(identityA, transfer.Reason ?? "");
@@ -548,9 +549,7 @@ public abstract class ConfigReplicationTestBase(ITestOutputHelper output) : Pair
 
     /// <summary>
     /// Waits until the backup has the master's configuration (identity, revision, digest, resources) and
-    /// modules, and is not in the middle of a transfer or an apply; returns what both served then.
-    /// (Not config.state "in-sync": right after a full transfer the backup reports "never-synced" or "behind"
-    /// until the master answers its next pull, up to long-poll-timeout later.)
+    /// modules, and reports config.state "in-sync"; returns what both served then.
     /// </summary>
     protected async Task<(NodeConfig Master, NodeConfig Backup)> UntilInSyncAsync(NodeProcess master, NodeProcess backup, string what, TimeSpan? timeout = null)
     {
@@ -562,13 +561,24 @@ public abstract class ConfigReplicationTestBase(ITestOutputHelper output) : Pair
             var bc = await ConfigHttp.GetConfigAsync(backup);
             var bs = await ConfigHttp.GetSyncAsync(backup);
             if (mc is null || ms is null || bc is null || bs is null) return false;
-            if (!mc.SameAs(bc) || bs.State is "full-transfer" or "module-transfer" or "applying" || bs.ModulesDigest != ms.ModulesDigest
+            if (!mc.SameAs(bc) || bs.State != "in-sync" || bs.ModulesDigest != ms.ModulesDigest
                 || ms.Revision != mc.Revision || bs.Revision != bc.Revision) return false;
             seen = (new NodeConfig(mc, ms), new NodeConfig(bc, bs));
             return true;
         }, what, timeout);
         Log($"{what}: {seen!.Value.Item1.Config.Summary}; backup state {seen.Value.Item2.Sync.State}");
         return seen.Value;
+    }
+
+    /// <summary>
+    /// Once a full transfer has ended (its event is recorded), the backup reports "in-sync" at once, not
+    /// "never-synced" / "behind" until the master answers its next pull up to long-poll-timeout later (fixed in fe1cf5c).
+    /// </summary>
+    protected static async Task AssertInSyncRightAfterTheTransferAsync(NodeProcess backup, long masterRevision)
+    {
+        var sync = await GetSyncOrFailAsync(backup);
+        Assert.True(sync.State == "in-sync" && sync.Revision == masterRevision && sync.PeerRevision == masterRevision,
+            $"{backup.Label} right after its full transfer: {sync}; expected in-sync at revision {masterRevision}");
     }
 
     /// <summary>A node's config status before anything happened: no transfer, no soft restart.</summary>
