@@ -94,6 +94,7 @@ public sealed class ConfigReplicator : ReceiveActor, IWithTimers, IWithUnbounded
     // ---- internal messages ----
     private sealed record StoreReady(ConfigDocument Document);
     private sealed record ModulesScanned(ModuleScan Scan);
+    private sealed record ModulesScanFailed(string Reason);
     private sealed record ScanModules { public static readonly ScanModules Instance = new(); }
     private sealed record PullNow { public static readonly PullNow Instance = new(); }
     private sealed record PullTimedOut(long PullId);
@@ -155,17 +156,39 @@ public sealed class ConfigReplicator : ReceiveActor, IWithTimers, IWithUnbounded
 
     // ---- behaviours ----
 
-    /// <summary>Until the store has recovered, everything but its news waits.</summary>
+    /// <summary>
+    /// Until the store has recovered and the modules folder has been read once, everything but their news
+    /// waits: a pull answered before, with no modules known yet, would have the backup delete its modules.
+    /// </summary>
     private void Starting()
     {
-        Receive<ConfigCommitted>(committed =>
+        var storeReady = false;
+        var modulesRead = false;
+        void RunWhenReady()
         {
-            OnCommitted(committed);
+            if (!storeReady || !modulesRead) return;
             Become(Running);
             Stash.UnstashAll();
             if (_settings.Role == NodeRole.Backup) Self.Tell(PullNow.Instance);
+        }
+        Receive<ConfigCommitted>(committed =>
+        {
+            OnCommitted(committed);
+            storeReady = true;
+            RunWhenReady();
         });
-        Receive<ModulesScanned>(OnModulesScanned);
+        Receive<ModulesScanned>(scanned =>
+        {
+            OnModulesScanned(scanned);
+            modulesRead = true;
+            RunWhenReady();
+        });
+        Receive<ModulesScanFailed>(failed =>
+        {
+            OnModulesScanFailed(failed);
+            Timers.StartSingleTimer("scan-retry", ScanModules.Instance, _settings.ConfigSync.PullRetryInterval);
+        });
+        Receive<ScanModules>(_ => StartScan());
         Receive<GetConfigSyncStatus>(_ => Sender.Tell(Status()));
         Receive<PeerReachable>(_ => { });
         // The store stashes these itself until it has recovered.
@@ -180,6 +203,7 @@ public sealed class ConfigReplicator : ReceiveActor, IWithTimers, IWithUnbounded
         Receive<GetConfigSyncStatus>(_ => Sender.Tell(Status()));
         Receive<ScanModules>(_ => StartScan());
         Receive<ModulesScanned>(OnModulesScanned);
+        Receive<ModulesScanFailed>(OnModulesScanFailed);
         Receive<ResyncRequested>(request => Sender.Tell(Resync(request)));
 
         // master
@@ -252,7 +276,14 @@ public sealed class ConfigReplicator : ReceiveActor, IWithTimers, IWithUnbounded
         var previous = _modules;
         var directory = _settings.ModulesDir;
         Task.Run(() => ModuleFolder.Scan(directory, previous))
-            .PipeTo(Self, success: scan => new ModulesScanned(scan), failure: e => new ModulesScanned(previous));
+            .PipeTo(Self, success: scan => new ModulesScanned(scan), failure: e => new ModulesScanFailed(e.GetBaseException().Message));
+    }
+
+    private void OnModulesScanFailed(ModulesScanFailed failed)
+    {
+        // The last manifest stays: better slightly stale than empty (an empty one would have the backup delete its modules).
+        _scanning = false;
+        _log.Warning("Modules folder {Directory} not read: {Reason}", _settings.ModulesDir, failed.Reason);
     }
 
     private void OnModulesScanned(ModulesScanned scanned)

@@ -11,7 +11,7 @@ namespace RedundantGateway.ConfigSync;
 /// the backup it only takes what the master sends: pulled updates, checked against the master's digest,
 /// or a whole configuration from a full transfer. Every persisted change is told to <c>listener</c>.
 /// </summary>
-public sealed class ConfigStore : ReceivePersistentActor
+public sealed class ConfigStore : ReceivePersistentActor, IWithTimers
 {
     public const string Name = "config-store";
 
@@ -35,6 +35,19 @@ public sealed class ConfigStore : ReceivePersistentActor
 
     /// <summary>Edits handed to the journal and not yet written: a snapshot waits until there are none.</summary>
     private int _editsInFlight;
+
+    /// <summary>How long edits must have paused before events already in a snapshot are deleted.</summary>
+    private static readonly TimeSpan QuietBeforeCompaction = TimeSpan.FromSeconds(2);
+
+    private long? _compactUpTo;
+    private DateTime _lastChangeAt = DateTime.MinValue;
+
+    private sealed record CompactJournal
+    {
+        public static readonly CompactJournal Instance = new();
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
 
     public static Props Props(GatewaySettings settings, IActorRef listener) =>
         Akka.Actor.Props.Create(() => new ConfigStore(settings, listener));
@@ -78,9 +91,23 @@ public sealed class ConfigStore : ReceivePersistentActor
             _changes.Where(c => c.Revision > q.AfterRevision).Take(Math.Max(0, q.Limit)).ToList())));
         Command<SaveSnapshotSuccess>(success =>
         {
-            // Older snapshots and the events they contain are not needed to recover any more.
+            // Older snapshots, and the events this one contains, are not needed to recover any more.
             DeleteSnapshots(new SnapshotSelectionCriteria(success.Metadata.SequenceNr - 1));
-            DeleteMessages(success.Metadata.SequenceNr);
+            _compactUpTo = success.Metadata.SequenceNr;
+            Timers.StartSingleTimer(CompactJournal.Instance, CompactJournal.Instance, QuietBeforeCompaction);
+        });
+        Command<CompactJournal>(_ =>
+        {
+            // A delete competes with the journal's writes for the database (one writer with SQLite): it
+            // waits until edits have paused, so it never stalls a burst of them.
+            if (_compactUpTo is not { } upTo) return;
+            if (DateTime.UtcNow - _lastChangeAt < QuietBeforeCompaction)
+            {
+                Timers.StartSingleTimer(CompactJournal.Instance, CompactJournal.Instance, QuietBeforeCompaction);
+                return;
+            }
+            _compactUpTo = null;
+            DeleteMessages(upTo);
         });
         Command<SaveSnapshotFailure>(failure => _log.Warning("Config snapshot not saved ({Reason}); the journal still has every change", failure.Cause.Message));
         Command<DeleteMessagesSuccess>(_ => { });
@@ -219,6 +246,7 @@ public sealed class ConfigStore : ReceivePersistentActor
 
     private ConfigUpdate Commit(ConfigResourceChanged change, DateTimeOffset appliedAt)
     {
+        _lastChangeAt = DateTime.UtcNow;
         _committed = _committed.Apply(change.Revision, change.Path, change.Value);
         _changesSinceSnapshot++;
         // On the master the acknowledgement is now (after the write); on the backup it is the master's.
