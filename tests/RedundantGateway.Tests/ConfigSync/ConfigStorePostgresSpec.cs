@@ -7,7 +7,7 @@ using Xunit.Abstractions;
 namespace RedundantGateway.Tests.ConfigSync;
 
 /// <summary>The config store on PostgreSQL (provider "PostgreSQL.15"), on a private server: same recovery as on SQLite.</summary>
-public sealed class ConfigStorePostgresSpec : Akka.TestKit.Xunit2.TestKit, IClassFixture<PostgresServer>, IDisposable
+public sealed class ConfigStorePostgresSpec : Akka.TestKit.Xunit2.TestKit, IClassFixture<PostgresServer>
 {
     private readonly PostgresServer _server;
     private readonly string _dataDir = TestSupport.TempDir();
@@ -17,7 +17,11 @@ public sealed class ConfigStorePostgresSpec : Akka.TestKit.Xunit2.TestKit, IClas
         _server = server;
     }
 
-    void IDisposable.Dispose() => TestSupport.DeleteQuietly(_dataDir);
+    protected override void AfterAll()
+    {
+        base.AfterAll();
+        TestSupport.DeleteQuietly(_dataDir);
+    }
 
     private async Task<(GatewaySettings Settings, string ConnectionString)> Database(bool backup = false, string extra = "")
     {

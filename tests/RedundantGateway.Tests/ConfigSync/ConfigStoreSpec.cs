@@ -9,7 +9,7 @@ namespace RedundantGateway.Tests.ConfigSync;
 /// The event-sourced config store on SQLite (the default): revisions, identity, recovery from events and
 /// snapshots, and the backup's checked application of the master's updates and full transfers.
 /// </summary>
-public sealed class ConfigStoreSpec : Akka.TestKit.Xunit2.TestKit, IDisposable
+public sealed class ConfigStoreSpec : Akka.TestKit.Xunit2.TestKit
 {
     private readonly string _dataDir = TestSupport.TempDir();
     private readonly ITestOutputHelper _output;
@@ -19,8 +19,9 @@ public sealed class ConfigStoreSpec : Akka.TestKit.Xunit2.TestKit, IDisposable
         _output = output;
     }
 
-    void IDisposable.Dispose()
+    protected override void AfterAll()
     {
+        base.AfterAll();
         SqliteConnection.ClearAllPools();
         TestSupport.DeleteQuietly(_dataDir);
     }

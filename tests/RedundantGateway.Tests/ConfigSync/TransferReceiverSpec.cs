@@ -12,7 +12,7 @@ namespace RedundantGateway.Tests.ConfigSync;
 /// The backup's side of a transfer, against a probe playing the master: a sliding window of chunk requests,
 /// damaged chunks fetched again (a bounded number of times), the whole file checked at the end.
 /// </summary>
-public sealed class TransferReceiverSpec : Akka.TestKit.Xunit2.TestKit, IDisposable
+public sealed class TransferReceiverSpec : Akka.TestKit.Xunit2.TestKit
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(10);
     private const int ChunkSize = 64 * 1024;
@@ -25,7 +25,11 @@ public sealed class TransferReceiverSpec : Akka.TestKit.Xunit2.TestKit, IDisposa
     {
     }
 
-    void IDisposable.Dispose() => TestSupport.DeleteQuietly(_dir);
+    protected override void AfterAll()
+    {
+        base.AfterAll();
+        TestSupport.DeleteQuietly(_dir);
+    }
 
     private static ConfigSyncSettings SyncSettings(int inFlight = InFlight, int retries = Retries) => TestSupport.Settings($$"""
         config-sync {
