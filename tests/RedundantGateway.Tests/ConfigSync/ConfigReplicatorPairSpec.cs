@@ -320,8 +320,10 @@ public sealed class ConfigReplicatorPairSpec : Akka.TestKit.Xunit2.TestKit, IAsy
     }
 
     /// <summary>
-    /// Holds a module file's first read until released: a named pipe, so the master's module scan (which hashes
-    /// every file) stays unfinished for as long as the test wants, like a scan of large modules on a slow disk.
+    /// A module whose first read waits until the test releases it: a named pipe, so the master's module scan
+    /// (which hashes every file) stays unfinished for as long as the test wants, like a scan of large modules
+    /// on a slow disk. Released, the reader gets <see cref="Content"/> and an ordinary file of that content
+    /// takes the pipe's place.
     /// </summary>
     private sealed class SlowModule : IAsyncDisposable
     {
@@ -337,7 +339,8 @@ public sealed class ConfigReplicatorPairSpec : Akka.TestKit.Xunit2.TestKit, IAsy
             Assert.Equal(0, mkfifo.ExitCode);
         }
 
-        /// <summary>Lets the blocked reader finish (reading nothing), and leaves an ordinary file in the pipe's place.</summary>
+        public byte[] Content { get; } = RandomBytes(5000, 9);
+
         public async ValueTask DisposeAsync()
         {
             if (_released) return;
@@ -345,8 +348,9 @@ public sealed class ConfigReplicatorPairSpec : Akka.TestKit.Xunit2.TestKit, IAsy
             // Opening the write end completes the reader's open; closing it gives the reader end-of-file.
             var open = Task.Run(() => new FileStream(_path, FileMode.Open, FileAccess.Write));
             await using var writer = await open.WaitAsync(Deadline);
+            await writer.WriteAsync(Content);
             File.Delete(_path);
-            await File.WriteAllBytesAsync(_path, RandomBytes(5000, 9));
+            await File.WriteAllBytesAsync(_path, Content);
         }
     }
 
@@ -364,21 +368,23 @@ public sealed class ConfigReplicatorPairSpec : Akka.TestKit.Xunit2.TestKit, IAsy
         AwaitAssert(() => Assert.Single(backup.Restarts), Deadline);
         var backupModule = Path.Combine(backup.Settings.ModulesDir, "a.dll");
         Assert.Equal(module, File.ReadAllBytes(backupModule));
+        var backupModuleWritten = File.GetLastWriteTimeUtc(backupModule);
         await backup.DisposeAsync();
         await master.DisposeAsync();
 
         // Both restart; the master's module scan takes long (here: until released).
-        await using (var slow = new SlowModule(Path.Combine(master.Settings.ModulesDir, "zz-large.dll")))
+        PairNode master2, backup2;
+        await using (new SlowModule(Path.Combine(master.Settings.ModulesDir, "zz-large.dll")))
         {
-            var master2 = Start(master.Settings);
+            master2 = Start(master.Settings);
             Assert.Equal(0, master2.Status.ModuleCount);   // still scanning
-            var backup2 = StartBackup(master2);
+            backup2 = StartBackup(master2);
 
-            // Wait until the backup has pulled and settled (not in the middle of a transfer), or has lost its
-            // module. A master that holds pulls until it knows its modules answers none: then the deadline
-            // (longer than a pull's timeout) ends the wait, nothing having happened.
+            // Give the backup the time to pull while the master still reads its modules: until it has had an
+            // answer and settled, or lost its module, or at most 2 s (a master that holds pulls until it knows
+            // its modules answers none).
             var until = Stopwatch.StartNew();
-            while (until.Elapsed < TimeSpan.FromSeconds(6))
+            while (until.Elapsed < TimeSpan.FromSeconds(2))
             {
                 if (!File.Exists(backupModule) || backup2.Restarts.Any()) break;
                 if (backup2.Status is { LastPullAt: not null, State: not ("module-transfer" or "full-transfer") }) break;
@@ -391,5 +397,15 @@ public sealed class ConfigReplicatorPairSpec : Akka.TestKit.Xunit2.TestKit, IAsy
                 string.Join("; ", backup2.Restarts.Select(r => r.Reason)));
             Assert.Empty(backup2.Restarts);
         }
+
+        // Read at last: the backup fetches the new module and keeps the one it had, never fetched again.
+        AwaitAssert(() =>
+        {
+            Assert.Equal(ModuleHashes(master2), ModuleHashes(backup2));
+            Assert.Equal(["a.dll", "zz-large.dll"], ModuleHashes(backup2).Keys.Order(StringComparer.Ordinal));
+        }, Deadline, TimeSpan.FromMilliseconds(50));
+        Assert.Equal(backupModuleWritten, File.GetLastWriteTimeUtc(backupModule));
+        Assert.DoesNotContain(backup2.Restarts, r => r.Reason.Contains("of the master's 0 fetched", StringComparison.Ordinal));
+        Assert.DoesNotContain(backup2.Restarts, r => r.Reason.Contains("full transfer", StringComparison.Ordinal));
     }
 }
