@@ -20,7 +20,7 @@ public sealed class ConfigReplicationTests(ITestOutputHelper output, ConfigRepli
 {
     protected override IEnumerable<NodeProcess> WatchedNodes => [pair.Master, pair.Backup];
 
-    /// <summary>Issue 4: a module file added on the master is mirrored byte for byte; a deleted one is removed.</summary>
+    /// <summary>Issue 4: a module file added (then replaced) on the master is mirrored byte for byte; a deleted one is removed.</summary>
     [Fact]
     public Task A_module_added_on_the_master_reaches_the_backup_and_a_deleted_one_is_removed() => Shared(async () =>
     {
@@ -55,10 +55,20 @@ public sealed class ConfigReplicationTests(ITestOutputHelper output, ConfigRepli
         Assert.Equal("module", b.Sync.LastTransfer?.Kind);
         Assert.True(b.Sync.LastTransfer!.Bytes >= content.Length, $"the module transfer counted {b.Sync.LastTransfer.Bytes} bytes, the module has {content.Length}");
 
+        // A new version of the module, the same size: found by its time of change, hashed again, sent again.
+        RandomNumberGenerator.Fill(content);
+        var sha2 = Convert.ToHexStringLower(SHA256.HashData(content));
+        await File.WriteAllBytesAsync(staged, content);
+        File.Move(staged, Path.Combine(masterModules, name), overwrite: true);
+        took = await WaitUntilAsync(async () =>
+            HashFile(backupFile) == sha2 && (await EventsOfKindAsync(backup, "config-module-transfer")).Count > transfersBefore + 1,
+            "the new version of the module (same size) on the backup, and a second config-module-transfer event");
+        Log($"new version (sha256 {sha2[..12]}) mirrored {took.TotalMilliseconds:0} ms after it was written");
+
         File.Delete(Path.Combine(masterModules, name));
         took = await WaitUntilAsync(async () =>
-            !File.Exists(backupFile) && (await EventsOfKindAsync(backup, "config-module-transfer")).Count > transfersBefore + 1,
-            "the module removed from the backup after it was deleted on the master, and a second config-module-transfer event");
+            !File.Exists(backupFile) && (await EventsOfKindAsync(backup, "config-module-transfer")).Count > transfersBefore + 2,
+            "the module removed from the backup after it was deleted on the master, and a third config-module-transfer event");
         Log($"module removed on the backup {took.TotalMilliseconds:0} ms after the master's copy was deleted");
         Log($"backup event: {(await EventsOfKindAsync(backup, "config-module-transfer"))[^1]}");
         (m, b) = await UntilInSyncAsync(master, backup, "the modules digests equal after the module was deleted");
@@ -106,8 +116,9 @@ public sealed class ConfigReplicationTests(ITestOutputHelper output, ConfigRepli
     public Task Resync_on_the_backup_or_on_the_master_forces_a_full_transfer() => Shared(async () =>
     {
         var (master, backup) = (pair.Master, pair.Backup);
+        await UntilInSyncAsync(master, backup, "the shared pair in sync", StartupTimeout);
         await PutAsync(master, "t8/setpoint", "1");
-        var (_, before) = await UntilInSyncAsync(master, backup, "the shared pair in sync before the re-sync", StartupTimeout);
+        var (_, before) = await UntilInSyncAsync(master, backup, "the shared pair in sync before the re-sync");
         var fullBefore = (await EventsOfKindAsync(backup, "config-full-transfer")).Count;
 
         foreach (var (node, reasonPart) in new[] { (backup, "re-sync requested by REST"), (master, "re-sync requested by the master") })
@@ -137,8 +148,9 @@ public sealed class ConfigReplicationTests(ITestOutputHelper output, ConfigRepli
     public Task Bad_input_is_refused_and_changes_nothing() => Shared(async () =>
     {
         var (master, backup) = (pair.Master, pair.Backup);
+        await UntilInSyncAsync(master, backup, "the shared pair in sync", StartupTimeout);
         await PutAsync(master, "t9/valid", """{"v":1}""");
-        var (masterBefore, backupBefore) = await UntilInSyncAsync(master, backup, "the shared pair in sync before the bad input", StartupTimeout);
+        var (masterBefore, backupBefore) = await UntilInSyncAsync(master, backup, "the shared pair in sync before the bad input");
 
         var oversized = "\"" + new string('x', 300 * 1024) + "\"";
         var cases = new (string What, int Expected, Func<Task<HttpAnswer>> Send)[]
@@ -273,11 +285,25 @@ public sealed class ConfigReplicationScenarioTests(ITestOutputHelper output) : C
             Assert.True(changes[k].Revision > changes[k - 1].Revision, $"backup change {k} ({changes[k]}) does not follow {changes[k - 1]}");
         // The backup starts without any configuration: its first change is the first-contact full transfer.
         var replaced = changes.Where(c => c.Operation == "replaced").ToList();
-        Assert.True(replaced.Count == 1 && changes[0].Operation == "replaced",
-            $"expected exactly one 'replaced' (the first-contact transfer) first, got: {string.Join("; ", replaced)}");
-        var transferredAt = changes[0].Revision;
-        Assert.True(transferredAt <= 50, $"the first-contact transfer came at revision {transferredAt}, after edit 51 was made");
-        var incremental = changes.Skip(1).Select(c => (c.Revision, c.Path, c.Operation)).ToList();
+        var softRestarts = (await GetSyncOrFailAsync(backup)).NodeSoftRestarts;
+        long transferredAt;
+        if (softRestarts == 0)
+        {
+            Assert.True(replaced.Count == 1 && changes[0].Operation == "replaced",
+                $"expected exactly one 'replaced' (the first-contact transfer) first, got: {string.Join("; ", replaced)}");
+            transferredAt = changes[0].Revision;
+            Assert.True(transferredAt <= 50, $"the first-contact transfer came at revision {transferredAt}, after edit 51 was made");
+        }
+        else
+        {
+            // A new actor system (soft restart, e.g. after the pair first formed two clusters) starts the list of
+            // changes afresh: the transfer may be missing from it, what follows must still be every revision in order.
+            Log($"the backup's runtime soft-restarted {softRestarts} time(s): its list of changes starts at {changes[0]}");
+            Assert.True(replaced.Count == 0 || replaced.Count == 1 && changes[0].Operation == "replaced",
+                $"expected at most one 'replaced', first, got: {string.Join("; ", replaced)}");
+            transferredAt = changes[0].Operation == "replaced" ? changes[0].Revision : changes[0].Revision - 1;
+        }
+        var incremental = changes.SkipWhile(c => c.Operation == "replaced").Select(c => (c.Revision, c.Path, c.Operation)).ToList();
         Assert.Equal(expected.Where(e => e.Revision > transferredAt).ToList(), incremental);
         Log($"first-contact transfer at revision {transferredAt}; revisions {transferredAt + 1}..100 applied one by one, in order");
 
@@ -400,7 +426,9 @@ public sealed class ConfigReplicationScenarioTests(ITestOutputHelper output) : C
     public Task The_master_configuration_survives_kill_9_and_the_in_sync_backup_gets_no_full_transfer() => Scenario(async () =>
     {
         var (masterSpec, backupSpec) = PairSpecs();
-        masterSpec = masterSpec with { Extra = "config-store.snapshot-every = 25" };
+        // A short long poll: the backup's first pull answered by the restarted master comes back within 1 s, not 5.
+        masterSpec = masterSpec with { Extra = "config-store.snapshot-every = 25\nconfig-sync.long-poll-timeout = 1s" };
+        backupSpec = backupSpec with { Extra = "config-sync.long-poll-timeout = 1s" };
         var master = Start(masterSpec);
         var backup = Start(backupSpec);
         await UntilInSyncAsync(master, backup, "the pair in sync", StartupTimeout);
