@@ -107,7 +107,14 @@ public sealed class NodeRuntime(GatewaySettings settings, Config config, ILogger
             var events = await current.Handles.Coordinator.Ask<RedundancyEvents>(new GetRedundancyEvents(int.MaxValue), TimeSpan.FromSeconds(2));
             var kept = events.Events.Reverse().Append(new RedundancyEvent(DateTimeOffset.UtcNow, "soft-restart", reason,
                 status.Epoch, status.Level.ToString().ToLowerInvariant())).ToList();
-            return new NodeMemory(status.Epoch, kept);
+            ConfigSyncMemory? config = null;
+            try
+            {
+                var sync = await current.Handles.Config.Ask<ConfigSyncStatus>(GetConfigSyncStatus.Instance, TimeSpan.FromSeconds(2));
+                config = new ConfigSyncMemory(sync.LastTransfer, sync.Transfers);
+            }
+            catch (Exception e) when (e is AskTimeoutException or TaskCanceledException) { }
+            return new NodeMemory(status.Epoch, kept, config);
         }
         catch (Exception e) when (e is AskTimeoutException or TaskCanceledException)
         {

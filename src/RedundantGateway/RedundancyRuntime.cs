@@ -53,7 +53,7 @@ public static class RedundancyRuntime
             var coordinator = Context.ActorOf(RedundancyCoordinator.Props(settings, subsystems, designator, memory,
                 new EpochFile(settings.DataDir)), RedundancyCoordinator.Name);
             var membership = Context.ActorOf(PairMembership.Props(settings, control), PairMembership.Name);
-            var config = Context.ActorOf(ConfigReplicator.Props(settings, coordinator), ConfigReplicator.Name);
+            var config = Context.ActorOf(ConfigReplicator.Props(settings, coordinator, memory.Config), ConfigReplicator.Name);
             var handles = new RedundancyHandles(coordinator, liveness, membership, config);
             Receive<GetHandles>(_ => Sender.Tell(handles));
         }

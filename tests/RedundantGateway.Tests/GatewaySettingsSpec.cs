@@ -63,6 +63,25 @@ public sealed class GatewaySettingsSpec : IDisposable
     }
 
     [Fact]
+    public void Config_store_and_sync_defaults_come_from_the_reference_conf_and_can_be_overridden()
+    {
+        var defaults = GatewaySettings.Create(ConfigurationFactory.Empty, Source);
+        Assert.Equal(new ConfigStoreSettings(ConfigStoreProvider.Sqlite, "", 500), defaults.ConfigStore);
+        Assert.Equal(256 * 1024, defaults.ConfigSync.ChunkSize);
+        Assert.Equal(TimeSpan.FromSeconds(5), defaults.ConfigSync.LongPollTimeout);
+
+        var custom = FromHocon("""
+            redundant-gateway {
+              config-store { provider = postgresql, connection-string = "Host=db;Database=gw", snapshot-every = 50 }
+              config-sync { chunk-size = 64KiB, chunks-in-flight = 8 }
+            }
+            """);
+        Assert.Equal(new ConfigStoreSettings(ConfigStoreProvider.Postgresql, "Host=db;Database=gw", 50), custom.ConfigStore);
+        Assert.Equal(64 * 1024, custom.ConfigSync.ChunkSize);
+        Assert.Equal(8, custom.ConfigSync.ChunksInFlight);
+    }
+
+    [Fact]
     public void The_reference_conf_carries_the_pair_tuned_akka_section()
     {
         var reference = GatewayConfig.Reference;
@@ -89,7 +108,7 @@ public sealed class GatewaySettingsSpec : IDisposable
                 failover-timeout = 3s
                 heartbeat-interval = 250ms
                 phi-threshold = 10.5
-                max-queued-bytes = 64KiB
+                max-queued-bytes = 2MiB
               }
             }
             """);
@@ -107,7 +126,7 @@ public sealed class GatewaySettingsSpec : IDisposable
         Assert.Equal(TimeSpan.FromSeconds(3), settings.Redundancy.FailoverTimeout);
         Assert.Equal(TimeSpan.FromMilliseconds(250), settings.Redundancy.HeartbeatInterval);
         Assert.Equal(10.5, settings.Redundancy.PhiThreshold);
-        Assert.Equal(64 * 1024L, settings.Redundancy.MaxQueuedBytes);
+        Assert.Equal(2 * 1024 * 1024L, settings.Redundancy.MaxQueuedBytes);
     }
 
     [Fact]
@@ -156,6 +175,15 @@ public sealed class GatewaySettingsSpec : IDisposable
     [InlineData("redundant-gateway.redundancy.events-kept = 0", "redundant-gateway.redundancy.events-kept")]
     [InlineData("redundant-gateway.node-name = \"  \"", "redundant-gateway.node-name")]
     [InlineData("redundant-gateway.role { primary = true }", "redundant-gateway.role")]
+    [InlineData("redundant-gateway.config-store.provider = oracle", "redundant-gateway.config-store.provider")]
+    [InlineData("redundant-gateway.config-store.provider = postgresql", "redundant-gateway.config-store.connection-string")]
+    [InlineData("redundant-gateway.config-store.snapshot-every = 0", "redundant-gateway.config-store.snapshot-every")]
+    [InlineData("redundant-gateway.config-sync.chunk-size = 2MiB", "redundant-gateway.config-sync.chunk-size")]
+    [InlineData("redundant-gateway.config-sync.max-pull-bytes = 1MiB", "redundant-gateway.config-sync.max-pull-bytes")]
+    [InlineData("redundant-gateway.config-sync.max-resource-size = 600KiB", "redundant-gateway.config-sync.max-resource-size")]
+    [InlineData("redundant-gateway.redundancy.max-queued-bytes = 100KiB", "redundant-gateway.redundancy.max-queued-bytes")]
+    [InlineData("redundant-gateway.config-sync.chunks-in-flight = 0", "redundant-gateway.config-sync.chunks-in-flight")]
+    [InlineData("redundant-gateway.config-sync.long-poll-timeout = 0s", "redundant-gateway.config-sync.long-poll-timeout")]
     public void A_bad_value_is_refused_with_one_line_naming_the_file_and_the_full_key(string hocon, string key)
     {
         var error = Refused(hocon);

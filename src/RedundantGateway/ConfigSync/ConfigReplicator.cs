@@ -61,6 +61,10 @@ public sealed class ConfigReplicator : ReceiveActor, IWithTimers, IWithUnbounded
 
     private enum SyncState { Idle, Pulling, Applying, Transferring }
 
+    private enum IncomingStage { Fetching, Replacing, Installing, Restarting }
+
+    private long _transferNumber;
+
     private sealed record ParkedPull(IActorRef ReplyTo, PullConfigUpdates Pull);
 
     private sealed record OutgoingTransfer(TransferOffer Offer, string FilePath, SafeFileHandleOwner File)
@@ -69,8 +73,11 @@ public sealed class ConfigReplicator : ReceiveActor, IWithTimers, IWithUnbounded
     }
 
     /// <summary>What the backup is in the middle of: a full transfer, or the modules it still has to fetch.</summary>
-    private sealed class IncomingTransfer(TransferKind kind, string reason)
+    private sealed class IncomingTransfer(long number, TransferKind kind, string reason)
     {
+        public long Number { get; } = number;
+        /// <summary>The reply expected next from the store or the coordinator (they know nothing of transfer numbers).</summary>
+        public IncomingStage Stage { get; set; } = IncomingStage.Fetching;
         public TransferKind Kind { get; } = kind;
         public string Reason { get; } = reason;
         public Stopwatch Elapsed { get; } = Stopwatch.StartNew();
@@ -102,18 +109,21 @@ public sealed class ConfigReplicator : ReceiveActor, IWithTimers, IWithUnbounded
     private sealed record SweepTransfers { public static readonly SweepTransfers Instance = new(); }
     private sealed record TransferPrepared(IActorRef ReplyTo, TransferOffer Offer, string FilePath);
     private sealed record TransferPreparationFailed(IActorRef ReplyTo, string Reason);
-    private sealed record ArchiveUnpacked(ConfigArchive.Unpacked Unpacked);
-    private sealed record TransferStepFailed(string Reason);
-    private sealed record ModulesInstalled(ModuleScan Scan);
-    private sealed record TransferTimedOut(string Reason);
+    // Results of a transfer's steps carry its number: one of a cancelled transfer must not act on the next.
+    private sealed record ArchiveUnpacked(long Transfer, ConfigArchive.Unpacked Unpacked);
+    private sealed record TransferStepFailed(long Transfer, string Reason);
+    private sealed record ModulesInstalled(long Transfer, ModuleScan Scan);
+    private sealed record TransferTimedOut(long Transfer, string Reason);
 
-    public static Props Props(GatewaySettings settings, IActorRef coordinator) =>
-        Akka.Actor.Props.Create(() => new ConfigReplicator(settings, coordinator));
+    public static Props Props(GatewaySettings settings, IActorRef coordinator, ConfigSyncMemory? memory = null) =>
+        Akka.Actor.Props.Create(() => new ConfigReplicator(settings, coordinator, memory));
 
-    public ConfigReplicator(GatewaySettings settings, IActorRef coordinator)
+    public ConfigReplicator(GatewaySettings settings, IActorRef coordinator, ConfigSyncMemory? memory)
     {
         _settings = settings;
         _coordinator = coordinator;
+        _lastTransfer = memory?.LastTransfer;
+        _transfers = memory?.Transfers ?? 0;
         _queue = new UpdateQueue(settings.Redundancy.MaxQueuedUpdates, settings.Redundancy.MaxQueuedBytes);
         _transfersDir = Path.Combine(Path.GetFullPath(settings.DataDir), "transfers");
         if (settings.Role == NodeRole.Backup && settings.Redundancy.MasterAddress is { } master)
@@ -250,13 +260,23 @@ public sealed class ConfigReplicator : ReceiveActor, IWithTimers, IWithUnbounded
         Receive<TransferRefused>(refused => FailTransfer($"the master refused: {refused.Reason}"));
         Receive<ModuleManifest>(OnMasterManifest);
         Receive<TransferReceived>(OnTransferReceived);
-        Receive<TransferFailed>(failed => FailTransfer($"{failed.Offer.Kind.ToString().ToLowerInvariant()} transfer of {failed.Offer.Name}: {failed.Reason}"));
+        Receive<TransferFailed>(failed =>
+        {
+            if (_incoming?.Offer?.TransferId == failed.Offer.TransferId)
+                FailTransfer($"{failed.Offer.Kind.ToString().ToLowerInvariant()} transfer of {failed.Offer.Name}: {failed.Reason}");
+        });
         Receive<ArchiveUnpacked>(OnArchiveUnpacked);
         Receive<ConfigReplacedAck>(OnReplaced);
         Receive<ModulesInstalled>(OnModulesInstalled);
         Receive<RuntimeRestarted>(OnRuntimeRestarted);
-        Receive<TransferStepFailed>(failed => FailTransfer(failed.Reason));
-        Receive<TransferTimedOut>(timedOut => FailTransfer(timedOut.Reason));
+        Receive<TransferStepFailed>(failed =>
+        {
+            if (_incoming?.Number == failed.Transfer) FailTransfer(failed.Reason);
+        });
+        Receive<TransferTimedOut>(timedOut =>
+        {
+            if (_incoming?.Number == timedOut.Transfer) FailTransfer(timedOut.Reason);
+        });
     }
 
     // ---- both roles ----
@@ -562,18 +582,18 @@ public sealed class ConfigReplicator : ReceiveActor, IWithTimers, IWithUnbounded
         Timers.Cancel("pull-timeout");
         Timers.Cancel("pull");
         _state = SyncState.Transferring;
-        _incoming = new IncomingTransfer(TransferKind.Full, reason);
+        _incoming = new IncomingTransfer(++_transferNumber, TransferKind.Full, reason);
         _log.Info("Full transfer requested from the master: {Reason}", reason);
         Master().Tell(new RequestFullTransfer(reason), Self);
-        Timers.StartSingleTimer("transfer-timeout", new TransferTimedOut($"full transfer not completed within {_settings.Redundancy.SyncTimeout.TotalSeconds:F0} s (sync-timeout)"), _settings.Redundancy.SyncTimeout);
+        Timers.StartSingleTimer("transfer-timeout", new TransferTimedOut(_transferNumber, $"full transfer not completed within {_settings.Redundancy.SyncTimeout.TotalSeconds:F0} s (sync-timeout)"), _settings.Redundancy.SyncTimeout);
     }
 
     private void StartModuleSync()
     {
         _state = SyncState.Transferring;
-        _incoming = new IncomingTransfer(TransferKind.Module, "the master's modules differ from this node's");
+        _incoming = new IncomingTransfer(++_transferNumber, TransferKind.Module, "the master's modules differ from this node's");
         Master().Tell(GetModuleManifest.Instance, Self);
-        Timers.StartSingleTimer("transfer-timeout", new TransferTimedOut($"module transfer not completed within {_settings.Redundancy.SyncTimeout.TotalSeconds:F0} s (sync-timeout)"), _settings.Redundancy.SyncTimeout);
+        Timers.StartSingleTimer("transfer-timeout", new TransferTimedOut(_transferNumber, $"module transfer not completed within {_settings.Redundancy.SyncTimeout.TotalSeconds:F0} s (sync-timeout)"), _settings.Redundancy.SyncTimeout);
     }
 
     private ICanTell Master() => _masterRef is { } master ? master : _master!;
@@ -600,6 +620,13 @@ public sealed class ConfigReplicator : ReceiveActor, IWithTimers, IWithUnbounded
             Master().Tell(new RequestModuleTransfer(next.Name), Self);
             return;
         }
+        InstallModules(incoming);
+    }
+
+    /// <summary>Moves the staged (verified) modules in and removes the ones the master does not have.</summary>
+    private void InstallModules(IncomingTransfer incoming)
+    {
+        var number = incoming.Number;
         var staging = incoming.StagingDir;
         var manifest = incoming.Manifest!;
         var modulesDir = _settings.ModulesDir;
@@ -608,7 +635,8 @@ public sealed class ConfigReplicator : ReceiveActor, IWithTimers, IWithUnbounded
         {
             ModuleFolder.Install(modulesDir, staging, manifest, removeOthers: true);
             return ModuleFolder.Scan(modulesDir, previous);
-        }).PipeTo(Self, success: scan => new ModulesInstalled(scan), failure: e => new TransferStepFailed($"modules not installed: {e.GetBaseException().Message}"));
+        }).PipeTo(Self, success: scan => new ModulesInstalled(number, scan),
+            failure: e => new TransferStepFailed(number, $"modules not installed: {e.GetBaseException().Message}"));
     }
 
     private void OnOffer(TransferOffer offer)
@@ -646,39 +674,35 @@ public sealed class ConfigReplicator : ReceiveActor, IWithTimers, IWithUnbounded
 
         var staging = Path.Combine(_transfersDir, "staging-" + received.Offer.TransferId);
         var path = received.FilePath;
+        var number = incoming.Number;
         incoming.StagingDir = staging;
         Task.Run(() => ConfigArchive.Read(path, staging))
-            .PipeTo(Self, success: unpacked => new ArchiveUnpacked(unpacked),
-                failure: e => new TransferStepFailed($"the archive is not usable: {e.GetBaseException().Message}"));
+            .PipeTo(Self, success: unpacked => new ArchiveUnpacked(number, unpacked),
+                failure: e => new TransferStepFailed(number, $"the archive is not usable: {e.GetBaseException().Message}"));
     }
 
     private void OnArchiveUnpacked(ArchiveUnpacked unpacked)
     {
-        if (_incoming is not { Kind: TransferKind.Full } incoming) return;
+        if (_incoming is not { Kind: TransferKind.Full } incoming || incoming.Number != unpacked.Transfer) return;
         incoming.Manifest = unpacked.Unpacked.Modules;
+        incoming.Stage = IncomingStage.Replacing;
         _store.Tell(new ReplaceConfig(unpacked.Unpacked.Document, incoming.Reason));
     }
 
     private void OnReplaced(ConfigReplacedAck replaced)
     {
-        if (_incoming is not { Kind: TransferKind.Full } incoming) return;
+        if (_incoming is not { Kind: TransferKind.Full, Stage: IncomingStage.Replacing } incoming) return;
+        incoming.Stage = IncomingStage.Installing;
         incoming.Revision = replaced.Revision;
-        // The archive was the master's configuration a moment ago: at least that far (the next pull says more).
-        if (_masterRevision is null || _masterRevision < replaced.Revision) _masterRevision = replaced.Revision;
-        var staging = incoming.StagingDir;
-        var manifest = incoming.Manifest!;
-        var modulesDir = _settings.ModulesDir;
-        var previous = _modules;
-        Task.Run(() =>
-        {
-            ModuleFolder.Install(modulesDir, staging, manifest, removeOthers: true);
-            return ModuleFolder.Scan(modulesDir, previous);
-        }).PipeTo(Self, success: scan => new ModulesInstalled(scan), failure: e => new TransferStepFailed($"modules not installed: {e.GetBaseException().Message}"));
+        // The archive was the master's configuration a moment ago (possibly of a new identity at a lower
+        // revision); the next pull says whether it has moved on since.
+        _masterRevision = replaced.Revision;
+        InstallModules(incoming);
     }
 
     private void OnModulesInstalled(ModulesInstalled installed)
     {
-        if (_incoming is not { } incoming) return;
+        if (_incoming is not { } incoming || incoming.Number != installed.Transfer) return;
         _modules = installed.Scan;
         if (incoming.Manifest is { } wanted && _modules.Manifest.Digest != wanted.Digest)
         {
@@ -687,12 +711,13 @@ public sealed class ConfigReplicator : ReceiveActor, IWithTimers, IWithUnbounded
             return;
         }
         if (incoming.Kind == TransferKind.Module) incoming.Revision = _document.Revision;
+        incoming.Stage = IncomingStage.Restarting;
         _coordinator.Tell(new RestartRuntime(Describe(incoming), incoming.Revision));
     }
 
     private void OnRuntimeRestarted(RuntimeRestarted restarted)
     {
-        if (_incoming is not { } incoming) return;
+        if (_incoming is not { Stage: IncomingStage.Restarting } incoming) return;
         Timers.Cancel("transfer-timeout");
         var elapsed = incoming.Elapsed.Elapsed.TotalMilliseconds;
         _lastTransfer = new TransferSummary(incoming.Kind, incoming.Reason, incoming.Bytes, elapsed, DateTimeOffset.UtcNow, incoming.Revision);

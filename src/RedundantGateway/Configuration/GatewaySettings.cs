@@ -140,6 +140,8 @@ public sealed record GatewaySettings(
             throw reader.Error("config-sync.chunk-size", $"{sync.ChunkSize} bytes does not fit in a node link frame (akka.remote.dot-netty.tcp.maximum-frame-size {frame} less 16 KiB)");
         if (sync.MaxPullBytes > frame - envelope)
             throw reader.Error("config-sync.max-pull-bytes", $"{sync.MaxPullBytes} bytes does not fit in a node link frame (akka.remote.dot-netty.tcp.maximum-frame-size {frame} less 16 KiB)");
+        if (redundancy.MaxQueuedBytes < sync.MaxPullBytes)
+            throw reader.Error("redundancy.max-queued-bytes", $"must be at least config-sync.max-pull-bytes ({sync.MaxPullBytes}): one large edit would empty the queue");
         if (sync.MaxResourceSize > sync.MaxPullBytes)
             throw reader.Error("config-sync.max-resource-size", $"must not exceed config-sync.max-pull-bytes ({sync.MaxPullBytes})");
 

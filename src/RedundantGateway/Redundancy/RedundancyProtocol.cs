@@ -81,8 +81,8 @@ public sealed record RuntimeRestarted(double DurationMs);
 /// <summary>Another part of the node (config replication) adds an entry to the redundancy events log.</summary>
 public sealed record AppendRedundancyEvent(string Kind, string Reason, double? DurationMs = null);
 
-/// <summary>What survives a soft restart of the actor system: the epoch and the events log.</summary>
-public sealed record NodeMemory(long Epoch, IReadOnlyList<RedundancyEvent> Events)
+/// <summary>What survives a soft restart of the actor system: the epoch, the events log and the transfer history.</summary>
+public sealed record NodeMemory(long Epoch, IReadOnlyList<RedundancyEvent> Events, ConfigSync.ConfigSyncMemory? Config = null)
 {
     public static readonly NodeMemory Empty = new(0, []);
 }
