@@ -56,6 +56,9 @@ public sealed class ConfigReplicator : ReceiveActor, IWithTimers, IWithUnbounded
     private int _lastPullUpdates;
     private IncomingTransfer? _incoming;
 
+    /// <summary>How long the store may take to persist one pulled batch.</summary>
+    private static readonly TimeSpan ApplyTimeout = TimeSpan.FromSeconds(15);
+
     public ITimerScheduler Timers { get; set; } = null!;
     public IStash Stash { get; set; } = null!;
 
@@ -105,6 +108,7 @@ public sealed class ConfigReplicator : ReceiveActor, IWithTimers, IWithUnbounded
     private sealed record ScanModules { public static readonly ScanModules Instance = new(); }
     private sealed record PullNow { public static readonly PullNow Instance = new(); }
     private sealed record PullTimedOut(long PullId);
+    private sealed record ApplyTimedOut(long PullId);
     private sealed record ParkedPullDue(long PullId);
     private sealed record SweepTransfers { public static readonly SweepTransfers Instance = new(); }
     private sealed record TransferPrepared(IActorRef ReplyTo, TransferOffer Offer, string FilePath);
@@ -246,6 +250,13 @@ public sealed class ConfigReplicator : ReceiveActor, IWithTimers, IWithUnbounded
             Pull();
         });
         Receive<PullTimedOut>(OnPullTimedOut);
+        Receive<ApplyTimedOut>(timedOut =>
+        {
+            if (timedOut.PullId != _pullId || _state != SyncState.Applying) return;
+            _log.Warning("The config store did not apply pulled updates within {Timeout}; pulling again", ApplyTimeout);
+            _state = SyncState.Idle;
+            Timers.StartSingleTimer("pull", PullNow.Instance, _settings.ConfigSync.PullRetryInterval);
+        });
         Receive<ConfigUpdates>(OnUpdates);
         Receive<FullTransferRequired>(required =>
         {
@@ -539,6 +550,8 @@ public sealed class ConfigReplicator : ReceiveActor, IWithTimers, IWithUnbounded
         {
             _state = SyncState.Applying;
             _store.Tell(new ApplyReplicatedUpdates(updates.Identity, updates.Updates));
+            // A store restarting after a failed write never answers: pull again later rather than wait forever.
+            Timers.StartSingleTimer("apply-timeout", new ApplyTimedOut(_pullId), ApplyTimeout);
             return;
         }
         AfterUpToDate();
@@ -547,6 +560,7 @@ public sealed class ConfigReplicator : ReceiveActor, IWithTimers, IWithUnbounded
     private void OnApplied(ReplicatedUpdatesApplied applied)
     {
         if (_state != SyncState.Applying) return;
+        Timers.Cancel("apply-timeout");
         _state = SyncState.Idle;
         if (!applied.Consistent)
         {
