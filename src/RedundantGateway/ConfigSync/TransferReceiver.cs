@@ -32,9 +32,6 @@ public sealed class TransferReceiver : ReceiveActor
     private int _receivedCount;
     private int _refetched;
 
-    /// <summary>How long without any chunk before the outstanding ones are asked for again.</summary>
-    private static readonly TimeSpan ChunkTimeout = TimeSpan.FromSeconds(5);
-
     public static Props Props(TransferOffer offer, IActorRef source, string filePath, ConfigSyncSettings settings) =>
         Akka.Actor.Props.Create(() => new TransferReceiver(offer, source, filePath, settings));
 
@@ -62,7 +59,7 @@ public sealed class TransferReceiver : ReceiveActor
             return;
         }
         while (_outstanding.Count < _settings.ChunksInFlight && _nextIndex < _offer.ChunkCount) Fetch(_nextIndex++);
-        Context.SetReceiveTimeout(ChunkTimeout);
+        Context.SetReceiveTimeout(_settings.ChunkTimeout);
     }
 
     protected override void PostStop() => _file?.Dispose();

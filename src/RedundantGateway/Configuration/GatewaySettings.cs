@@ -52,6 +52,7 @@ public sealed record ConfigSyncSettings(
     int ChunkSize,
     int ChunksInFlight,
     int ChunkRetries,
+    TimeSpan ChunkTimeout,
     TimeSpan ModuleScanInterval,
     int ChangesKept);
 
@@ -131,6 +132,7 @@ public sealed record GatewaySettings(
             ChunkSize: (int)Math.Min(int.MaxValue, reader.PositiveBytes("config-sync.chunk-size")),
             ChunksInFlight: reader.PositiveInt("config-sync.chunks-in-flight"),
             ChunkRetries: reader.PositiveInt("config-sync.chunk-retries"),
+            ChunkTimeout: reader.Duration("config-sync.chunk-timeout"),
             ModuleScanInterval: reader.Duration("config-sync.module-scan-interval"),
             ChangesKept: reader.PositiveInt("config-sync.changes-kept"));
         // Every remote message must fit in one frame of the node link, or Akka drops it.

@@ -286,4 +286,48 @@ public sealed class TransferReceiverSpec : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(1, received.RefetchedChunks);
         Assert.Equal(source.Bytes, File.ReadAllBytes(received.FilePath));
     }
+
+    [Fact]
+    public void A_lost_chunk_is_asked_for_again_after_the_chunk_timeout()
+    {
+        var source = new Source(_dir, 2 * ChunkSize, seed: 7);
+        var settings = TestSupport.Settings("""
+            config-sync { chunk-size = 64KiB, chunks-in-flight = 2, chunk-retries = 2, chunk-timeout = 200ms }
+            """).ConfigSync;
+        var parent = CreateTestProbe("lost-parent");
+        var master = CreateTestProbe("lost-master");
+        var target = Path.Combine(_dir, "transfers", source.Offer.TransferId + ".part");
+        parent.ChildActorOf(TransferReceiver.Props(source.Offer, master.Ref, target, settings), "lost-receiver");
+
+        Assert.Equal(0, master.ExpectMsg<FetchChunk>(Deadline).Index);
+        Assert.Equal(1, master.ExpectMsg<FetchChunk>(Deadline).Index);
+        master.Reply(source.Chunk(1));
+        // Chunk 0's answer is lost: after the chunk timeout it is asked for again, and only it.
+        var again = master.ExpectMsg<FetchChunk>(Deadline);
+        Assert.Equal(0, again.Index);
+        master.Reply(source.Chunk(0));
+
+        var received = parent.ExpectMsg<TransferReceived>(Deadline);
+        Assert.Equal(1, received.RefetchedChunks);
+        Assert.Equal(source.Bytes, File.ReadAllBytes(received.FilePath));
+    }
+
+    [Fact]
+    public void A_master_that_stops_answering_fails_the_transfer_after_the_retries()
+    {
+        var source = new Source(_dir, ChunkSize, seed: 8);
+        var settings = TestSupport.Settings("""
+            config-sync { chunk-size = 64KiB, chunks-in-flight = 1, chunk-retries = 2, chunk-timeout = 100ms }
+            """).ConfigSync;
+        var parent = CreateTestProbe("silent-parent");
+        var master = CreateTestProbe("silent-master");
+        var target = Path.Combine(_dir, "transfers", source.Offer.TransferId + ".part");
+        parent.ChildActorOf(TransferReceiver.Props(source.Offer, master.Ref, target, settings), "silent-receiver");
+
+        // The first request and two retries, then the receiver gives up.
+        for (var attempt = 0; attempt < 3; attempt++) Assert.Equal(0, master.ExpectMsg<FetchChunk>(Deadline).Index);
+        var failed = parent.ExpectMsg<TransferFailed>(Deadline);
+        Assert.Contains("no answer for chunk 0", failed.Reason);
+        master.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+    }
 }
