@@ -21,8 +21,7 @@ internal static class ConfigApi
         app.MapGet("/api/config", async () =>
         {
             if (runtime.Handles is not { } handles) return NodeWeb.Restarting();
-            var view = await handles.Config.Ask<ConfigDocumentView>(GetConfigDocument.Instance, AskTimeout);
-            var document = view.Document;
+            if (await DocumentOrNull(handles) is not { } document) return StoreUnavailable();
             return RawJson(writer =>
             {
                 writer.WriteStartObject();
@@ -45,7 +44,7 @@ internal static class ConfigApi
         {
             if (!ConfigPath.TryNormalize(path, out var normalized, out var error)) return Problem(StatusCodes.Status400BadRequest, error);
             if (runtime.Handles is not { } handles) return NodeWeb.Restarting();
-            var document = (await handles.Config.Ask<ConfigDocumentView>(GetConfigDocument.Instance, AskTimeout)).Document;
+            if (await DocumentOrNull(handles) is not { } document) return StoreUnavailable();
             if (!document.Resources.TryGetValue(normalized, out var value))
                 return Problem(StatusCodes.Status404NotFound, $"no resource at '{normalized}' (revision {document.Revision})");
             return RawJson(writer =>
@@ -77,6 +76,15 @@ internal static class ConfigApi
             return await EditAsync(runtime, new EditConfig(normalized, null));
         });
     }
+
+    private static async Task<ConfigDocument?> DocumentOrNull(RedundancyHandles handles)
+    {
+        try { return (await handles.Config.Ask<ConfigDocumentView>(GetConfigDocument.Instance, AskTimeout)).Document; }
+        catch (Exception e) when (e is AskTimeoutException or TaskCanceledException) { return null; }
+    }
+
+    private static IResult StoreUnavailable() =>
+        Problem(StatusCodes.Status503ServiceUnavailable, "the config store did not answer in time (starting or recovering); try again shortly");
 
     private static async Task<IResult> EditAsync(NodeRuntime runtime, EditConfig edit)
     {

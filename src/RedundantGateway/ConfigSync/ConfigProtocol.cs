@@ -36,10 +36,11 @@ public sealed record GetConfigDocument
 public sealed record ConfigDocumentView(ConfigDocument Document, bool Recovered);
 
 /// <summary>Backup: apply updates pulled from the master, in order, each checked against the master's digest.</summary>
-public sealed record ApplyReplicatedUpdates(string Identity, IReadOnlyList<ConfigUpdate> Updates);
+/// <param name="Batch">echoed in the answer, so an answer that comes late is not taken for the next batch's.</param>
+public sealed record ApplyReplicatedUpdates(string Identity, IReadOnlyList<ConfigUpdate> Updates, long Batch = 0);
 
 /// <summary>Answer to <see cref="ApplyReplicatedUpdates"/>: persisted up to <paramref name="Revision"/>, or refused.</summary>
-public sealed record ReplicatedUpdatesApplied(bool Consistent, long Revision, string Digest, string Problem);
+public sealed record ReplicatedUpdatesApplied(bool Consistent, long Revision, string Digest, string Problem, long Batch = 0);
 
 /// <summary>Backup: replace the whole configuration (full transfer).</summary>
 public sealed record ReplaceConfig(ConfigDocument Document, string Reason);
@@ -61,13 +62,21 @@ public sealed record RecentConfigChanges(IReadOnlyList<ConfigChangeRecord> Chang
 /// <summary>One revision of the master's configuration, with the digest of the whole configuration after it.</summary>
 public sealed record ConfigUpdate(long Revision, string Path, string? Value, string DigestAfter, DateTimeOffset AckedAt) : IConfigSyncMessage
 {
-    /// <summary>What the update costs in the master's queue (and on the wire), roughly.</summary>
-    public long Bytes => 64 + Path.Length + (Value is null ? 0 : System.Text.Encoding.UTF8.GetByteCount(Value));
+    /// <summary>
+    /// An upper bound of its size on the wire: JSON escaping (relaxed, see <see cref="ConfigSyncSerializer"/>) at
+    /// most doubles a string, plus the fields around it. Pull answers are cut by it so each fits in one frame.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public long Bytes => WireBytes(Path, Value);
+
+    public static long WireBytes(string path, string? value) =>
+        256 + 2L * (System.Text.Encoding.UTF8.GetByteCount(path) + (value is null ? 0 : System.Text.Encoding.UTF8.GetByteCount(value)));
 }
 
 /// <summary>Backup to master: the updates after <paramref name="AfterRevision"/>, please (held by the master until there are some).</summary>
 /// <param name="ModulesDigest">the digest of the backup's modules folder.</param>
-public sealed record PullConfigUpdates(long PullId, string? Identity, long AfterRevision, string ModulesDigest, string FromNodeName) : IConfigSyncMessage;
+/// <param name="Digest">the backup's config digest at <paramref name="AfterRevision"/>: the master checks it, so equal revisions with different content are noticed.</param>
+public sealed record PullConfigUpdates(long PullId, string? Identity, long AfterRevision, string ModulesDigest, string FromNodeName, string Digest = "") : IConfigSyncMessage;
 
 /// <summary>Master to backup: updates in order (possibly none after a long poll), and the master's state.</summary>
 public sealed record ConfigUpdates(

@@ -37,9 +37,11 @@ public sealed class ConfigReplicator : ReceiveActor, IWithTimers, IWithUnbounded
     // ---- master ----
     private readonly UpdateQueue _queue;
     private readonly Dictionary<string, OutgoingTransfer> _outgoing = [];
-    private ParkedPull? _parked;
+    /// <summary>Pulls held until something changes, one per backup (normally there is one).</summary>
+    private readonly Dictionary<IActorRef, ParkedPull> _parked = [];
     private IActorRef? _backup;
     private long? _backupRevision;
+    private string? _backupModulesDigest;
     private DateTimeOffset? _backupLastPull;
 
     // ---- backup ----
@@ -48,7 +50,9 @@ public sealed class ConfigReplicator : ReceiveActor, IWithTimers, IWithUnbounded
     private string _masterWebAddress = "";
     private long? _masterRevision;
     private string? _masterModulesDigest;
-    private long _pullId;
+    // Numbers of pulls and transfers start at the time of creation: results of an earlier incarnation of
+    // this actor (piped to the same Self) never match the current ones.
+    private long _pullId = DateTime.UtcNow.Ticks;
     private SyncState _state = SyncState.Idle;
     private readonly Stopwatch _pullTimer = new();
     private DateTimeOffset? _lastPullAt;
@@ -66,7 +70,7 @@ public sealed class ConfigReplicator : ReceiveActor, IWithTimers, IWithUnbounded
 
     private enum IncomingStage { Fetching, Replacing, Installing, Restarting }
 
-    private long _transferNumber;
+    private long _transferNumber = DateTime.UtcNow.Ticks;
 
     private sealed record ParkedPull(IActorRef ReplyTo, PullConfigUpdates Pull);
 
@@ -109,7 +113,7 @@ public sealed class ConfigReplicator : ReceiveActor, IWithTimers, IWithUnbounded
     private sealed record PullNow { public static readonly PullNow Instance = new(); }
     private sealed record PullTimedOut(long PullId);
     private sealed record ApplyTimedOut(long PullId);
-    private sealed record ParkedPullDue(long PullId);
+    private sealed record ParkedPullDue(IActorRef Backup, long PullId);
     private sealed record SweepTransfers { public static readonly SweepTransfers Instance = new(); }
     private sealed record TransferPrepared(IActorRef ReplyTo, TransferOffer Offer, string FilePath);
     private sealed record TransferPreparationFailed(IActorRef ReplyTo, string Reason);
@@ -155,11 +159,11 @@ public sealed class ConfigReplicator : ReceiveActor, IWithTimers, IWithUnbounded
             TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10), 0.2, -1)), ConfigStore.Name + "-supervisor");
         Context.System.EventStream.Subscribe(Self, typeof(PeerReachable));
         StartScan();
-        if (_settings.Role == NodeRole.Master)
-        {
+        // The backup reads its own folder too, so a module changed or removed there is noticed and mirrored again.
+        if (_settings.Role != NodeRole.Independent)
             Timers.StartPeriodicTimer("scan", ScanModules.Instance, _settings.ConfigSync.ModuleScanInterval);
+        if (_settings.Role == NodeRole.Master)
             Timers.StartPeriodicTimer("sweep", SweepTransfers.Instance, TimeSpan.FromSeconds(5));
-        }
     }
 
     protected override void PostStop()
@@ -224,7 +228,7 @@ public sealed class ConfigReplicator : ReceiveActor, IWithTimers, IWithUnbounded
         Receive<PullConfigUpdates>(OnPull);
         Receive<ParkedPullDue>(due =>
         {
-            if (_parked is { } parked && parked.Pull.PullId == due.PullId) AnswerParked();
+            if (_parked.TryGetValue(due.Backup, out var parked) && parked.Pull.PullId == due.PullId) AnswerParked(due.Backup);
         });
         Receive<RequestFullTransfer>(OnRequestFullTransfer);
         Receive<GetModuleManifest>(_ => Sender.Tell(_modules.Manifest));
@@ -297,7 +301,8 @@ public sealed class ConfigReplicator : ReceiveActor, IWithTimers, IWithUnbounded
         _document = committed.Document;
         if (_settings.Role != NodeRole.Master) return;
         foreach (var update in committed.Updates) _queue.Add(update);
-        if (_parked is { } parked && _document.Revision > parked.Pull.AfterRevision) AnswerParked();
+        foreach (var (backup, parked) in _parked.ToList())
+            if (_document.Revision > parked.Pull.AfterRevision) AnswerParked(backup);
     }
 
     private void StartScan()
@@ -324,7 +329,13 @@ public sealed class ConfigReplicator : ReceiveActor, IWithTimers, IWithUnbounded
         _modules = scanned.Scan;
         if (changed) _log.Info("Modules: {Count} files, digest {Digest}", _modules.Manifest.Modules.Count, _modules.Manifest.Digest[..12]);
         // A held pull learns at once that the backup's modules are now out of date.
-        if (changed && _parked is not null) AnswerParked();
+        if (changed) foreach (var backup in _parked.Keys.ToList()) AnswerParked(backup);
+        // On the backup: a pull held by the master still names the old digest; send one that tells the news.
+        if (changed && _settings.Role == NodeRole.Backup && _state == SyncState.Pulling)
+        {
+            _state = SyncState.Idle;
+            Pull();
+        }
     }
 
     private void ForwardToStore()
@@ -363,9 +374,10 @@ public sealed class ConfigReplicator : ReceiveActor, IWithTimers, IWithUnbounded
         if (_settings.Role != NodeRole.Master) return;
         _backup = Sender;
         _backupRevision = pull.AfterRevision;
+        _backupModulesDigest = pull.ModulesDigest;
         _backupLastPull = DateTimeOffset.UtcNow;
-        if (_parked is { } previous && !previous.ReplyTo.Equals(Sender)) AnswerParked();
-        else _parked = null;
+        // A new pull from the same backup replaces its held one (that one timed out on its side).
+        if (_parked.Remove(Sender)) Timers.Cancel(ParkedTimerKey(Sender));
 
         string? fullReason = null;
         if (pull.Identity != _document.Identity)
@@ -376,6 +388,8 @@ public sealed class ConfigReplicator : ReceiveActor, IWithTimers, IWithUnbounded
             fullReason = $"the backup's revision {pull.AfterRevision} is ahead of the master's {_document.Revision}";
         else if (!_queue.Covers(pull.AfterRevision, _document.Revision))
             fullReason = $"too far behind: the backup is at revision {pull.AfterRevision}, the queue holds {(_queue.OldestRevision is { } oldest ? $"revisions {oldest} to {_document.Revision}" : "nothing")}";
+        else if (DigestAt(pull.AfterRevision) is { } expected && pull.Digest.Length > 0 && pull.Digest != expected)
+            fullReason = $"the backup's configuration at revision {pull.AfterRevision} differs from the master's (digest)";
         if (fullReason is not null)
         {
             Sender.Tell(new FullTransferRequired(pull.PullId, fullReason));
@@ -388,17 +402,22 @@ public sealed class ConfigReplicator : ReceiveActor, IWithTimers, IWithUnbounded
             return;
         }
         // Up to date: hold the pull until something changes (long poll), so the next edit leaves at once.
-        _parked = new ParkedPull(Sender, pull);
-        Timers.StartSingleTimer("parked", new ParkedPullDue(pull.PullId), _settings.ConfigSync.LongPollTimeout);
+        _parked[Sender] = new ParkedPull(Sender, pull);
+        Timers.StartSingleTimer(ParkedTimerKey(Sender), new ParkedPullDue(Sender, pull.PullId), _settings.ConfigSync.LongPollTimeout);
     }
 
-    private void AnswerParked()
+    private static string ParkedTimerKey(IActorRef backup) => "parked-" + backup.Path;
+
+    private void AnswerParked(IActorRef backup)
     {
-        if (_parked is not { } parked) return;
-        _parked = null;
-        Timers.Cancel("parked");
+        if (!_parked.Remove(backup, out var parked)) return;
+        Timers.Cancel(ParkedTimerKey(backup));
         parked.ReplyTo.Tell(Updates(parked.Pull), Self);
     }
+
+    /// <summary>The master's digest after <paramref name="revision"/>, when it still knows it.</summary>
+    private string? DigestAt(long revision) =>
+        revision == _document.Revision ? _document.Digest : _queue.DigestAfter(revision);
 
     private ConfigUpdates Updates(PullConfigUpdates pull)
     {
@@ -513,7 +532,7 @@ public sealed class ConfigReplicator : ReceiveActor, IWithTimers, IWithUnbounded
         _pullId++;
         _state = SyncState.Pulling;
         _pullTimer.Restart();
-        var pull = new PullConfigUpdates(_pullId, _document.Identity, _document.Revision, _modules.Manifest.Digest, _settings.NodeName);
+        var pull = new PullConfigUpdates(_pullId, _document.Identity, _document.Revision, _modules.Manifest.Digest, _settings.NodeName, _document.Digest);
         if (_masterRef is { } master) master.Tell(pull);
         else _master.Tell(pull);
         // The master holds an up-to-date pull for the long-poll time: allow that, and the link, before giving up.
@@ -549,7 +568,7 @@ public sealed class ConfigReplicator : ReceiveActor, IWithTimers, IWithUnbounded
         if (updates.Updates.Count > 0)
         {
             _state = SyncState.Applying;
-            _store.Tell(new ApplyReplicatedUpdates(updates.Identity, updates.Updates));
+            _store.Tell(new ApplyReplicatedUpdates(updates.Identity, updates.Updates, _pullId));
             // A store restarting after a failed write never answers: pull again later rather than wait forever.
             Timers.StartSingleTimer("apply-timeout", new ApplyTimedOut(_pullId), ApplyTimeout);
             return;
@@ -559,7 +578,7 @@ public sealed class ConfigReplicator : ReceiveActor, IWithTimers, IWithUnbounded
 
     private void OnApplied(ReplicatedUpdatesApplied applied)
     {
-        if (_state != SyncState.Applying) return;
+        if (_state != SyncState.Applying || applied.Batch != _pullId) return;
         Timers.Cancel("apply-timeout");
         _state = SyncState.Idle;
         if (!applied.Consistent)
@@ -599,7 +618,7 @@ public sealed class ConfigReplicator : ReceiveActor, IWithTimers, IWithUnbounded
         _incoming = new IncomingTransfer(++_transferNumber, TransferKind.Full, reason);
         _log.Info("Full transfer requested from the master: {Reason}", reason);
         Master().Tell(new RequestFullTransfer(reason), Self);
-        Timers.StartSingleTimer("transfer-timeout", new TransferTimedOut(_transferNumber, $"full transfer not completed within {_settings.Redundancy.SyncTimeout.TotalSeconds:F0} s (sync-timeout)"), _settings.Redundancy.SyncTimeout);
+        AwaitStep("the master's archive");
     }
 
     private void StartModuleSync()
@@ -607,14 +626,25 @@ public sealed class ConfigReplicator : ReceiveActor, IWithTimers, IWithUnbounded
         _state = SyncState.Transferring;
         _incoming = new IncomingTransfer(++_transferNumber, TransferKind.Module, "the master's modules differ from this node's");
         Master().Tell(GetModuleManifest.Instance, Self);
-        Timers.StartSingleTimer("transfer-timeout", new TransferTimedOut(_transferNumber, $"module transfer not completed within {_settings.Redundancy.SyncTimeout.TotalSeconds:F0} s (sync-timeout)"), _settings.Redundancy.SyncTimeout);
+        AwaitStep("the master's module list");
     }
+
+    /// <summary>
+    /// Waits at most sync-timeout for the master or the store to do their part. Fetching has its own limits
+    /// (chunk-timeout, chunk-retries) and the local steps after it are not cut short.
+    /// </summary>
+    private void AwaitStep(string what) =>
+        Timers.StartSingleTimer("transfer-timeout", new TransferTimedOut(_transferNumber,
+            $"{what} did not come within {_settings.Redundancy.SyncTimeout.TotalSeconds:F0} s (sync-timeout)"), _settings.Redundancy.SyncTimeout);
+
+    private void StepDone() => Timers.Cancel("transfer-timeout");
 
     private ICanTell Master() => _masterRef is { } master ? master : _master!;
 
     private void OnMasterManifest(ModuleManifest manifest)
     {
         if (_incoming is not { Kind: TransferKind.Module } incoming || incoming.Manifest is not null) return;
+        StepDone();
         incoming.Manifest = manifest;
         incoming.StagingDir = Path.Combine(_transfersDir, "modules-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(incoming.StagingDir);
@@ -632,6 +662,7 @@ public sealed class ConfigReplicator : ReceiveActor, IWithTimers, IWithUnbounded
         if (incoming.ModulesToFetch.TryPeek(out var next))
         {
             Master().Tell(new RequestModuleTransfer(next.Name), Self);
+            AwaitStep($"the master's offer of module {next.Name}");
             return;
         }
         InstallModules(incoming);
@@ -655,7 +686,8 @@ public sealed class ConfigReplicator : ReceiveActor, IWithTimers, IWithUnbounded
 
     private void OnOffer(TransferOffer offer)
     {
-        if (_incoming is not { } incoming || incoming.Offer is not null && incoming.Kind == TransferKind.Full) return;
+        if (_incoming is not { } incoming || offer.Kind != incoming.Kind || incoming.Offer is not null) return;
+        StepDone();
         if (incoming.Kind == TransferKind.Module && (!incoming.ModulesToFetch.TryPeek(out var expected) || expected.Name != offer.Name)) return;
         incoming.Offer = offer;
         var target = Path.Combine(_transfersDir, offer.TransferId + ".part");
@@ -700,12 +732,14 @@ public sealed class ConfigReplicator : ReceiveActor, IWithTimers, IWithUnbounded
         if (_incoming is not { Kind: TransferKind.Full } incoming || incoming.Number != unpacked.Transfer) return;
         incoming.Manifest = unpacked.Unpacked.Modules;
         incoming.Stage = IncomingStage.Replacing;
+        AwaitStep("the config store's replacement");
         _store.Tell(new ReplaceConfig(unpacked.Unpacked.Document, incoming.Reason));
     }
 
     private void OnReplaced(ConfigReplacedAck replaced)
     {
         if (_incoming is not { Kind: TransferKind.Full, Stage: IncomingStage.Replacing } incoming) return;
+        StepDone();
         incoming.Stage = IncomingStage.Installing;
         incoming.Revision = replaced.Revision;
         // The archive was the master's configuration a moment ago (possibly of a new identity at a lower
@@ -724,14 +758,16 @@ public sealed class ConfigReplicator : ReceiveActor, IWithTimers, IWithUnbounded
             FailTransfer("the modules folder still differs from the master's after the install (a file locked or changed meanwhile?)");
             return;
         }
+        // The folder now matches the master's list of a moment ago; the next pull says if it moved on.
+        if (incoming.Manifest is { } mirrored) _masterModulesDigest = mirrored.Digest;
         if (incoming.Kind == TransferKind.Module) incoming.Revision = _document.Revision;
         incoming.Stage = IncomingStage.Restarting;
-        _coordinator.Tell(new RestartRuntime(Describe(incoming), incoming.Revision));
+        _coordinator.Tell(new RestartRuntime(Describe(incoming), incoming.Revision, incoming.Number));
     }
 
     private void OnRuntimeRestarted(RuntimeRestarted restarted)
     {
-        if (_incoming is not { Stage: IncomingStage.Restarting } incoming) return;
+        if (_incoming is not { Stage: IncomingStage.Restarting } incoming || restarted.RequestId != incoming.Number) return;
         Timers.Cancel("transfer-timeout");
         var elapsed = incoming.Elapsed.Elapsed.TotalMilliseconds;
         _lastTransfer = new TransferSummary(incoming.Kind, incoming.Reason, incoming.Bytes, elapsed, DateTimeOffset.UtcNow, incoming.Revision);
@@ -793,7 +829,8 @@ public sealed class ConfigReplicator : ReceiveActor, IWithTimers, IWithUnbounded
         {
             NodeRole.Independent => "independent",
             NodeRole.Master => BackupIsPulling
-                ? (_backupRevision == _document.Revision ? "backup-in-sync" : "backup-behind")
+                ? (_backupRevision != _document.Revision ? "backup-behind"
+                    : _backupModulesDigest != _modules.Manifest.Digest ? "backup-modules-differ" : "backup-in-sync")
                 : "no-backup",
             _ => _state switch
             {
@@ -801,7 +838,8 @@ public sealed class ConfigReplicator : ReceiveActor, IWithTimers, IWithUnbounded
                 SyncState.Applying => "applying",
                 _ when _masterRevision is null => "never-synced",
                 _ when _lastPullAt is { } at && DateTimeOffset.UtcNow - at > _settings.ConfigSync.LongPollTimeout + TimeSpan.FromSeconds(5) => "master-unreachable",
-                _ => _masterRevision == _document.Revision ? "in-sync" : "behind",
+                _ when _masterRevision != _document.Revision => "behind",
+                _ => _masterModulesDigest is null || _masterModulesDigest == _modules.Manifest.Digest ? "in-sync" : "modules-differ",
             },
         };
         var peerRevision = _settings.Role == NodeRole.Master ? _backupRevision : _masterRevision;

@@ -33,8 +33,6 @@ public sealed class ConfigStore : ReceivePersistentActor, IWithTimers
     private bool _recovered;
     private int _changesSinceSnapshot;
 
-    /// <summary>Edits handed to the journal and not yet written: a snapshot waits until there are none.</summary>
-    private int _editsInFlight;
 
     /// <summary>How long edits must have paused before events already in a snapshot are deleted.</summary>
     private static readonly TimeSpan QuietBeforeCompaction = TimeSpan.FromSeconds(2);
@@ -161,12 +159,10 @@ public sealed class ConfigStore : ReceivePersistentActor, IWithTimers
         var revision = _pending.Revision + 1;
         _pending = _pending.Apply(revision, edit.Path, edit.Value);
         var replyTo = Sender;
-        _editsInFlight++;
         // PersistAsync: edits keep arriving while earlier ones are written, and the journal batches them;
         // handlers still run in order, so revisions are acknowledged and replicated in order.
         PersistAsync(new ConfigResourceChanged(revision, edit.Path, edit.Value, DateTimeOffset.UtcNow), e =>
         {
-            _editsInFlight--;
             var update = Commit(e, DateTimeOffset.UtcNow);
             replyTo.Tell(new EditResult(EditOutcome.Accepted, e.Revision, e.Value is null ? "deleted" : "stored"));
             _listener.Tell(new ConfigCommitted(_committed, [update]));
@@ -178,7 +174,7 @@ public sealed class ConfigStore : ReceivePersistentActor, IWithTimers
     {
         if (apply.Updates.Count == 0)
         {
-            Sender.Tell(new ReplicatedUpdatesApplied(true, _committed.Revision, _committed.Digest, ""));
+            Sender.Tell(new ReplicatedUpdatesApplied(true, _committed.Revision, _committed.Digest, "", apply.Batch));
             return;
         }
         // Check the whole batch first: nothing is persisted unless every revision follows and matches.
@@ -205,7 +201,7 @@ public sealed class ConfigStore : ReceivePersistentActor, IWithTimers
         }
         if (problem is not null)
         {
-            Sender.Tell(new ReplicatedUpdatesApplied(false, _committed.Revision, _committed.Digest, problem));
+            Sender.Tell(new ReplicatedUpdatesApplied(false, _committed.Revision, _committed.Digest, problem, apply.Batch));
             return;
         }
 
@@ -219,7 +215,7 @@ public sealed class ConfigStore : ReceivePersistentActor, IWithTimers
             _pending = _committed;
             // The listener (the replicator, usually also the asker) must know the new revision before the answer.
             _listener.Tell(new ConfigCommitted(_committed, applied));
-            replyTo.Tell(new ReplicatedUpdatesApplied(true, _committed.Revision, _committed.Digest, ""));
+            replyTo.Tell(new ReplicatedUpdatesApplied(true, _committed.Revision, _committed.Digest, "", apply.Batch));
             SnapshotWhenDue();
         });
     }
@@ -263,9 +259,10 @@ public sealed class ConfigStore : ReceivePersistentActor, IWithTimers
 
     private void SnapshotWhenDue()
     {
-        // The snapshot is tagged with the last sequence number handed to the journal; with edits still in
-        // flight it would claim events it does not contain, and a recovery would skip them.
-        if (_changesSinceSnapshot < _settings.ConfigStore.SnapshotEvery || _editsInFlight > 0) return;
+        // Called from a persist handler: LastSequenceNr is then the event just written (Akka sets it on the
+        // write's success, before the handler), so the snapshot tags exactly what _committed holds even while
+        // later edits are still in flight.
+        if (_changesSinceSnapshot < _settings.ConfigStore.SnapshotEvery) return;
         _changesSinceSnapshot = 0;
         SaveSnapshot(new ConfigStoreSnapshot(_committed.Identity, _committed.Revision, _committed.Resources));
     }
@@ -274,6 +271,14 @@ public sealed class ConfigStore : ReceivePersistentActor, IWithTimers
     {
         _log.Error("Config store could not write revision {Event}: {Reason}; restarting from the journal", @event, cause.Message);
         base.OnPersistFailure(cause, @event, sequenceNr);
+    }
+
+    protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
+    {
+        // The journal refused the event (e.g. serialization): the edit was not stored, but _pending has it.
+        // Start again from the journal rather than answer later edits from a state that was never written.
+        _log.Error("Config store: the journal refused {Event}: {Reason}; restarting from the journal", @event, cause.Message);
+        Context.Stop(Self);
     }
 
     protected override void OnRecoveryFailure(Exception reason, object? message = null)

@@ -20,6 +20,9 @@ public sealed class ConfigSyncSerializer(ExtendedActorSystem system) : Serialize
 
     private static readonly JsonSerializerOptions Json = new()
     {
+        // The default encoder writes '"', '<', '+' and non-ASCII as six-byte \u escapes, which made a pull
+        // answer up to six times its estimate (over the frame limit); relaxed escaping at most doubles a string.
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
     };

@@ -44,6 +44,13 @@ public sealed class UpdateQueue(int maxCount, long maxBytes)
     public bool Covers(long revision, long latest) =>
         revision >= latest || (Count > 0 && _items[_head].Revision <= revision + 1 && _items[^1].Revision >= latest);
 
+    /// <summary>The digest after <paramref name="revision"/>, if the queue holds that revision.</summary>
+    public string? DigestAfter(long revision)
+    {
+        if (Count == 0 || revision < _items[_head].Revision || revision > _items[^1].Revision) return null;
+        return _items[_head + (int)(revision - _items[_head].Revision)].DigestAfter;
+    }
+
     /// <summary>The updates after <paramref name="revision"/>, at most <paramref name="maxCount"/> and about <paramref name="maxBytes"/> (at least one).</summary>
     public IReadOnlyList<ConfigUpdate> After(long revision, int maxCount, long maxBytes)
     {

@@ -144,8 +144,9 @@ public sealed record GatewaySettings(
             throw reader.Error("config-sync.max-pull-bytes", $"{sync.MaxPullBytes} bytes does not fit in a node link frame (akka.remote.dot-netty.tcp.maximum-frame-size {frame} less 16 KiB)");
         if (redundancy.MaxQueuedBytes < sync.MaxPullBytes)
             throw reader.Error("redundancy.max-queued-bytes", $"must be at least config-sync.max-pull-bytes ({sync.MaxPullBytes}): one large edit would empty the queue");
-        if (sync.MaxResourceSize > sync.MaxPullBytes)
-            throw reader.Error("config-sync.max-resource-size", $"must not exceed config-sync.max-pull-bytes ({sync.MaxPullBytes})");
+        var largestUpdate = global::RedundantGateway.ConfigSync.ConfigUpdate.WireBytes(new string('x', global::RedundantGateway.ConfigSync.ConfigPath.MaxLength), new string('x', (int)Math.Min(int.MaxValue / 4, sync.MaxResourceSize)));
+        if (largestUpdate > sync.MaxPullBytes)
+            throw reader.Error("config-sync.max-resource-size", $"an update of {sync.MaxResourceSize} bytes can take {largestUpdate} on the wire, more than config-sync.max-pull-bytes ({sync.MaxPullBytes}); keep it under half of that");
 
         return new GatewaySettings(
             NodeName: reader.NonEmptyString("node-name"),

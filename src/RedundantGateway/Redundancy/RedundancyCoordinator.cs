@@ -285,7 +285,7 @@ public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
             }
             var elapsed = stopwatch.Elapsed.TotalMilliseconds;
             Record("runtime-restart", $"soft restart with config revision {restart.ConfigRevision}: {restart.Reason}", switchMs: elapsed);
-            replyTo.Tell(new RuntimeRestarted(elapsed));
+            replyTo.Tell(new RuntimeRestarted(elapsed, restart.RequestId));
         });
     }
 

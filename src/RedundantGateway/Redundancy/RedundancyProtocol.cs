@@ -74,9 +74,10 @@ public sealed record RedundancyStatus(
 public sealed record SubsystemState(string Name, string Level, int Transitions, int Restarts = 0, long? ConfigRevision = null);
 
 /// <summary>Soft restart of the runtime subsystems (after a configuration transfer); answered with <see cref="RuntimeRestarted"/>.</summary>
-public sealed record RestartRuntime(string Reason, long ConfigRevision);
+/// <param name="RequestId">echoed in <see cref="RuntimeRestarted"/>, so the asker can tell answers apart.</param>
+public sealed record RestartRuntime(string Reason, long ConfigRevision, long RequestId = 0);
 
-public sealed record RuntimeRestarted(double DurationMs);
+public sealed record RuntimeRestarted(double DurationMs, long RequestId = 0);
 
 /// <summary>Another part of the node (config replication) adds an entry to the redundancy events log.</summary>
 public sealed record AppendRedundancyEvent(string Kind, string Reason, double? DurationMs = null);

@@ -99,7 +99,7 @@ public sealed class ConfigReplicatorPairSpec : Akka.TestKit.Xunit2.TestKit, IAsy
         {
             log.Enqueue(message);
             // The runtime restarts at once (in the product: a new actor system; here the replicator goes on).
-            if (message is RestartRuntime) sender.Tell(new RuntimeRestarted(1.0));
+            if (message is RestartRuntime restart) sender.Tell(new RuntimeRestarted(1.0, restart.RequestId));
             return AutoPilot.KeepRunning;
         }));
         var guardian = system.ActorOf(NamedParent.Props(ConfigReplicator.Props(settings, coordinator.Ref), ConfigReplicator.Name),

@@ -6,10 +6,14 @@ namespace RedundantGateway.Tests.ConfigSync;
 /// <summary>The master's bounded queue of recent updates for the backup.</summary>
 public sealed class UpdateQueueSpec
 {
-    /// <summary>An update of exactly <paramref name="bytes"/> bytes as the queue counts them (64 + path + UTF-8 value).</summary>
-    private static ConfigUpdate Update(long revision, int bytes = 100)
+    /// <summary>
+    /// An update the queue counts as <paramref name="units"/> x 3 bytes (256 + twice the path and UTF-8 value):
+    /// the specs below reason in units of 100 per ordinary update, i.e. 300 bytes.
+    /// </summary>
+    private static ConfigUpdate Update(long revision, int units = 100)
     {
-        var update = new ConfigUpdate(revision, "p", new string('v', bytes - 65), $"digest-{revision}", DateTimeOffset.UnixEpoch);
+        var bytes = units * 3;
+        var update = new ConfigUpdate(revision, "p", new string('v', (bytes - 256) / 2 - 1), $"digest-{revision}", DateTimeOffset.UnixEpoch);
         Assert.Equal(bytes, update.Bytes);
         return update;
     }
@@ -26,8 +30,9 @@ public sealed class UpdateQueueSpec
     [Fact]
     public void Update_bytes_count_path_and_utf8_value_plus_an_envelope()
     {
-        Assert.Equal(64 + 4, new ConfigUpdate(1, "a/bc", null, "d", DateTimeOffset.UnixEpoch).Bytes);
-        Assert.Equal(64 + 1 + 2, new ConfigUpdate(1, "a", "\u00e9", "d", DateTimeOffset.UnixEpoch).Bytes);
+        // An upper bound of the wire size: JSON escaping at most doubles a string.
+        Assert.Equal(256 + 2 * 4, new ConfigUpdate(1, "a/bc", null, "d", DateTimeOffset.UnixEpoch).Bytes);
+        Assert.Equal(256 + 2 * (1 + 2), new ConfigUpdate(1, "a", "\u00e9", "d", DateTimeOffset.UnixEpoch).Bytes);
     }
 
     [Fact]
@@ -51,32 +56,32 @@ public sealed class UpdateQueueSpec
 
         Assert.Equal(3, queue.Count);
         Assert.Equal(3, queue.OldestRevision);
-        Assert.Equal(300, queue.Bytes);
+        Assert.Equal(900, queue.Bytes);
         Assert.Equal([3L, 4, 5], Revisions(queue.After(0, 100, 1_000_000)));
     }
 
     [Fact]
     public void Bounded_by_bytes_the_oldest_go_first()
     {
-        var queue = Filled(maxCount: 1000, maxBytes: 250, from: 1, to: 5);
+        var queue = Filled(maxCount: 1000, maxBytes: 750, from: 1, to: 5);
 
         Assert.Equal(2, queue.Count);
-        Assert.Equal(200, queue.Bytes);
+        Assert.Equal(600, queue.Bytes);
         Assert.Equal(4, queue.OldestRevision);
 
         // A large update pushes out as many small ones as it needs to.
         queue.Add(Update(6, 150));
         Assert.Equal([5L, 6], Revisions(queue.After(0, 100, 1_000_000)));
-        Assert.Equal(250, queue.Bytes);
+        Assert.Equal(750, queue.Bytes);
     }
 
     [Fact]
     public void Bytes_exactly_at_the_bound_are_kept()
     {
-        var queue = Filled(maxCount: 3, maxBytes: 300, from: 1, to: 3);
+        var queue = Filled(maxCount: 3, maxBytes: 900, from: 1, to: 3);
 
         Assert.Equal(3, queue.Count);
-        Assert.Equal(300, queue.Bytes);
+        Assert.Equal(900, queue.Bytes);
     }
 
     [Fact]
@@ -121,9 +126,9 @@ public sealed class UpdateQueueSpec
     {
         var queue = Filled(maxCount: 100, maxBytes: 1_000_000, from: 1, to: 10);
 
-        Assert.Equal([3L, 4, 5], Revisions(queue.After(2, 100, 300)));  // exactly 300
-        Assert.Equal([3L, 4], Revisions(queue.After(2, 100, 299)));
-        Assert.Equal([3L], Revisions(queue.After(2, 100, 100)));
+        Assert.Equal([3L, 4, 5], Revisions(queue.After(2, 100, 900)));  // exactly 900
+        Assert.Equal([3L, 4], Revisions(queue.After(2, 100, 899)));
+        Assert.Equal([3L], Revisions(queue.After(2, 100, 300)));
         Assert.Equal([3L], Revisions(queue.After(2, 100, 1)));          // larger than the bound: still one
         Assert.Equal([3L], Revisions(queue.After(2, 100, 0)));
     }
@@ -135,7 +140,7 @@ public sealed class UpdateQueueSpec
 
         queue.Add(Update(7));   // a replaced configuration
         Assert.Equal(1, queue.Count);
-        Assert.Equal(100, queue.Bytes);
+        Assert.Equal(300, queue.Bytes);
         Assert.Equal(7, queue.OldestRevision);
         Assert.False(queue.Covers(3, 7));
         Assert.True(queue.Covers(6, 7));
@@ -145,7 +150,7 @@ public sealed class UpdateQueueSpec
 
         queue.Add(Update(2));   // the same revision again
         Assert.Equal([2L], Revisions(queue.After(0, 100, 1_000_000)));
-        Assert.Equal(100, queue.Bytes);
+        Assert.Equal(300, queue.Bytes);
 
         queue.Add(Update(3));
         Assert.Equal([2L, 3], Revisions(queue.After(0, 100, 1_000_000)));
@@ -173,7 +178,7 @@ public sealed class UpdateQueueSpec
         {
             queue.Add(Update(revision));
             Assert.Equal(Math.Min(revision, 100), queue.Count);
-            Assert.Equal(queue.Count * 100L, queue.Bytes);
+            Assert.Equal(queue.Count * 300L, queue.Bytes);
             Assert.Equal(Math.Max(1, revision - 99), queue.OldestRevision);
         }
 
