@@ -187,4 +187,16 @@ public sealed class UpdateQueueSpec
         Assert.True(queue.Covers(9900, 10_000));
         Assert.False(queue.Covers(9899, 10_000));
     }
+
+    [Fact]
+    public void The_digest_after_a_queued_revision_is_known_and_others_are_not()
+    {
+        var queue = Filled(maxCount: 3, maxBytes: 1_000_000, from: 1, to: 5);
+
+        Assert.Equal("digest-3", queue.DigestAfter(3));
+        Assert.Equal("digest-5", queue.DigestAfter(5));
+        Assert.Null(queue.DigestAfter(2));   // dropped
+        Assert.Null(queue.DigestAfter(6));   // not yet
+        Assert.Null(new UpdateQueue(3, 1000).DigestAfter(1));
+    }
 }
