@@ -381,6 +381,15 @@ public sealed class ConfigReplicationScenarioTests(ITestOutputHelper output) : C
         Assert.Contains(identityA, transfer.Reason ?? "");
         Assert.Contains(identityB, transfer.Reason ?? "");
         AssertLastFullTransfer(b.Sync, identityA, m.Config.Revision);
+
+        // Master A's configuration is not lost: the backup kept a copy before replacing it.
+        var saved = Assert.Single(await UntilEventsAsync(backup2, "config-saved", 1, Deadline));
+        Assert.Contains(identityA, saved.Reason ?? "");
+        var copy = Assert.Single(Directory.GetFiles(Path.Combine(backupSpec.DataDir, "config-saved"), $"config-{identityA}-r8-*.zip"));
+        using var zip = System.IO.Compression.ZipFile.OpenRead(copy);
+        using var config = System.Text.Json.JsonDocument.Parse(zip.GetEntry("config.json")!.Open());
+        Assert.Equal(identityA, config.RootElement.GetProperty("identity").GetString());
+        Assert.Equal(8, config.RootElement.GetProperty("resources").EnumerateObject().Count(r => r.Name.StartsWith("t3/from-a", StringComparison.Ordinal)));
     });
 
     /// <summary>Issue 4: a backup started again while the master is down serves the last configuration it had and goes active.</summary>

@@ -118,7 +118,7 @@ public sealed class ConfigReplicator : ReceiveActor, IWithTimers, IWithUnbounded
     private sealed record TransferPrepared(IActorRef ReplyTo, TransferOffer Offer, string FilePath);
     private sealed record TransferPreparationFailed(IActorRef ReplyTo, string Reason);
     // Results of a transfer's steps carry its number: one of a cancelled transfer must not act on the next.
-    private sealed record ArchiveUnpacked(long Transfer, ConfigArchive.Unpacked Unpacked);
+    private sealed record ArchiveUnpacked(long Transfer, ConfigArchive.Unpacked Unpacked, string? SavedPrevious);
     private sealed record TransferStepFailed(long Transfer, string Reason);
     private sealed record ModulesInstalled(long Transfer, ModuleScan Scan);
     private sealed record TransferTimedOut(long Transfer, string Reason);
@@ -722,15 +722,36 @@ public sealed class ConfigReplicator : ReceiveActor, IWithTimers, IWithUnbounded
         var path = received.FilePath;
         var number = incoming.Number;
         incoming.StagingDir = staging;
-        Task.Run(() => ConfigArchive.Read(path, staging))
-            .PipeTo(Self, success: unpacked => new ArchiveUnpacked(number, unpacked),
-                failure: e => new TransferStepFailed(number, $"the archive is not usable: {e.GetBaseException().Message}"));
+        var current = _document;
+        var modulesDir = _settings.ModulesDir;
+        var savedDir = Path.Combine(Path.GetFullPath(_settings.DataDir), "config-saved");
+        Task.Run(() =>
+        {
+            var unpacked = ConfigArchive.Read(path, staging);
+            // A configuration of another system is about to be replaced (a master started on an empty store,
+            // or pointed at the wrong pair): keep a copy, it may be the only one left.
+            string? saved = null;
+            if (current.Identity is { } identity && identity != unpacked.Document.Identity)
+            {
+                Directory.CreateDirectory(savedDir);
+                saved = Path.Combine(savedDir, $"config-{identity}-r{current.Revision}-{DateTime.UtcNow:yyyyMMddTHHmmss}.zip");
+                ConfigArchive.Write(saved, current, modulesDir);
+            }
+            return new ArchiveUnpacked(number, unpacked, saved);
+        }).PipeTo(Self, failure: e => new TransferStepFailed(number, $"the archive is not usable: {e.GetBaseException().Message}"));
     }
 
     private void OnArchiveUnpacked(ArchiveUnpacked unpacked)
     {
         if (_incoming is not { Kind: TransferKind.Full } incoming || incoming.Number != unpacked.Transfer) return;
         incoming.Manifest = unpacked.Unpacked.Modules;
+        if (unpacked.SavedPrevious is { } saved)
+        {
+            _log.Warning("The configuration of system {Identity} (revision {Revision}) is replaced by another system's; a copy is kept in {Path}",
+                _document.Identity, _document.Revision, saved);
+            _coordinator.Tell(new AppendRedundancyEvent("config-saved",
+                $"the configuration of system {_document.Identity} at revision {_document.Revision} was saved to {saved} before the master's (system {unpacked.Unpacked.Document.Identity}) replaced it"));
+        }
         incoming.Stage = IncomingStage.Replacing;
         AwaitStep("the config store's replacement");
         _store.Tell(new ReplaceConfig(unpacked.Unpacked.Document, incoming.Reason));
