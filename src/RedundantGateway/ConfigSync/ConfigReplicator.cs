@@ -311,7 +311,8 @@ public sealed class ConfigReplicator : ReceiveActor, IWithTimers, IWithUnbounded
         _scanning = true;
         var previous = _modules;
         var directory = _settings.ModulesDir;
-        Task.Run(() => ModuleFolder.Scan(directory, previous))
+        var requireSettled = _settings.Role == NodeRole.Master;
+        Task.Run(() => ModuleFolder.Scan(directory, previous, requireSettled))
             .PipeTo(Self, success: scan => new ModulesScanned(scan), failure: e => new ModulesScanFailed(e.GetBaseException().Message));
     }
 

@@ -7,8 +7,17 @@ namespace RedundantGateway.ConfigSync;
 /// <summary>A module file as last hashed: hashed again only when its size or time of change differs.</summary>
 public sealed record HashedModule(string Name, long Size, DateTime LastWriteUtc, string Sha256);
 
-/// <summary>The result of reading a modules folder: the manifest, and the hashes to reuse on the next scan.</summary>
-public sealed record ModuleScan(ModuleManifest Manifest, ImmutableDictionary<string, HashedModule> Hashed)
+/// <summary>A file seen changing: published once a later scan finds it the same.</summary>
+public readonly record struct UnsettledModule(long Size, DateTime LastWriteUtc);
+
+/// <summary>
+/// The result of reading a modules folder: the manifest, the hashes to reuse on the next scan, and the files
+/// still being written (not yet published, see <see cref="ModuleFolder.Scan"/>).
+/// </summary>
+public sealed record ModuleScan(
+    ModuleManifest Manifest,
+    ImmutableDictionary<string, HashedModule> Hashed,
+    ImmutableDictionary<string, UnsettledModule>? Unsettled = null)
 {
     public static readonly ModuleScan Empty = new(ModuleFolder.ManifestOf([]), ImmutableDictionary<string, HashedModule>.Empty);
 }
@@ -22,10 +31,17 @@ public static class ModuleFolder
     public static bool IsModuleName(string name) =>
         name.Length is > 0 and <= 255 && name[0] != '.' && name.IndexOfAny(['/', '\\', '\0']) < 0 && name != "..";
 
-    /// <summary>Reads the folder; blocking (hashes files), so actors run it on the thread pool.</summary>
-    public static ModuleScan Scan(string directory, ModuleScan previous)
+    /// <summary>
+    /// Reads the folder; blocking (hashes files), so actors run it on the thread pool. With
+    /// <paramref name="requireSettled"/> (the master's periodic scans), a new or changed file is published only
+    /// when a later scan finds the same size and time of change, so a module still being copied in is not sent
+    /// half-written (meanwhile its previous version, if any, stays published). The first scan publishes all.
+    /// </summary>
+    public static ModuleScan Scan(string directory, ModuleScan previous, bool requireSettled = false)
     {
         if (!Directory.Exists(directory)) return ModuleScan.Empty;
+        var waitForSettling = requireSettled && !ReferenceEquals(previous, ModuleScan.Empty);
+        var unsettled = ImmutableDictionary.CreateBuilder<string, UnsettledModule>(StringComparer.Ordinal);
         var hashed = ImmutableDictionary.CreateBuilder<string, HashedModule>(StringComparer.Ordinal);
         foreach (var path in Directory.EnumerateFiles(directory))
         {
@@ -39,6 +55,13 @@ public static class ModuleFolder
                     hashed[name] = known;
                     continue;
                 }
+                var seen = new UnsettledModule(info.Length, info.LastWriteTimeUtc);
+                if (waitForSettling && !(previous.Unsettled?.TryGetValue(name, out var before) == true && before == seen))
+                {
+                    unsettled[name] = seen;
+                    if (known is not null) hashed[name] = known;
+                    continue;
+                }
                 hashed[name] = new HashedModule(name, info.Length, info.LastWriteTimeUtc, HashFile(path));
             }
             catch (IOException)
@@ -47,7 +70,7 @@ public static class ModuleFolder
             }
         }
         var modules = hashed.Values.Select(m => new ModuleEntry(m.Name, m.Sha256, m.Size)).ToList();
-        return new ModuleScan(ManifestOf(modules), hashed.ToImmutable());
+        return new ModuleScan(ManifestOf(modules), hashed.ToImmutable(), unsettled.Count > 0 ? unsettled.ToImmutable() : null);
     }
 
     public static ModuleManifest ManifestOf(IEnumerable<ModuleEntry> modules)
