@@ -343,6 +343,62 @@ public sealed class ConfigReplicationScenarioTests(ITestOutputHelper output) : C
         AssertLastFullTransfer(b.Sync, "too far behind", m.Config.Revision);
     });
 
+    /// <summary>
+    /// Issue 4, consistency check: a master restored from an older copy of its store and edited again reaches the
+    /// backup's revision with other content; the backup's pull carries its digest, so the master sees the
+    /// difference and sends a full transfer instead of leaving the backup silently different.
+    /// </summary>
+    [Fact]
+    public Task A_master_restored_from_an_older_copy_and_edited_again_sends_a_full_transfer() => Scenario(async () =>
+    {
+        var (masterSpec, backupSpec) = PairSpecs();
+        var master = Start(masterSpec);
+        var backup = Start(backupSpec);
+        await UntilInSyncAsync(master, backup, "the pair in sync", StartupTimeout);
+        for (var i = 1; i <= 3; i++) await PutAsync(master, $"t10/tag{i}", i.ToString());
+        await UntilInSyncAsync(master, backup, "the first 3 edits on the backup");
+
+        // A copy of the master's store at revision 3 (taken while it is stopped, WAL files included).
+        master.Terminate();
+        AssertExitedCleanly(master, await master.WaitForExitAsync(Deadline));
+        var store = Path.Combine(masterSpec.DataDir, "config-store");
+        var copy = Path.Combine(TestDir, "store-at-3");
+        CopyDirectory(store, copy);
+
+        master = Start(masterSpec);
+        await WaitUntilAsync(async () => (await ConfigHttp.GetConfigAsync(master))?.Revision == 3, "the restarted master at revision 3", StartupTimeout);
+        for (var i = 4; i <= 5; i++) await PutAsync(master, $"t10/tag{i}", i.ToString());
+        var (_, before) = await UntilInSyncAsync(master, backup, "edits 4 and 5 on the backup", StartupTimeout);
+        Assert.Equal(5, before.Config.Revision);
+
+        // Both stop; the master comes back from the old copy and makes two other edits 4 and 5 before the backup returns.
+        backup.Terminate();
+        AssertExitedCleanly(backup, await backup.WaitForExitAsync(Deadline));
+        master.Terminate();
+        AssertExitedCleanly(master, await master.WaitForExitAsync(Deadline));
+        Directory.Delete(store, recursive: true);
+        CopyDirectory(copy, store);
+        master = Start(masterSpec);
+        await WaitUntilAsync(async () => (await ConfigHttp.GetConfigAsync(master))?.Revision == 3, "the restored master at revision 3", StartupTimeout);
+        for (var i = 4; i <= 5; i++) await PutAsync(master, $"t10/other{i}", i.ToString());
+        var restored = await GetConfigOrFailAsync(master);
+        Assert.Equal(5, restored.Revision);
+        Assert.NotEqual(before.Config.Digest, restored.Digest);
+
+        var returned = Start(backupSpec);
+        var full = await UntilEventsAsync(returned, "config-full-transfer", 1, StartupTimeout);
+        var (m, b) = await UntilInSyncAsync(master, returned, "the backup in sync with the restored master");
+        AssertSameConfig(m.Config, b.Config, "the backup after the restored master's transfer");
+        Assert.DoesNotContain("t10/tag4", b.Config.Resources.Keys);
+        Assert.Contains("differs", Assert.Single(full).Reason ?? "");
+    });
+
+    private static void CopyDirectory(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.GetFiles(from)) File.Copy(file, Path.Combine(to, Path.GetFileName(file)), overwrite: true);
+    }
+
     /// <summary>Issue 4: a backup holding the configuration of another system (identity) is given the new master's by a full transfer.</summary>
     [Fact]
     public Task A_backup_with_another_identity_gets_a_full_transfer() => Scenario(async () =>
