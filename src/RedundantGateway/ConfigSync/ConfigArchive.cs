@@ -30,7 +30,9 @@ public static class ConfigArchive
     public sealed record Unpacked(ConfigDocument Document, ModuleManifest Modules, string StagingDirectory);
 
     /// <summary>Writes the archive and returns its size and SHA-256 (module hashes are taken while copying).</summary>
-    public static (long Size, string Sha256) Write(string path, ConfigDocument document, string modulesDirectory)
+    /// <param name="onlyModules">the modules to include (the master's published ones); null: every file of the folder.</param>
+    public static (long Size, string Sha256) Write(string path, ConfigDocument document, string modulesDirectory,
+        IReadOnlySet<string>? onlyModules = null)
     {
         var modules = new List<ModuleEntry>();
         using (var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
@@ -41,7 +43,7 @@ public static class ConfigArchive
                 foreach (var modulePath in Directory.EnumerateFiles(modulesDirectory).Order(StringComparer.Ordinal))
                 {
                     var name = Path.GetFileName(modulePath);
-                    if (!ModuleFolder.IsModuleName(name)) continue;
+                    if (!ModuleFolder.IsModuleName(name) || onlyModules is not null && !onlyModules.Contains(name)) continue;
                     // Modules are usually compressed already: store them as they are, which is also fastest.
                     var entry = zip.CreateEntry(ModulesPrefix + name, CompressionLevel.NoCompression);
                     using var source = new FileStream(modulePath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16);

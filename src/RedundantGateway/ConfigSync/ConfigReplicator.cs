@@ -444,11 +444,13 @@ public sealed class ConfigReplicator : ReceiveActor, IWithTimers, IWithUnbounded
         var id = NewTransferId("full");
         var path = Path.Combine(_transfersDir, id + ".zip");
         var modulesDir = _settings.ModulesDir;
+        // Only published modules: one still being copied in goes with a later module sync, once settled.
+        var published = _modules.Manifest.Modules.Select(m => m.Name).ToHashSet(StringComparer.Ordinal);
         var chunkSize = _settings.ConfigSync.ChunkSize;
         _log.Info("Preparing a full transfer at revision {Revision} for the backup: {Reason}", document.Revision, request.Reason);
         Task.Run(() =>
         {
-            var (size, sha) = ConfigArchive.Write(path, document, modulesDir);
+            var (size, sha) = ConfigArchive.Write(path, document, modulesDir, published);
             return new TransferOffer(id, TransferKind.Full, $"revision {document.Revision}", size, sha, chunkSize, ChunkCount(size, chunkSize));
         }).PipeTo(Self,
             success: offer => new TransferPrepared(replyTo, offer, path),

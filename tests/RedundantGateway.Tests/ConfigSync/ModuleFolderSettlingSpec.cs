@@ -78,4 +78,28 @@ public sealed class ModuleFolderSettlingSpec : IDisposable
 
         Assert.Equal(["a.dll", "b.dll"], Names(ModuleFolder.Scan(_dir, first)));
     }
+
+    [Fact]
+    public void A_full_archive_holds_only_the_published_modules()
+    {
+        var t0 = new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+        Write("a.dll", 100, t0);
+        var published = ModuleFolder.Scan(_dir, ModuleScan.Empty, requireSettled: true);
+        Write("b.dll", 50, t0.AddSeconds(1));   // not settled yet
+        var scan = ModuleFolder.Scan(_dir, published, requireSettled: true);
+        var names = scan.Manifest.Modules.Select(m => m.Name).ToHashSet(StringComparer.Ordinal);
+        var archive = Path.Combine(TestSupport.TempDir(), "full.zip");
+        try
+        {
+            ConfigArchive.Write(archive, ConfigDocument.Empty.WithIdentity("id"), _dir, names);
+            var unpacked = ConfigArchive.Read(archive, Path.Combine(Path.GetDirectoryName(archive)!, "staging"));
+
+            Assert.Equal(["a.dll"], unpacked.Modules.Modules.Select(m => m.Name));
+            Assert.Equal(scan.Manifest.Digest, unpacked.Modules.Digest);
+        }
+        finally
+        {
+            TestSupport.DeleteQuietly(Path.GetDirectoryName(archive)!);
+        }
+    }
 }
