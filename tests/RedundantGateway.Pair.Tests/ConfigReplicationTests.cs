@@ -559,20 +559,6 @@ public sealed class ConfigReplicationScenarioTests(ITestOutputHelper output) : C
         Assert.Equal("independent", (await GetSyncOrFailAsync(independent)).State);
         Assert.Equal("no-backup", (await GetSyncOrFailAsync(lone)).State);
     });
-
-    private readonly List<NodeProcess> _nodes = new();
-
-    protected override IEnumerable<NodeProcess> WatchedNodes
-    {
-        get { lock (_nodes) return _nodes.GroupBy(n => n.Spec!.Name).Select(g => g.Last()).ToList(); }
-    }
-
-    private NodeProcess Start(NodeSpec spec)
-    {
-        var node = StartNode(spec);
-        lock (_nodes) _nodes.Add(node);
-        return node;
-    }
 }
 
 /// <summary>Starts the master and the backup shared by <see cref="ConfigReplicationTests"/>; kills them at the end.</summary>
@@ -618,8 +604,21 @@ public abstract class ConfigReplicationTestBase(ITestOutputHelper output) : Pair
     /// <summary>For waits that include starting nodes, a pair forming and a first full transfer.</summary>
     protected static readonly TimeSpan StartupTimeout = TimeSpan.FromSeconds(60);
 
-    /// <summary>The nodes a timed-out wait describes.</summary>
-    protected abstract IEnumerable<NodeProcess> WatchedNodes { get; }
+    private readonly List<NodeProcess> _started = new();
+
+    /// <summary>The nodes a timed-out wait describes: by default the last started of each name.</summary>
+    protected virtual IEnumerable<NodeProcess> WatchedNodes
+    {
+        get { lock (_started) return _started.GroupBy(n => n.Spec!.Name).Select(g => g.Last()).ToList(); }
+    }
+
+    /// <summary>Starts a node and watches it.</summary>
+    protected NodeProcess Start(NodeSpec spec)
+    {
+        var node = StartNode(spec);
+        lock (_started) _started.Add(node);
+        return node;
+    }
 
     protected Task<TimeSpan> WaitUntilAsync(Func<Task<bool>> condition, string what, TimeSpan? timeout = null) =>
         Poll.UntilAsync(condition, timeout ?? Deadline, what, DescribeConfigAsync);

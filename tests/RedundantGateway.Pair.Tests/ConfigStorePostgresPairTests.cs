@@ -146,18 +146,4 @@ public sealed class ConfigStorePostgresPairTests(ITestOutputHelper output, Postg
         while (await reader.ReadAsync()) tables.Add(reader.GetString(0));
         return tables;
     }
-
-    private readonly List<NodeProcess> _nodes = new();
-
-    protected override IEnumerable<NodeProcess> WatchedNodes
-    {
-        get { lock (_nodes) return _nodes.GroupBy(n => n.Spec!.Name).Select(g => g.Last()).ToList(); }
-    }
-
-    private NodeProcess Start(NodeSpec spec)
-    {
-        var node = StartNode(spec);
-        lock (_nodes) _nodes.Add(node);
-        return node;
-    }
 }
