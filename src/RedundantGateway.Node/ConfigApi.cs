@@ -109,12 +109,7 @@ internal static class ConfigApi
         var settings = runtime.Settings;
         if (settings.Role != NodeRole.Backup) return null;
         // The master's web address is known once it has answered a pull; the node link address always is.
-        var web = "";
-        if (runtime.Handles is { } handles)
-        {
-            try { web = (await handles.Config.Ask<ConfigSyncStatus>(GetConfigSyncStatus.Instance, TimeSpan.FromSeconds(1))).MasterWebAddress; }
-            catch (Exception e) when (e is AskTimeoutException or TaskCanceledException) { }
-        }
+        var web = runtime.Handles is { } handles ? (await NodeWeb.ConfigStatusOrNull(handles))?.MasterWebAddress ?? "" : "";
         var where = web.Length > 0 ? $"{web} (node link {settings.Redundancy.MasterAddress})" : $"node link {settings.Redundancy.MasterAddress}";
         return Problem(StatusCodes.Status409Conflict,
             $"this node is the backup: configuration is edited only on the master at {where}; nothing was changed here");

@@ -203,7 +203,7 @@ internal static class NodeWeb
         });
     }
 
-    private static async Task<ConfigSyncStatus?> ConfigStatusOrNull(RedundancyHandles handles)
+    internal static async Task<ConfigSyncStatus?> ConfigStatusOrNull(RedundancyHandles handles)
     {
         try { return await handles.Config.Ask<ConfigSyncStatus>(GetConfigSyncStatus.Instance, AskTimeout); }
         catch (Exception e) when (e is AskTimeoutException or TaskCanceledException) { return null; }

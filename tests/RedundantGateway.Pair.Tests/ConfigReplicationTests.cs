@@ -523,14 +523,7 @@ public sealed class ConfigReplicationScenarioTests(ITestOutputHelper output) : C
         Assert.True(masterSync.QueueLength is > 0 and < edits,
             $"the restarted master's queue holds {masterSync.QueueLength} updates: expected only those after a snapshot (snapshot-every = 25)");
 
-        await UntilPairSettledAsync(restarted, backup, "master", "the restarted master active again and the backup cold");
-        await WaitUntilAsync(async () =>
-        {
-            var m = await ConfigHttp.GetSyncAsync(restarted);
-            var b = await ConfigHttp.GetSyncAsync(backup);
-            return m is { State: "backup-in-sync", LastPullAt: { } pulled } && pulled > restartedAt
-                   && b is { State: "in-sync" } && b.Revision == m.Revision && b.LastPullAt > restartedAt;
-        }, "the backup pulling from the restarted master, in sync");
+        await UntilBackupPullsFromRestartedMasterAsync(restarted, backup, restartedAt);
         var (_, backupAfter) = await UntilInSyncAsync(restarted, backup, "the pair in sync after the master's restart");
         AssertSameConfig(before.Config, backupAfter.Config, "the backup after the master's restart");
         AssertTransfers(backupBefore.Sync, backupAfter.Sync, added: 0, "the backup after the master's restart");
@@ -610,6 +603,19 @@ public abstract class ConfigReplicationTestBase(ITestOutputHelper output) : Pair
     protected virtual IEnumerable<NodeProcess> WatchedNodes
     {
         get { lock (_started) return _started.GroupBy(n => n.Spec!.Name).Select(g => g.Last()).ToList(); }
+    }
+
+    /// <summary>The restarted master is active again, and the backup pulls from it (since <paramref name="restartedAt"/>) and is in sync.</summary>
+    protected async Task UntilBackupPullsFromRestartedMasterAsync(NodeProcess restarted, NodeProcess backup, DateTimeOffset restartedAt)
+    {
+        await UntilPairSettledAsync(restarted, backup, "master", "the restarted master active again and the backup cold");
+        await WaitUntilAsync(async () =>
+        {
+            var m = await ConfigHttp.GetSyncAsync(restarted);
+            var b = await ConfigHttp.GetSyncAsync(backup);
+            return m is { State: "backup-in-sync", LastPullAt: { } pulled } && pulled > restartedAt
+                   && b is { State: "in-sync" } && b.Revision == m.Revision && b.LastPullAt > restartedAt;
+        }, "the backup pulling from the restarted master, in sync");
     }
 
     /// <summary>Starts a node and watches it.</summary>

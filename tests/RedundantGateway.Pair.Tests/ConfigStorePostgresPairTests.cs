@@ -68,14 +68,7 @@ public sealed class ConfigStorePostgresPairTests(ITestOutputHelper output, Postg
         Log($"restarted master recovered {recovered!.Summary}");
         AssertSameConfig(before.Config, recovered, "the master after kill -9 and a restart on the same database");
 
-        await UntilPairSettledAsync(restarted, backup, "master", "the restarted master active again and the backup cold");
-        await WaitUntilAsync(async () =>
-        {
-            var m = await ConfigHttp.GetSyncAsync(restarted);
-            var b = await ConfigHttp.GetSyncAsync(backup);
-            return m is { State: "backup-in-sync", LastPullAt: { } pulled } && pulled > restartedAt
-                   && b is { State: "in-sync" } && b.Revision == m.Revision && b.LastPullAt > restartedAt;
-        }, "the backup pulling from the restarted master, in sync");
+        await UntilBackupPullsFromRestartedMasterAsync(restarted, backup, restartedAt);
 
         const string path = "pg/after-restart";
         const string value = """{"after":"restart","n":31}""";

@@ -74,7 +74,8 @@ public sealed class ConfigReplicator : ReceiveActor, IWithTimers, IWithUnbounded
 
     private sealed record ParkedPull(IActorRef ReplyTo, PullConfigUpdates Pull);
 
-    private sealed record OutgoingTransfer(TransferOffer Offer, string FilePath, SafeFileHandleOwner File)
+    /// <summary>A prepared transfer file, kept open for chunk reads until the transfer ends.</summary>
+    private sealed record OutgoingTransfer(TransferOffer Offer, string FilePath, Microsoft.Win32.SafeHandles.SafeFileHandle File)
     {
         public DateTimeOffset LastUsed { get; set; } = DateTimeOffset.UtcNow;
     }
@@ -96,13 +97,6 @@ public sealed class ConfigReplicator : ReceiveActor, IWithTimers, IWithUnbounded
         public Queue<ModuleEntry> ModulesToFetch { get; } = new();
         public string StagingDir { get; set; } = "";
         public long Revision { get; set; }
-    }
-
-    /// <summary>Keeps a transfer file open for chunk reads; closed when the transfer ends.</summary>
-    private sealed class SafeFileHandleOwner(Microsoft.Win32.SafeHandles.SafeFileHandle handle) : IDisposable
-    {
-        public Microsoft.Win32.SafeHandles.SafeFileHandle Handle => handle;
-        public void Dispose() => handle.Dispose();
     }
 
     // ---- internal messages ----
@@ -484,7 +478,7 @@ public sealed class ConfigReplicator : ReceiveActor, IWithTimers, IWithUnbounded
     private void OnTransferPrepared(TransferPrepared prepared)
     {
         var handle = File.OpenHandle(prepared.FilePath, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.RandomAccess);
-        _outgoing[prepared.Offer.TransferId] = new OutgoingTransfer(prepared.Offer, prepared.FilePath, new SafeFileHandleOwner(handle));
+        _outgoing[prepared.Offer.TransferId] = new OutgoingTransfer(prepared.Offer, prepared.FilePath, handle);
         _log.Info("Transfer {TransferId} ready: {Size} bytes in {Chunks} chunks", prepared.Offer.TransferId, prepared.Offer.Size, prepared.Offer.ChunkCount);
         prepared.ReplyTo.Tell(prepared.Offer);
     }
@@ -498,7 +492,7 @@ public sealed class ConfigReplicator : ReceiveActor, IWithTimers, IWithUnbounded
         var read = 0;
         while (read < data.Length)
         {
-            var n = RandomAccess.Read(transfer.File.Handle, data.AsSpan(read), offset + read);
+            var n = RandomAccess.Read(transfer.File, data.AsSpan(read), offset + read);
             if (n == 0) break;
             read += n;
         }
@@ -536,8 +530,7 @@ public sealed class ConfigReplicator : ReceiveActor, IWithTimers, IWithUnbounded
         _state = SyncState.Pulling;
         _pullTimer.Restart();
         var pull = new PullConfigUpdates(_pullId, _document.Identity, _document.Revision, _modules.Manifest.Digest, _settings.NodeName, _document.Digest);
-        if (_masterRef is { } master) master.Tell(pull);
-        else _master.Tell(pull);
+        Master().Tell(pull, Self);
         // The master holds an up-to-date pull for the long-poll time: allow that, and the link, before giving up.
         Timers.StartSingleTimer("pull-timeout", new PullTimedOut(_pullId), _settings.ConfigSync.LongPollTimeout + TimeSpan.FromSeconds(3));
     }
