@@ -109,7 +109,7 @@ internal static class NodeWeb
                 recoveryMode = Lower(settings.Redundancy.RecoveryMode),
                 historyLevel = Lower(settings.Redundancy.BackupHistoryLevel),
                 standbyActivityLevel = Lower(settings.Redundancy.StandbyActivityLevel),
-                failoverTimeoutMs = settings.Redundancy.FailoverTimeout.TotalMilliseconds,
+                failoverTimeoutMs = settings.Liveness.FailoverTimeout.TotalMilliseconds,
                 version = Version,
                 softRestarts = runtime.SoftRestarts,
                 peer = new

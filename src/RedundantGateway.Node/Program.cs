@@ -1,3 +1,4 @@
+using RedundantGateway;
 using RedundantGateway.Configuration;
 using RedundantGateway.Node;
 using Serilog;
@@ -37,6 +38,7 @@ catch (GatewayConfigException e)
 }
 
 Log.Logger = NodeLogging.Create(settings);
+foreach (var warning in settings.Warnings) Log.Warning("Configuration: {Warning}", warning);
 try
 {
     return await NodeWeb.RunAsync(settings, config);

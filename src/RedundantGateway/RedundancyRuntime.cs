@@ -16,15 +16,12 @@ public sealed record RedundancyHandles(IActorRef Coordinator, IActorRef Liveness
 /// <summary>Starts the redundancy actors of one node in an actor system configured for clustering.</summary>
 public static class RedundancyRuntime
 {
-    /// <summary>How long a new designator waits for every member's report before deciding.</summary>
-    private static readonly TimeSpan DesignatorSettleTime = TimeSpan.FromSeconds(1);
-
     public static RedundancyHandles Start(ActorSystem system, GatewaySettings settings,
         IReadOnlyList<IRuntimeSubsystem> subsystems, IRuntimeControl control, NodeMemory memory)
     {
         var singletonSettings = ClusterSingletonManagerSettings.Create(system);
         system.ActorOf(ClusterSingletonManager.Props(
-                ActiveNodeDesignator.Props(settings.Redundancy.RecoveryMode, DesignatorSettleTime),
+                ActiveNodeDesignator.Props(settings.Redundancy),
                 PoisonPill.Instance, singletonSettings),
             RedundancyPaths.DesignatorManager);
         var designator = system.ActorOf(ClusterSingletonProxy.Props(
@@ -48,11 +45,11 @@ public static class RedundancyRuntime
                 ? $"akka.tcp://{Context.System.Name}@{peer.Host}:{peer.Port}"
                 : null;
             var initialActivity = new PeerActivity(settings.Role.ToString(), nameof(ActivityLevel.Undecided), memory.Epoch, null);
-            var liveness = Context.ActorOf(PeerFailureDetector.Props(settings.Redundancy, settings.NodeName,
+            var liveness = Context.ActorOf(PeerFailureDetector.Props(settings.Liveness, settings.NodeName,
                 settings.Role == NodeRole.Independent ? null : peerAddress, initialActivity), PeerFailureDetector.Name);
-            var coordinator = Context.ActorOf(RedundancyCoordinator.Props(settings, subsystems, designator, memory,
+            var coordinator = Context.ActorOf(RedundancyCoordinator.Props(settings.Identity, settings.Redundancy, settings.Liveness, subsystems, designator, memory,
                 new EpochFile(settings.DataDir)), RedundancyCoordinator.Name);
-            var membership = Context.ActorOf(PairMembership.Props(settings, control), PairMembership.Name);
+            var membership = Context.ActorOf(PairMembership.Props(settings.Identity, settings.Redundancy, control), PairMembership.Name);
             var config = Context.ActorOf(ConfigReplicator.Props(settings, coordinator, memory.Config), ConfigReplicator.Name);
             var handles = new RedundancyHandles(coordinator, liveness, membership, config);
             Receive<GetHandles>(_ => Sender.Tell(handles));

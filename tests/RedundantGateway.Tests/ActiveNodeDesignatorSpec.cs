@@ -24,7 +24,7 @@ public sealed class ActiveNodeDesignatorSpec(ITestOutputHelper output) : Cluster
     /// <summary>Starts a designator and waits until it has run PreStart (subscribed to the event stream).</summary>
     private IActorRef StartDesignator(RecoveryMode mode)
     {
-        var designator = Sys.ActorOf(ActiveNodeDesignator.Props(mode, SettleTime), "designator");
+        var designator = Sys.ActorOf(ActiveNodeDesignator.Props(TestSupport.DesignatorSettings(mode, SettleTime)), "designator");
         designator.Ask<ActorIdentity>(new Identify(1), Deadline).GetAwaiter().GetResult();
         return designator;
     }

@@ -97,7 +97,7 @@ public sealed class OperatorFailoverDesignationSpec(ITestOutputHelper output) : 
     public async Task An_accepted_operator_failover_is_not_undone_by_the_next_evaluation()
     {
         var other = await StartSecondNodeAsync();
-        var designator = Sys.ActorOf(ActiveNodeDesignator.Props(RecoveryMode.Manual, TimeSpan.FromSeconds(10)), "designator");
+        var designator = Sys.ActorOf(ActiveNodeDesignator.Props(TestSupport.DesignatorSettings(RecoveryMode.Manual, TimeSpan.FromSeconds(10))), "designator");
         var masterProbe = CreateTestProbe("master");
         var backupProbe = CreateTestProbe("backup");
         var backupCluster = Cluster.Get(other);

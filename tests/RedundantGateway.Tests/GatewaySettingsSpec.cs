@@ -1,5 +1,6 @@
 using Akka.Configuration;
 using RedundantGateway.Configuration;
+using RedundantGateway.ConfigSync;
 using Xunit;
 
 namespace RedundantGateway.Tests;
@@ -51,14 +52,14 @@ public sealed class GatewaySettingsSpec : IDisposable
         Assert.Equal(TimeSpan.FromSeconds(30), r.JoinWaitTime);
         Assert.Equal(RecoveryMode.Automatic, r.RecoveryMode);
         Assert.Equal(HistoryLevel.Full, r.BackupHistoryLevel);
-        Assert.Equal(TimeSpan.FromMilliseconds(1500), r.FailoverTimeout);
-        Assert.Equal(TimeSpan.FromMilliseconds(200), r.HeartbeatInterval);
-        Assert.Equal(8.0, r.PhiThreshold);
-        Assert.Equal(TimeSpan.FromMilliseconds(100), r.PhiMinStdDeviation);
-        Assert.Equal(TimeSpan.FromSeconds(60), r.SyncTimeout);
-        Assert.Equal(10000, r.MaxQueuedUpdates);
+        Assert.Equal(TimeSpan.FromMilliseconds(1500), settings.Liveness.FailoverTimeout);
+        Assert.Equal(TimeSpan.FromMilliseconds(200), settings.Liveness.HeartbeatInterval);
+        Assert.Equal(8.0, settings.Liveness.PhiThreshold);
+        Assert.Equal(TimeSpan.FromMilliseconds(100), settings.Liveness.PhiMinStdDeviation);
+        Assert.Equal(TimeSpan.FromSeconds(60), settings.ConfigSync.SyncTimeout);
+        Assert.Equal(10000, settings.ConfigSync.MaxQueuedUpdates);
         // HOCON sizes: "MB" is a power-of-ten unit (MiB would be 2^20).
-        Assert.Equal(100_000_000L, r.MaxQueuedBytes);
+        Assert.Equal(100_000_000L, settings.ConfigSync.MaxQueuedBytes);
         Assert.Equal(1000, r.EventsKept);
     }
 
@@ -123,10 +124,10 @@ public sealed class GatewaySettingsSpec : IDisposable
         Assert.Equal(TimeSpan.Zero, settings.Redundancy.JoinWaitTime);
         Assert.Equal(RecoveryMode.Manual, settings.Redundancy.RecoveryMode);
         Assert.Equal(HistoryLevel.Partial, settings.Redundancy.BackupHistoryLevel);
-        Assert.Equal(TimeSpan.FromSeconds(3), settings.Redundancy.FailoverTimeout);
-        Assert.Equal(TimeSpan.FromMilliseconds(250), settings.Redundancy.HeartbeatInterval);
-        Assert.Equal(10.5, settings.Redundancy.PhiThreshold);
-        Assert.Equal(2 * 1024 * 1024L, settings.Redundancy.MaxQueuedBytes);
+        Assert.Equal(TimeSpan.FromSeconds(3), settings.Liveness.FailoverTimeout);
+        Assert.Equal(TimeSpan.FromMilliseconds(250), settings.Liveness.HeartbeatInterval);
+        Assert.Equal(10.5, settings.Liveness.PhiThreshold);
+        Assert.Equal(2 * 1024 * 1024L, settings.ConfigSync.MaxQueuedBytes);
     }
 
     [Fact]
@@ -345,8 +346,8 @@ public sealed class GatewaySettingsSpec : IDisposable
 
         Assert.Equal("first", settings.NodeName);
         Assert.Equal(9002, settings.Web.Port);
-        Assert.Equal(TimeSpan.FromSeconds(3), settings.Redundancy.FailoverTimeout);
-        Assert.Equal(TimeSpan.FromMilliseconds(200), settings.Redundancy.HeartbeatInterval);
+        Assert.Equal(TimeSpan.FromSeconds(3), settings.Liveness.FailoverTimeout);
+        Assert.Equal(TimeSpan.FromMilliseconds(200), settings.Liveness.HeartbeatInterval);
     }
 
     [Fact]
@@ -359,9 +360,9 @@ public sealed class GatewaySettingsSpec : IDisposable
 
         Assert.Equal(NodeRole.Master, settings.Role);
         Assert.Equal(8750, settings.Cluster.Port);
-        Assert.Equal(TimeSpan.FromMilliseconds(100), settings.Redundancy.HeartbeatInterval);
-        Assert.Equal(TimeSpan.FromMilliseconds(700), settings.Redundancy.FailoverTimeout);
-        Assert.Equal(TimeSpan.FromMilliseconds(50), settings.Redundancy.PhiMinStdDeviation);
+        Assert.Equal(TimeSpan.FromMilliseconds(100), settings.Liveness.HeartbeatInterval);
+        Assert.Equal(TimeSpan.FromMilliseconds(700), settings.Liveness.FailoverTimeout);
+        Assert.Equal(TimeSpan.FromMilliseconds(50), settings.Liveness.PhiMinStdDeviation);
     }
 
     [Fact]
@@ -386,5 +387,71 @@ public sealed class GatewaySettingsSpec : IDisposable
         Assert.Equal(NodeRole.Master, settings.Role);
         Assert.Equal("m", settings.NodeName);
         Assert.Equal(8088, settings.Web.Port);
+    }
+
+    [Fact]
+    public void Keys_moved_to_config_sync_are_still_read_at_their_old_place_with_a_one_line_warning()
+    {
+        var old = FromHocon("""
+            redundant-gateway.redundancy { sync-timeout = 90s, max-queued-updates = 50, max-queued-bytes = 2MiB }
+            """);
+        Assert.Equal(TimeSpan.FromSeconds(90), old.ConfigSync.SyncTimeout);
+        Assert.Equal(50, old.ConfigSync.MaxQueuedUpdates);
+        Assert.Equal(2 * 1024 * 1024L, old.ConfigSync.MaxQueuedBytes);
+        Assert.Equal(3, old.Warnings.Count);
+        foreach (var warning in old.Warnings) AssertOneLine(warning);
+        Assert.Contains(old.Warnings, w => w.Contains("redundant-gateway.redundancy.sync-timeout")
+            && w.Contains("redundant-gateway.config-sync.sync-timeout") && w.StartsWith(Source));
+
+        var moved = FromHocon("redundant-gateway.config-sync { sync-timeout = 30s, max-queued-updates = 70 }");
+        Assert.Equal(TimeSpan.FromSeconds(30), moved.ConfigSync.SyncTimeout);
+        Assert.Equal(70, moved.ConfigSync.MaxQueuedUpdates);
+        Assert.Empty(moved.Warnings);
+
+        // Both given: the new place wins.
+        var both = FromHocon("redundant-gateway { redundancy.max-queued-updates = 50, config-sync.max-queued-updates = 70 }");
+        Assert.Equal(70, both.ConfigSync.MaxQueuedUpdates);
+        Assert.Empty(FromHocon("").Warnings);
+    }
+
+    [Fact]
+    public void The_timings_once_hard_coded_in_the_actors_are_settings_with_the_same_defaults()
+    {
+        var defaults = FromHocon("");
+        var r = defaults.Redundancy;
+        Assert.Equal(TimeSpan.FromMilliseconds(500), r.ReportInterval);
+        Assert.Equal(TimeSpan.FromSeconds(1), r.DesignatorSettleTime);
+        Assert.Equal(TimeSpan.FromMilliseconds(250), r.DesignatorEvaluateInterval);
+        Assert.Equal(TimeSpan.FromMilliseconds(500), r.DesignationResendInterval);
+        Assert.Equal(TimeSpan.FromSeconds(3), r.FailoverRequestMargin);
+        Assert.Equal(TimeSpan.FromSeconds(2), r.HandoverTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(2), r.MergeConfirmTime);
+        Assert.Equal(TimeSpan.FromMilliseconds(500), defaults.Liveness.LinkProbeTimeout);
+        // 8 failover timeouts (12 s), at least 12 s.
+        Assert.Equal(TimeSpan.FromSeconds(12), defaults.Liveness.OneWayLinkResetAfter);
+        Assert.Equal(TimeSpan.FromSeconds(24), FromHocon("redundant-gateway.redundancy.failover-timeout = 3s").Liveness.OneWayLinkResetAfter);
+        Assert.Equal(TimeSpan.FromSeconds(2), defaults.ConfigStore.CompactionQuietTime);
+
+        Assert.Equal(TimeSpan.FromMilliseconds(40), FromHocon("redundant-gateway.redundancy.report-interval = 40ms").Redundancy.ReportInterval);
+        var error = Refused("redundant-gateway.redundancy.designator-evaluate-interval = 0s");
+        Assert.StartsWith($"{Source}: redundant-gateway.redundancy.designator-evaluate-interval: ", error.Message);
+    }
+
+    [Fact]
+    public void Each_concern_reads_its_own_settings_from_a_node_configuration()
+    {
+        var config = GatewayConfig.Parse("""
+            redundant-gateway {
+              redundancy { failover-timeout = 3s, recovery-mode = manual }
+              config-store.snapshot-every = 7
+              config-sync.chunk-size = 64KiB
+            }
+            """, "embedded.hocon");
+        Assert.Equal(TimeSpan.FromSeconds(3), Liveness.LivenessSettings.Create(config).FailoverTimeout);
+        Assert.Equal(RecoveryMode.Manual, Redundancy.RedundancySettings.Create(config).RecoveryMode);
+        Assert.Equal(7, ConfigStoreSettings.Create(config).SnapshotEvery);
+        Assert.Equal(64 * 1024, ConfigSyncSettings.Create(config).ChunkSize);
+        // With nothing given, the embedded defaults.
+        Assert.Equal(TimeSpan.FromMilliseconds(1500), Liveness.LivenessSettings.Create(ConfigurationFactory.Empty).FailoverTimeout);
     }
 }

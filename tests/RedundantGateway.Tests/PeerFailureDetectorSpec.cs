@@ -11,7 +11,7 @@ namespace RedundantGateway.Tests;
 public sealed class PeerFailureDetectorSpec(ITestOutputHelper output) : ClusterTestKit(output)
 {
     // Defaults: heartbeat 200 ms, failover timeout 1500 ms, phi threshold 8, min std deviation 100 ms.
-    private static readonly RedundancySettings Redundancy = TestSupport.Settings("").Redundancy;
+    private static readonly LivenessSettings Redundancy = TestSupport.Settings("").Liveness;
     private static readonly PeerActivity Undecided = new("Backup", "Undecided", 0, null);
 
     private readonly FakeClock _clock = new();

@@ -48,7 +48,7 @@ public sealed class RedundancyCoordinatorSpec : ClusterTestKit
     private IActorRef Start(GatewaySettings settings, NodeMemory? memory = null, string name = "coordinator",
         ActivityRecorder? recorder = null)
     {
-        var coordinator = Sys.ActorOf(RedundancyCoordinator.Props(settings, [recorder ?? _recorder], _designator.Ref,
+        var coordinator = Sys.ActorOf(RedundancyCoordinator.Props(settings.Identity, settings.Redundancy, settings.Liveness, [recorder ?? _recorder], _designator.Ref,
             memory ?? NodeMemory.Empty, new EpochFile(_dataDir)), name);
         Status(coordinator);
         return coordinator;

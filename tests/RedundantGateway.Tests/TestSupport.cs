@@ -24,6 +24,10 @@ internal static class TestSupport
     public static GatewaySettings Settings(string redundantGatewayBody, string source = "spec.hocon") =>
         GatewaySettings.Create(GatewayConfig.Parse($"redundant-gateway {{\n{redundantGatewayBody}\n}}", source), source);
 
+    /// <summary>The default redundancy settings with a designator of the given recovery mode and settle time.</summary>
+    public static Redundancy.RedundancySettings DesignatorSettings(RecoveryMode mode, TimeSpan settleTime) =>
+        Settings("").Redundancy with { RecoveryMode = mode, DesignatorSettleTime = settleTime };
+
     /// <summary>The folder that holds RedundantGateway.sln.</summary>
     public static string RepoRoot
     {

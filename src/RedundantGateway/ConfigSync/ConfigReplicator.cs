@@ -126,7 +126,7 @@ public sealed class ConfigReplicator : ReceiveActor, IWithTimers, IWithUnbounded
         _coordinator = coordinator;
         _lastTransfer = memory?.LastTransfer;
         _transfers = memory?.Transfers ?? 0;
-        _queue = new UpdateQueue(settings.Redundancy.MaxQueuedUpdates, settings.Redundancy.MaxQueuedBytes);
+        _queue = new UpdateQueue(settings.ConfigSync.MaxQueuedUpdates, settings.ConfigSync.MaxQueuedBytes);
         _transfersDir = Path.Combine(Path.GetFullPath(settings.DataDir), "transfers");
         if (settings.Role == NodeRole.Backup && settings.Redundancy.MasterAddress is { } master)
             _master = Context.ActorSelection($"akka.tcp://{Context.System.Name}@{master.Host}:{master.Port}/user/{RedundancyPaths.Guardian}/{Name}");
@@ -508,7 +508,7 @@ public sealed class ConfigReplicator : ReceiveActor, IWithTimers, IWithUnbounded
 
     private void SweepOutgoing()
     {
-        var idle = DateTimeOffset.UtcNow - _settings.Redundancy.SyncTimeout;
+        var idle = DateTimeOffset.UtcNow - _settings.ConfigSync.SyncTimeout;
         foreach (var id in _outgoing.Where(t => t.Value.LastUsed < idle).Select(t => t.Key).ToList())
         {
             _log.Info("Transfer {TransferId} abandoned by the backup; file removed", id);
@@ -631,7 +631,7 @@ public sealed class ConfigReplicator : ReceiveActor, IWithTimers, IWithUnbounded
     /// </summary>
     private void AwaitStep(string what) =>
         Timers.StartSingleTimer("transfer-timeout", new TransferTimedOut(_transferNumber,
-            $"{what} did not come within {_settings.Redundancy.SyncTimeout.TotalSeconds:F0} s (sync-timeout)"), _settings.Redundancy.SyncTimeout);
+            $"{what} did not come within {_settings.ConfigSync.SyncTimeout.TotalSeconds:F0} s (sync-timeout)"), _settings.ConfigSync.SyncTimeout);
 
     private void StepDone() => Timers.Cancel("transfer-timeout");
 

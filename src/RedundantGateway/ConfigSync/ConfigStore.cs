@@ -32,11 +32,6 @@ public sealed class ConfigStore : ReceivePersistentActor, IWithTimers
 
     private bool _recovered;
     private int _changesSinceSnapshot;
-
-
-    /// <summary>How long edits must have paused before events already in a snapshot are deleted.</summary>
-    private static readonly TimeSpan QuietBeforeCompaction = TimeSpan.FromSeconds(2);
-
     private long? _compactUpTo;
     private DateTime _lastChangeAt = DateTime.MinValue;
 
@@ -72,7 +67,7 @@ public sealed class ConfigStore : ReceivePersistentActor, IWithTimers
             _changesSinceSnapshot++;
             // Replayed changes refill the master's queue, so a backup a little behind needs no full transfer after a restart.
             _replayed.Add(new ConfigUpdate(e.Revision, e.Path, e.Value, _committed.Digest, e.At));
-            if (_replayed.Count > settings.Redundancy.MaxQueuedUpdates) _replayed.RemoveRange(0, _replayed.Count - settings.Redundancy.MaxQueuedUpdates);
+            if (_replayed.Count > settings.ConfigSync.MaxQueuedUpdates) _replayed.RemoveRange(0, _replayed.Count - settings.ConfigSync.MaxQueuedUpdates);
         });
         Recover<ConfigReplaced>(e =>
         {
@@ -92,16 +87,16 @@ public sealed class ConfigStore : ReceivePersistentActor, IWithTimers
             // Older snapshots, and the events this one contains, are not needed to recover any more.
             DeleteSnapshots(new SnapshotSelectionCriteria(success.Metadata.SequenceNr - 1));
             _compactUpTo = success.Metadata.SequenceNr;
-            Timers.StartSingleTimer(CompactJournal.Instance, CompactJournal.Instance, QuietBeforeCompaction);
+            Timers.StartSingleTimer(CompactJournal.Instance, CompactJournal.Instance, _settings.ConfigStore.CompactionQuietTime);
         });
         Command<CompactJournal>(_ =>
         {
             // A delete competes with the journal's writes for the database (one writer with SQLite): it
             // waits until edits have paused, so it never stalls a burst of them.
             if (_compactUpTo is not { } upTo) return;
-            if (DateTime.UtcNow - _lastChangeAt < QuietBeforeCompaction)
+            if (DateTime.UtcNow - _lastChangeAt < _settings.ConfigStore.CompactionQuietTime)
             {
-                Timers.StartSingleTimer(CompactJournal.Instance, CompactJournal.Instance, QuietBeforeCompaction);
+                Timers.StartSingleTimer(CompactJournal.Instance, CompactJournal.Instance, _settings.ConfigStore.CompactionQuietTime);
                 return;
             }
             _compactUpTo = null;

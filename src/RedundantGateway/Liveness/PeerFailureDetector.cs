@@ -27,10 +27,7 @@ public sealed class PeerFailureDetector : ReceiveActor, IWithTimers
     /// <summary>The outcome of a plain TCP connect to the peer's node link after the link dropped.</summary>
     private sealed record LinkProbed(string PeerAddress, bool Refused);
 
-    /// <summary>How long a link probe may take; a peer that neither accepts nor refuses is left to the heartbeats.</summary>
-    private static readonly TimeSpan LinkProbeTimeout = TimeSpan.FromMilliseconds(500);
-
-    private readonly RedundancySettings _settings;
+    private readonly LivenessSettings _settings;
     private readonly string _nodeName;
     private readonly Func<long> _clockMs;
     private readonly Cluster _cluster;
@@ -52,7 +49,7 @@ public sealed class PeerFailureDetector : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public PeerFailureDetector(RedundancySettings settings, string nodeName, string? peerAddress, PeerActivity ownActivity, Func<long>? clockMs = null)
+    public PeerFailureDetector(LivenessSettings settings, string nodeName, string? peerAddress, PeerActivity ownActivity, Func<long>? clockMs = null)
     {
         _settings = settings;
         _nodeName = nodeName;
@@ -74,7 +71,7 @@ public sealed class PeerFailureDetector : ReceiveActor, IWithTimers
         Receive<LinkProbed>(OnLinkProbed);
     }
 
-    public static Props Props(RedundancySettings settings, string nodeName, string? peerAddress, PeerActivity ownActivity, Func<long>? clockMs = null) =>
+    public static Props Props(LivenessSettings settings, string nodeName, string? peerAddress, PeerActivity ownActivity, Func<long>? clockMs = null) =>
         Akka.Actor.Props.Create(() => new PeerFailureDetector(settings, nodeName, peerAddress, ownActivity, clockMs));
 
     private static long MonotonicMs() => Stopwatch.GetTimestamp() * 1000 / Stopwatch.Frequency;
@@ -199,7 +196,7 @@ public sealed class PeerFailureDetector : ReceiveActor, IWithTimers
         var oneWayFor = TimeSpan.FromMilliseconds(now - _oneWaySinceMs.Value);
         // Well above the few seconds Akka.Remote needs to reach a restarted peer normally (quarantine of the
         // old incarnation, gate, rejoin): only a link that stays one-way is reset.
-        var limit = TimeSpan.FromMilliseconds(Math.Max(12_000, 8 * _settings.FailoverTimeout.TotalMilliseconds));
+        var limit = _settings.OneWayLinkResetAfter;
         if (_oneWayReported || oneWayFor < limit) return;
         _oneWayReported = true;
         _log.Warning("The peer {PeerAddress} is heard but does not hear this node for {OneWayMs} ms", _peerAddress, oneWayFor.TotalMilliseconds);
@@ -222,13 +219,13 @@ public sealed class PeerFailureDetector : ReceiveActor, IWithTimers
         if (_peerAddress is null || _state == PeerState.Down || dropped.RemoteAddress.ToString() != _peerAddress) return;
         if (dropped.RemoteAddress is not { Host: { } host, Port: { } port }) return;
         var peer = _peerAddress;
-        ProbeLink(host, port).PipeTo(Self, success: refused => new LinkProbed(peer, refused));
+        ProbeLink(host, port, _settings.LinkProbeTimeout).PipeTo(Self, success: refused => new LinkProbed(peer, refused));
     }
 
-    private static async Task<bool> ProbeLink(string host, int port)
+    private static async Task<bool> ProbeLink(string host, int port, TimeSpan probeTimeout)
     {
         using var client = new TcpClient();
-        using var timeout = new CancellationTokenSource(LinkProbeTimeout);
+        using var timeout = new CancellationTokenSource(probeTimeout);
         try
         {
             await client.ConnectAsync(host, port, timeout.Token);

@@ -29,10 +29,8 @@ public sealed class PairMembership : ReceiveActor, IWithTimers
 
     private sealed record JoinWaitElapsed { public static readonly JoinWaitElapsed Instance = new(); }
 
-    /// <summary>How long two clusters must be seen before one side restarts: gossip settles well within it.</summary>
-    private static readonly TimeSpan SplitConfirmTime = TimeSpan.FromSeconds(2);
-
-    private readonly GatewaySettings _settings;
+    private readonly NodeIdentity _node;
+    private readonly RedundancySettings _settings;
     private readonly IRuntimeControl _control;
     private readonly Cluster _cluster = Cluster.Get(Context.System);
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -44,8 +42,9 @@ public sealed class PairMembership : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public PairMembership(GatewaySettings settings, IRuntimeControl control)
+    public PairMembership(NodeIdentity node, RedundancySettings settings, IRuntimeControl control)
     {
+        _node = node;
         _settings = settings;
         _control = control;
         Receive<ClusterEvent.MemberUp>(e => NoteMember(e.Member));
@@ -59,8 +58,8 @@ public sealed class PairMembership : ReceiveActor, IWithTimers
             $"the peer's heartbeats arrive but it has not heard this node for {oneWay.For.TotalMilliseconds:F0} ms; rebuilding this node's actor system to reset the link"));
     }
 
-    public static Props Props(GatewaySettings settings, IRuntimeControl control) =>
-        Akka.Actor.Props.Create(() => new PairMembership(settings, control));
+    public static Props Props(NodeIdentity node, RedundancySettings settings, IRuntimeControl control) =>
+        Akka.Actor.Props.Create(() => new PairMembership(node, settings, control));
 
     private Address AddressOf(NodeEndpoint endpoint) =>
         new(_cluster.SelfAddress.Protocol, _cluster.SelfAddress.System, endpoint.Host, endpoint.Port);
@@ -73,7 +72,7 @@ public sealed class PairMembership : ReceiveActor, IWithTimers
         Context.System.EventStream.Subscribe(Self, typeof(PeerLinkOneWay));
 
         var self = _cluster.SelfAddress;
-        switch (_settings.Role)
+        switch (_node.Role)
         {
             case NodeRole.Independent:
                 _cluster.Join(self);
@@ -81,16 +80,16 @@ public sealed class PairMembership : ReceiveActor, IWithTimers
             case NodeRole.Master:
                 // Self first: the master forms the cluster unless the backup already runs one, which it then joins.
                 var seeds = new List<Address> { self };
-                if (_settings.Redundancy.BackupAddress is { } backup) seeds.Add(AddressOf(backup));
+                if (_settings.BackupAddress is { } backup) seeds.Add(AddressOf(backup));
                 _cluster.JoinSeedNodes(seeds);
                 break;
             case NodeRole.Backup:
                 // The backup never forms a cluster while it may still find the master's.
-                _cluster.JoinSeedNodes([AddressOf(_settings.Redundancy.MasterAddress!)]);
-                Timers.StartSingleTimer("join-wait", JoinWaitElapsed.Instance, _settings.Redundancy.JoinWaitTime);
+                _cluster.JoinSeedNodes([AddressOf(_settings.MasterAddress!)]);
+                Timers.StartSingleTimer("join-wait", JoinWaitElapsed.Instance, _settings.JoinWaitTime);
                 break;
         }
-        _log.Info("Joining as {Role}: self {SelfAddress}", _settings.Role, self);
+        _log.Info("Joining as {Role}: self {SelfAddress}", _node.Role, self);
     }
 
     protected override void PostStop()
@@ -108,7 +107,7 @@ public sealed class PairMembership : ReceiveActor, IWithTimers
     {
         if (_selfIsMember) return;
         _log.Info("No master cluster found within the join wait time ({JoinWait}): the backup forms a cluster alone",
-            _settings.Redundancy.JoinWaitTime);
+            _settings.JoinWaitTime);
         _cluster.Join(_cluster.SelfAddress);
     }
 
@@ -138,11 +137,11 @@ public sealed class PairMembership : ReceiveActor, IWithTimers
             return;
         }
         _splitSeenSince ??= DateTime.UtcNow;
-        if (_restartRequested || DateTime.UtcNow - _splitSeenSince < SplitConfirmTime || _ownActivity is null) return;
+        if (_restartRequested || DateTime.UtcNow - _splitSeenSince < _settings.MergeConfirmTime || _ownActivity is null) return;
 
-        var self = ToReport(_cluster.SelfAddress.ToString(), _settings.NodeName, _ownActivity);
+        var self = ToReport(_cluster.SelfAddress.ToString(), _node.NodeName, _ownActivity);
         var peer = ToReport(ack.ResponderAddress, ack.ResponderNodeName, ack.ResponderActivity);
-        if (!DesignationRules.YieldsOnMerge(self, peer, _settings.Redundancy.RecoveryMode))
+        if (!DesignationRules.YieldsOnMerge(self, peer, _settings.RecoveryMode))
         {
             _log.Info("Two clusters: the peer {PeerAddress} runs its own; it will join this one", ack.ResponderAddress);
             return;

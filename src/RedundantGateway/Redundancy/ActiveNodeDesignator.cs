@@ -20,7 +20,7 @@ public sealed class ActiveNodeDesignator : ReceiveActor, IWithTimers
     private sealed record Known(CoordinatorReport Report, IActorRef Coordinator);
 
     private readonly RecoveryMode _mode;
-    private readonly TimeSpan _settleTime;
+    private readonly RedundancySettings _settings;
     private readonly Cluster _cluster = Cluster.Get(Context.System);
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<string, Known> _known = new();
@@ -43,10 +43,10 @@ public sealed class ActiveNodeDesignator : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public ActiveNodeDesignator(RecoveryMode mode, TimeSpan settleTime)
+    public ActiveNodeDesignator(RedundancySettings settings)
     {
-        _mode = mode;
-        _settleTime = settleTime;
+        _mode = settings.RecoveryMode;
+        _settings = settings;
         Receive<CoordinatorReport>(report =>
         {
             _known[report.NodeAddress] = new Known(report, Sender);
@@ -62,13 +62,13 @@ public sealed class ActiveNodeDesignator : ReceiveActor, IWithTimers
         });
     }
 
-    public static Props Props(RecoveryMode mode, TimeSpan settleTime) =>
-        Akka.Actor.Props.Create(() => new ActiveNodeDesignator(mode, settleTime));
+    public static Props Props(RedundancySettings settings) =>
+        Akka.Actor.Props.Create(() => new ActiveNodeDesignator(settings));
 
     protected override void PreStart()
     {
         _log.Info("Active-node designator started on {Address} (recovery mode {RecoveryMode})", _cluster.SelfAddress, _mode);
-        Timers.StartPeriodicTimer("evaluate", Evaluate.Instance, TimeSpan.FromMilliseconds(250));
+        Timers.StartPeriodicTimer("evaluate", Evaluate.Instance, _settings.DesignatorEvaluateInterval);
         Context.System.EventStream.Subscribe(Self, typeof(PeerDown));
         Context.System.EventStream.Subscribe(Self, typeof(PeerReachable));
         // A designator that starts after a move learns what the local detector already knows.
@@ -92,7 +92,7 @@ public sealed class ActiveNodeDesignator : ReceiveActor, IWithTimers
 
     private bool Settled(List<Known> present)
     {
-        if (DateTime.UtcNow - _startedAt >= _settleTime) return true;
+        if (DateTime.UtcNow - _startedAt >= _settings.DesignatorSettleTime) return true;
         var upMembers = _cluster.State.Members.Count(m => m.Status is MemberStatus.Up or MemberStatus.WeaklyUp);
         return present.Count >= upMembers;
     }
@@ -200,7 +200,7 @@ public sealed class ActiveNodeDesignator : ReceiveActor, IWithTimers
             if (!behind || (isTarget && othersActive)) continue;
             // Resend at most every 500 ms per node: the coordinator's next report tells whether it arrived.
             if (_sent.TryGetValue(report.NodeAddress, out var sent) && sent.Epoch == _current.Epoch
-                && DateTime.UtcNow - sent.At < TimeSpan.FromMilliseconds(500)) continue;
+                && DateTime.UtcNow - sent.At < _settings.DesignationResendInterval) continue;
             _sent[report.NodeAddress] = (_current.Epoch, DateTime.UtcNow);
             known.Coordinator.Tell(_current);
         }

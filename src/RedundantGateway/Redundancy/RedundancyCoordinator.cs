@@ -20,7 +20,9 @@ public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
     private sealed record SendReport { public static readonly SendReport Instance = new(); }
     private sealed record JoinWaitElapsed { public static readonly JoinWaitElapsed Instance = new(); }
 
-    private readonly GatewaySettings _settings;
+    private readonly NodeIdentity _node;
+    private readonly RedundancySettings _settings;
+    private readonly LivenessSettings _liveness;
     private readonly IReadOnlyList<IRuntimeSubsystem> _subsystems;
     private readonly IActorRef _designator;
     private readonly EpochFile? _epochFile;
@@ -44,10 +46,12 @@ public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public RedundancyCoordinator(GatewaySettings settings, IReadOnlyList<IRuntimeSubsystem> subsystems,
-        IActorRef designator, NodeMemory memory, EpochFile? epochFile)
+    public RedundancyCoordinator(NodeIdentity node, RedundancySettings settings, LivenessSettings liveness,
+        IReadOnlyList<IRuntimeSubsystem> subsystems, IActorRef designator, NodeMemory memory, EpochFile? epochFile)
     {
+        _node = node;
         _settings = settings;
+        _liveness = liveness;
         _subsystems = subsystems;
         _designator = designator;
         _epochFile = epochFile;
@@ -75,12 +79,12 @@ public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
         Receive<GetRedundancyEvents>(q => Sender.Tell(new RedundancyEvents(_events.AsEnumerable().Reverse().Take(Math.Max(0, q.Limit)).ToList())));
     }
 
-    public static Props Props(GatewaySettings settings, IReadOnlyList<IRuntimeSubsystem> subsystems,
-        IActorRef designator, NodeMemory memory, EpochFile? epochFile) =>
-        Akka.Actor.Props.Create(() => new RedundancyCoordinator(settings, subsystems, designator, memory, epochFile));
+    public static Props Props(NodeIdentity node, RedundancySettings settings, LivenessSettings liveness,
+        IReadOnlyList<IRuntimeSubsystem> subsystems, IActorRef designator, NodeMemory memory, EpochFile? epochFile) =>
+        Akka.Actor.Props.Create(() => new RedundancyCoordinator(node, settings, liveness, subsystems, designator, memory, epochFile));
 
     private string SelfAddress => _cluster.SelfAddress.ToString();
-    private ActivityLevel StandbyLevel => _settings.Redundancy.StandbyActivityLevel;
+    private ActivityLevel StandbyLevel => _settings.StandbyActivityLevel;
 
     protected override void PreStart()
     {
@@ -91,15 +95,15 @@ public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
         stream.Subscribe(Self, typeof(HeartbeatAck));
         _cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
             typeof(ClusterEvent.IMemberEvent), typeof(ClusterEvent.IReachabilityEvent));
-        Record("started", $"node {_settings.NodeName} started as {_settings.Role.ToString().ToLowerInvariant()}");
+        Record("started", $"node {_node.NodeName} started as {_node.Role.ToString().ToLowerInvariant()}");
 
-        if (_settings.Role == NodeRole.Independent)
+        if (_node.Role == NodeRole.Independent)
         {
             ChangeLevel(ActivityLevel.Active, _epoch, "activity-changed", "independent node: always active");
             return;
         }
-        Timers.StartSingleTimer("join-wait", JoinWaitElapsed.Instance, _settings.Redundancy.JoinWaitTime);
-        Timers.StartPeriodicTimer("report", SendReport.Instance, TimeSpan.FromMilliseconds(500));
+        Timers.StartSingleTimer("join-wait", JoinWaitElapsed.Instance, _settings.JoinWaitTime);
+        Timers.StartPeriodicTimer("report", SendReport.Instance, _settings.ReportInterval);
     }
 
     protected override void PostStop()
@@ -156,18 +160,18 @@ public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
     {
         // An undecided node has no active peer to take over from yet: its join wait time decides.
         if (_stopping || _level is ActivityLevel.Active or ActivityLevel.Undecided || !_peerSeen || _peerState != PeerState.Down) return;
-        _activeNodeName = _settings.NodeName;
+        _activeNodeName = _node.NodeName;
         ChangeLevel(ActivityLevel.Active, NextOwnEpoch(_epoch), "failover", $"{reason}: taking over", _peerDownSilence?.TotalMilliseconds);
     }
 
     private void OnJoinWaitElapsed()
     {
         if (_stopping || _level != ActivityLevel.Undecided) return;
-        var wait = $"{_settings.Redundancy.JoinWaitTime.TotalSeconds:0.#} s";
+        var wait = $"{_settings.JoinWaitTime.TotalSeconds:0.#} s";
         if (_peerState == PeerState.Reachable && _lastPeerAck is { } ack)
         {
             var peer = ack.ResponderActivity;
-            if (peer.Level == nameof(ActivityLevel.Active) || _settings.Role == NodeRole.Backup)
+            if (peer.Level == nameof(ActivityLevel.Active) || _node.Role == NodeRole.Backup)
             {
                 _activeNodeName = peer.Level == nameof(ActivityLevel.Active) ? ack.ResponderNodeName : null;
                 ChangeLevel(StandbyLevel, Math.Max(_epoch, peer.Epoch), "activity-changed",
@@ -175,7 +179,7 @@ public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
                 return;
             }
         }
-        _activeNodeName = _settings.NodeName;
+        _activeNodeName = _node.NodeName;
         ChangeLevel(ActivityLevel.Active, NextOwnEpoch(_epoch), "activity-changed", $"peer not found within the join wait time ({wait}): going active alone");
     }
 
@@ -187,7 +191,7 @@ public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
             return;
         }
         var epoch = NextOwnEpoch(Math.Max(request.Epoch, _epoch));
-        _activeNodeName = _settings.NodeName;
+        _activeNodeName = _node.NodeName;
         ChangeLevel(ActivityLevel.Active, epoch, "handover", $"planned handover from {request.FromNodeName}: {request.Reason}");
         Sender.Tell(new TookOver(epoch));
     }
@@ -200,7 +204,7 @@ public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
             return;
         }
         Record("failover-requested", $"operator requested failover ({request.Source})");
-        _designator.Ask<FailoverResult>(request, _settings.Redundancy.FailoverTimeout + TimeSpan.FromSeconds(3))
+        _designator.Ask<FailoverResult>(request, _liveness.FailoverTimeout + _settings.FailoverRequestMargin)
             .ContinueWith(t => t.IsCompletedSuccessfully ? t.Result
                 : new FailoverResult(false, "failover refused: the active-node designator did not answer"))
             .PipeTo(Sender);
@@ -231,7 +235,7 @@ public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
             try
             {
                 var took = await peerCoordinator.Ask<TookOver>(
-                    new TakeOverRequested(epoch, _settings.NodeName, "the active node is stopping"), TimeSpan.FromSeconds(2));
+                    new TakeOverRequested(epoch, _node.NodeName, "the active node is stopping"), _settings.HandoverTimeout);
                 _epoch = took.Epoch;
                 handedOver = true;
                 Record("handover", $"stopping: handed over to {ack.ResponderNodeName}", switchMs: stopwatch.Elapsed.TotalMilliseconds);
@@ -327,15 +331,15 @@ public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
         catch (IOException e) { _log.Warning("Cannot save epoch {Epoch}: {Reason}", epoch, e.Message); }
     }
 
-    private long NextOwnEpoch(long newest) => DesignationRules.EpochAbove(newest, _settings.Role);
+    private long NextOwnEpoch(long newest) => DesignationRules.EpochAbove(newest, _node.Role);
 
     private PeerActivity OwnActivity() =>
-        new(_settings.Role.ToString(), _level.ToString(), _epoch, _activeSinceMs);
+        new(_node.Role.ToString(), _level.ToString(), _epoch, _activeSinceMs);
 
     private void Report()
     {
-        if (_settings.Role == NodeRole.Independent) return;
-        _designator.Tell(new CoordinatorReport(SelfAddress, _cluster.SelfUniqueAddress.Uid, _settings.NodeName, _settings.Role, _level, _epoch, _activeSinceMs, _stopping), Self);
+        if (_node.Role == NodeRole.Independent) return;
+        _designator.Tell(new CoordinatorReport(SelfAddress, _cluster.SelfUniqueAddress.Uid, _node.NodeName, _node.Role, _level, _epoch, _activeSinceMs, _stopping), Self);
     }
 
     /// <summary>Tracks the peer's membership from the events themselves (Cluster.State may lag behind them).</summary>
@@ -378,7 +382,7 @@ public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
     {
         var entry = new RedundancyEvent(DateTimeOffset.UtcNow, kind, reason, _epoch, _level.ToString().ToLowerInvariant(), detectionMs, switchMs);
         _events.Add(entry);
-        if (_events.Count > _settings.Redundancy.EventsKept) _events.RemoveRange(0, _events.Count - _settings.Redundancy.EventsKept);
+        if (_events.Count > _settings.EventsKept) _events.RemoveRange(0, _events.Count - _settings.EventsKept);
         if (detectionMs is { } d)
             _log.Info("Redundancy {Kind}: {Reason} (level {Level}, epoch {Epoch}, detection {DetectionMs} ms, switch {SwitchMs} ms)",
                 new object?[] { kind, reason, entry.Level, _epoch, Math.Round(d, 1), Math.Round(switchMs ?? 0, 1) });
@@ -389,8 +393,8 @@ public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
     }
 
     private RedundancyStatus Status() => new(
-        _settings.NodeName, _settings.Role, _level, _peerConnected, _epoch,
-        _level == ActivityLevel.Active ? _settings.NodeName : _activeNodeName,
+        _node.NodeName, _node.Role, _level, _peerConnected, _epoch,
+        _level == ActivityLevel.Active ? _node.NodeName : _activeNodeName,
         _levelSince, _lastPeerAck?.ResponderNodeName,
         _subsystems.Select(s => new SubsystemState(s.Name, s.Level.ToString().ToLowerInvariant(), s.Transitions, s.Restarts, s.ConfigRevision)).ToList());
 }

@@ -1,0 +1,73 @@
+using Akka.Configuration;
+using RedundantGateway.Configuration;
+using RedundantGateway.ConfigSync;
+using RedundantGateway.Liveness;
+using RedundantGateway.Redundancy;
+
+namespace RedundantGateway;
+
+/// <summary>
+/// The typed, validated <c>redundant-gateway</c> section: the node's identity and data dir, and each
+/// concern's own settings, which each concern reads with its <c>Create</c>. Checks that span concerns
+/// live here; every problem is one line naming the file and the key.
+/// </summary>
+/// <param name="Warnings">one line each: keys read from a place they have moved away from.</param>
+public sealed record GatewaySettings(
+    string NodeName,
+    NodeRole Role,
+    string DataDir,
+    WebSettings Web,
+    ClusterSettings Cluster,
+    LivenessSettings Liveness,
+    RedundancySettings Redundancy,
+    ConfigStoreSettings ConfigStore,
+    ConfigSyncSettings ConfigSync,
+    IReadOnlyList<string> Warnings)
+{
+    public NodeIdentity Identity => new(NodeName, Role);
+
+    /// <summary>The data dir's modules folder: plug-in files the master's set of which the backup mirrors.</summary>
+    public string ModulesDir => Path.Combine(Path.GetFullPath(DataDir), "modules");
+
+    /// <summary>The address the peer reaches this node at.</summary>
+    public NodeEndpoint PublicEndpoint => Cluster.PublicEndpoint;
+
+    /// <summary>The other node's link address, if this node is part of a pair and knows it.</summary>
+    public NodeEndpoint? PeerAddress => Role switch
+    {
+        NodeRole.Master => Redundancy.BackupAddress,
+        NodeRole.Backup => Redundancy.MasterAddress,
+        _ => null,
+    };
+
+    public static GatewaySettings Load(string path) => Create(GatewayConfig.LoadFile(path), path);
+
+    /// <summary>Reads and validates the section; <paramref name="source"/> names the file in errors.</summary>
+    /// <exception cref="GatewayConfigException">one line naming the key and the file.</exception>
+    public static GatewaySettings Create(Config config, string source)
+    {
+        var gateway = SettingsReader.ForGateway(config, source);
+        var warnings = new List<string>();
+        var cluster = ClusterSettings.Create(gateway);
+        var role = gateway.Enum<NodeRole>("role");
+        var redundancySection = gateway.Section("redundancy");
+        var redundancy = RedundancySettings.Create(redundancySection);
+        var liveness = LivenessSettings.Create(redundancySection);
+        if (role == NodeRole.Backup && redundancy.MasterAddress is null)
+            throw redundancySection.Error("master-address", "a backup needs the master's address (host:port)");
+        var store = ConfigStoreSettings.Create(gateway.Section("config-store"));
+        var sync = ConfigSyncSettings.Create(gateway, warnings);
+
+        return new GatewaySettings(
+            NodeName: gateway.NonEmptyString("node-name"),
+            Role: role,
+            DataDir: gateway.NonEmptyString("data-dir"),
+            Web: WebSettings.Create(gateway),
+            Cluster: cluster,
+            Liveness: liveness,
+            Redundancy: redundancy,
+            ConfigStore: store,
+            ConfigSync: sync,
+            Warnings: warnings);
+    }
+}
