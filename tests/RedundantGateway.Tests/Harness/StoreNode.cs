@@ -6,7 +6,7 @@ using RedundantGateway.Configuration;
 using RedundantGateway.ConfigSync;
 using Xunit;
 
-namespace RedundantGateway.Tests.ConfigSync;
+namespace RedundantGateway.Tests;
 
 /// <summary>
 /// One incarnation of a node's config store: its own actor system (configured as the node configures it:
