@@ -1,3 +1,5 @@
+using RedundantGateway.Configuration;
+
 namespace RedundantGateway.Liveness;
 
 /// <summary>Sent by a node's failure detector to its peer's on every heartbeat tick.</summary>
@@ -20,7 +22,7 @@ public sealed record HeartbeatAck(
 
 /// <summary>What a node says of its activity, carried on heartbeats so that each side knows the other's.</summary>
 /// <param name="ActiveSinceMs">Unix ms of the start of the current continuous activation, or null when not active.</param>
-public sealed record PeerActivity(string Role, string Level, long Epoch, long? ActiveSinceMs);
+public sealed record PeerActivity(NodeRole Role, ActivityLevel Level, long Epoch, long? ActiveSinceMs);
 
 /// <summary>Published on the local event stream when the peer answers again (or for the first time).</summary>
 public sealed record PeerReachable(string PeerAddress, long PeerUid, string PeerNodeName);

@@ -15,7 +15,7 @@ namespace RedundantGateway.Redundancy;
 /// </summary>
 public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
 {
-    public const string Name = "coordinator";
+    public const string Name = RedundancyPaths.Coordinator;
 
     private sealed record SendReport { public static readonly SendReport Instance = new(); }
     private sealed record JoinWaitElapsed { public static readonly JoinWaitElapsed Instance = new(); }
@@ -56,7 +56,7 @@ public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
 
         Receive<ActiveNodeDesignated>(OnDesignated);
         Receive<PeerReachable>(OnPeerReachable);
-        Receive<PeerUnreachable>(e => { _peerState = PeerState.Unreachable; Record("peer-unreachable", $"peer suspected: phi {e.Phi:F1} after {e.SilentFor.TotalMilliseconds:F0} ms of silence"); UpdatePeerConnected(); });
+        Receive<PeerUnreachable>(e => { _peerState = PeerState.Unreachable; Record(RedundancyEventKinds.PeerUnreachable, $"peer suspected: phi {e.Phi:F1} after {e.SilentFor.TotalMilliseconds:F0} ms of silence"); UpdatePeerConnected(); });
         Receive<PeerDown>(OnPeerDown);
         Receive<HeartbeatAck>(ack => _lastPeerAck = ack);
         Receive<ClusterEvent.IClusterDomainEvent>(OnClusterEvent);
@@ -91,11 +91,11 @@ public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
         stream.Subscribe(Self, typeof(HeartbeatAck));
         _cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
             typeof(ClusterEvent.IMemberEvent), typeof(ClusterEvent.IReachabilityEvent));
-        Record("started", $"node {_settings.NodeName} started as {_settings.Role.ToString().ToLowerInvariant()}");
+        Record(RedundancyEventKinds.Started, $"node {_settings.NodeName} started as {_settings.Role.ToString().ToLowerInvariant()}");
 
         if (_settings.Role == NodeRole.Independent)
         {
-            ChangeLevel(ActivityLevel.Active, _epoch, "activity-changed", "independent node: always active");
+            ChangeLevel(ActivityLevel.Active, _epoch, RedundancyEventKinds.ActivityChanged, "independent node: always active");
             return;
         }
         Timers.StartSingleTimer("join-wait", JoinWaitElapsed.Instance, _settings.Redundancy.JoinWaitTime);
@@ -121,13 +121,13 @@ public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
         if (!designatesSelf && _peerState == PeerState.Down)
         {
             // Never stand by for a peer this node judges down: the designator may not know it yet.
-            Record("designation-refused", $"designation of {designation.ActiveNodeName} at epoch {designation.Epoch} refused: that node is judged down");
+            Record(RedundancyEventKinds.DesignationRefused, $"designation of {designation.ActiveNodeName} at epoch {designation.Epoch} refused: that node is judged down");
             TakeOverFromSilentPeer("the designated node is judged down");
             return;
         }
         _activeNodeName = designation.ActiveNodeName;
         var target = designatesSelf ? ActivityLevel.Active : StandbyLevel;
-        ChangeLevel(target, designation.Epoch, "designation", designation.Reason);
+        ChangeLevel(target, designation.Epoch, RedundancyEventKinds.Designation, designation.Reason);
     }
 
     private void OnPeerReachable(PeerReachable reachable)
@@ -135,7 +135,7 @@ public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
         var first = !_peerSeen;
         _peerSeen = true;
         _peerState = PeerState.Reachable;
-        Record("peer-reachable", first
+        Record(RedundancyEventKinds.PeerReachable, first
             ? $"peer {reachable.PeerNodeName} at {reachable.PeerAddress} answers"
             : $"peer {reachable.PeerNodeName} answers again");
         UpdatePeerConnected();
@@ -146,7 +146,7 @@ public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
         _peerState = PeerState.Down;
         UpdatePeerConnected();
         var reason = $"peer judged down: {down.Cause}";
-        Record("peer-down", reason);
+        Record(RedundancyEventKinds.PeerDown, reason);
         _peerDownSilence = down.SilentFor;
         TakeOverFromSilentPeer(reason);
     }
@@ -157,7 +157,7 @@ public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
         // An undecided node has no active peer to take over from yet: its join wait time decides.
         if (_stopping || _level is ActivityLevel.Active or ActivityLevel.Undecided || !_peerSeen || _peerState != PeerState.Down) return;
         _activeNodeName = _settings.NodeName;
-        ChangeLevel(ActivityLevel.Active, NextOwnEpoch(_epoch), "failover", $"{reason}: taking over", _peerDownSilence?.TotalMilliseconds);
+        ChangeLevel(ActivityLevel.Active, NextOwnEpoch(_epoch), RedundancyEventKinds.Failover, $"{reason}: taking over", _peerDownSilence?.TotalMilliseconds);
     }
 
     private void OnJoinWaitElapsed()
@@ -167,16 +167,16 @@ public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
         if (_peerState == PeerState.Reachable && _lastPeerAck is { } ack)
         {
             var peer = ack.ResponderActivity;
-            if (peer.Level == nameof(ActivityLevel.Active) || _settings.Role == NodeRole.Backup)
+            if (peer.Level == ActivityLevel.Active || _settings.Role == NodeRole.Backup)
             {
-                _activeNodeName = peer.Level == nameof(ActivityLevel.Active) ? ack.ResponderNodeName : null;
-                ChangeLevel(StandbyLevel, Math.Max(_epoch, peer.Epoch), "activity-changed",
-                    $"join wait time ({wait}) elapsed without a designation; peer {ack.ResponderNodeName} answers and is {peer.Level.ToLowerInvariant()}: standing by");
+                _activeNodeName = peer.Level == ActivityLevel.Active ? ack.ResponderNodeName : null;
+                ChangeLevel(StandbyLevel, Math.Max(_epoch, peer.Epoch), RedundancyEventKinds.ActivityChanged,
+                    $"join wait time ({wait}) elapsed without a designation; peer {ack.ResponderNodeName} answers and is {peer.Level.ToString().ToLowerInvariant()}: standing by");
                 return;
             }
         }
         _activeNodeName = _settings.NodeName;
-        ChangeLevel(ActivityLevel.Active, NextOwnEpoch(_epoch), "activity-changed", $"peer not found within the join wait time ({wait}): going active alone");
+        ChangeLevel(ActivityLevel.Active, NextOwnEpoch(_epoch), RedundancyEventKinds.ActivityChanged, $"peer not found within the join wait time ({wait}): going active alone");
     }
 
     private void OnTakeOverRequested(TakeOverRequested request)
@@ -188,7 +188,7 @@ public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
         }
         var epoch = NextOwnEpoch(Math.Max(request.Epoch, _epoch));
         _activeNodeName = _settings.NodeName;
-        ChangeLevel(ActivityLevel.Active, epoch, "handover", $"planned handover from {request.FromNodeName}: {request.Reason}");
+        ChangeLevel(ActivityLevel.Active, epoch, RedundancyEventKinds.Handover, $"planned handover from {request.FromNodeName}: {request.Reason}");
         Sender.Tell(new TookOver(epoch));
     }
 
@@ -199,7 +199,7 @@ public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
             Sender.Tell(new FailoverResult(false, "failover refused: the peer is not connected"));
             return;
         }
-        Record("failover-requested", $"operator requested failover ({request.Source})");
+        Record(RedundancyEventKinds.FailoverRequested, $"operator requested failover ({request.Source})");
         _designator.Ask<FailoverResult>(request, _settings.Redundancy.FailoverTimeout + TimeSpan.FromSeconds(3))
             .ContinueWith(t => t.IsCompletedSuccessfully ? t.Result
                 : new FailoverResult(false, "failover refused: the active-node designator did not answer"))
@@ -220,7 +220,7 @@ public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
         }
         // Stand down first, then hand over: the two are never active together.
         var epoch = _epoch;
-        var peerCoordinator = Context.ActorSelection($"{ack.ResponderAddress}/user/{RedundancyPaths.Guardian}/{Name}");
+        var peerCoordinator = Context.ActorSelection(RedundancyPaths.CoordinatorPath(ack.ResponderAddress));
         var stopwatch = Stopwatch.StartNew();
         RunTask(async () =>
         {
@@ -234,11 +234,11 @@ public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
                     new TakeOverRequested(epoch, _settings.NodeName, "the active node is stopping"), TimeSpan.FromSeconds(2));
                 _epoch = took.Epoch;
                 handedOver = true;
-                Record("handover", $"stopping: handed over to {ack.ResponderNodeName}", switchMs: stopwatch.Elapsed.TotalMilliseconds);
+                Record(RedundancyEventKinds.Handover, $"stopping: handed over to {ack.ResponderNodeName}", switchMs: stopwatch.Elapsed.TotalMilliseconds);
             }
             catch (Exception e) when (e is AskTimeoutException or TaskCanceledException or InvalidOperationException)
             {
-                Record("handover", $"stopping: peer {ack.ResponderNodeName} did not confirm the handover ({e.GetType().Name})");
+                Record(RedundancyEventKinds.Handover, $"stopping: peer {ack.ResponderNodeName} did not confirm the handover ({e.GetType().Name})");
             }
             replyTo.Tell(new ReadyForShutdown(handedOver));
         });
@@ -284,7 +284,7 @@ public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
                 }
             }
             var elapsed = stopwatch.Elapsed.TotalMilliseconds;
-            Record("runtime-restart", $"soft restart with config revision {restart.ConfigRevision}: {restart.Reason}", switchMs: elapsed);
+            Record(RedundancyEventKinds.RuntimeRestart, $"soft restart with config revision {restart.ConfigRevision}: {restart.Reason}", switchMs: elapsed);
             replyTo.Tell(new RuntimeRestarted(elapsed, restart.RequestId));
         });
     }
@@ -330,7 +330,7 @@ public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
     private long NextOwnEpoch(long newest) => DesignationRules.EpochAbove(newest, _settings.Role);
 
     private PeerActivity OwnActivity() =>
-        new(_settings.Role.ToString(), _level.ToString(), _epoch, _activeSinceMs);
+        new(_settings.Role, _level, _epoch, _activeSinceMs);
 
     private void Report()
     {
@@ -370,7 +370,7 @@ public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
         var connected = peerIsMember && _peerState == PeerState.Reachable;
         if (connected == _peerConnected) return;
         _peerConnected = connected;
-        Record(connected ? "peer-connected" : "peer-disconnected",
+        Record(connected ? RedundancyEventKinds.PeerConnected : RedundancyEventKinds.PeerDisconnected,
             connected ? "peer is a reachable member of this node's cluster" : "peer is no longer a reachable member");
     }
 
