@@ -3,7 +3,6 @@ using Akka.Cluster;
 using Akka.Event;
 using RedundantGateway.Configuration;
 using RedundantGateway.Liveness;
-using RedundantGateway.Redundancy;
 using RedundantGateway.Runtime;
 
 namespace RedundantGateway.Membership;
