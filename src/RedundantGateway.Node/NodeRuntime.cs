@@ -105,7 +105,7 @@ public sealed class NodeRuntime(GatewaySettings settings, Config config, ILogger
         {
             var status = await current.Handles.Coordinator.Ask<RedundancyStatus>(GetRedundancyStatus.Instance, TimeSpan.FromSeconds(2));
             var events = await current.Handles.Coordinator.Ask<RedundancyEvents>(new GetRedundancyEvents(int.MaxValue), TimeSpan.FromSeconds(2));
-            var kept = events.Events.Reverse().Append(new RedundancyEvent(DateTimeOffset.UtcNow, "soft-restart", reason,
+            var kept = events.Events.Reverse().Append(new RedundancyEvent(DateTimeOffset.UtcNow, RedundancyEventKinds.SoftRestart, reason,
                 status.Epoch, status.Level.ToString().ToLowerInvariant())).ToList();
             ConfigSyncMemory? config = null;
             try

@@ -25,7 +25,7 @@ public static class RedundancyRuntime
                 PoisonPill.Instance, singletonSettings),
             RedundancyPaths.DesignatorManager);
         var designator = system.ActorOf(ClusterSingletonProxy.Props(
-                $"/user/{RedundancyPaths.DesignatorManager}", ClusterSingletonProxySettings.Create(system)),
+                RedundancyPaths.DesignatorManagerPath, ClusterSingletonProxySettings.Create(system)),
             RedundancyPaths.DesignatorProxy);
 
         var guardian = system.ActorOf(Props.Create(() => new NodeGuardian(settings, subsystems, control, memory, designator)),
@@ -41,10 +41,8 @@ public static class RedundancyRuntime
         public NodeGuardian(GatewaySettings settings, IReadOnlyList<IRuntimeSubsystem> subsystems,
             IRuntimeControl control, NodeMemory memory, IActorRef designator)
         {
-            var peerAddress = settings.PeerAddress is { } peer
-                ? $"akka.tcp://{Context.System.Name}@{peer.Host}:{peer.Port}"
-                : null;
-            var initialActivity = new PeerActivity(settings.Role.ToString(), nameof(ActivityLevel.Undecided), memory.Epoch, null);
+            var peerAddress = settings.PeerAddress is { } peer ? RedundancyPaths.NodeAddress(Context.System.Name, peer) : null;
+            var initialActivity = new PeerActivity(settings.Role, ActivityLevel.Undecided, memory.Epoch, null);
             var liveness = Context.ActorOf(PeerFailureDetector.Props(settings.Liveness, settings.NodeName,
                 settings.Role == NodeRole.Independent ? null : peerAddress, initialActivity), PeerFailureDetector.Name);
             var coordinator = Context.ActorOf(RedundancyCoordinator.Props(settings.Identity, settings.Redundancy, settings.Liveness, subsystems, designator, memory,

@@ -1,8 +1,15 @@
+using Akka.Event;
+using RedundantGateway.Configuration;
+using RedundantGateway.Redundancy;
+
 namespace RedundantGateway.Liveness;
 
-/// <summary>Sent by a node's failure detector to its peer's on every heartbeat tick.</summary>
+/// <summary>
+/// Sent by a node's failure detector to its peer's on every heartbeat tick. Not a dead letter worth logging:
+/// while the peer is away, every heartbeat would be one.
+/// </summary>
 /// <param name="FromAddress">the sender's cluster address (akka.tcp://...).</param>
-public sealed record Heartbeat(long Sequence, long SentAtMs, string FromAddress, long FromUid);
+public sealed record Heartbeat(long Sequence, long SentAtMs, string FromAddress, long FromUid) : IPairProtocolMessage, IDeadLetterSuppression;
 
 /// <summary>The peer's answer to a <see cref="Heartbeat"/>, with what it knows of its own cluster.</summary>
 /// <param name="ResponderUid">the responder's incarnation (its ActorSystem's unique id).</param>
@@ -16,11 +23,11 @@ public sealed record HeartbeatAck(
     string ResponderNodeName,
     bool ResponderIsUp,
     bool ResponderSeesSender,
-    PeerActivity ResponderActivity);
+    PeerActivity ResponderActivity) : IPairProtocolMessage, IDeadLetterSuppression;
 
 /// <summary>What a node says of its activity, carried on heartbeats so that each side knows the other's.</summary>
 /// <param name="ActiveSinceMs">Unix ms of the start of the current continuous activation, or null when not active.</param>
-public sealed record PeerActivity(string Role, string Level, long Epoch, long? ActiveSinceMs);
+public sealed record PeerActivity(NodeRole Role, ActivityLevel Level, long Epoch, long? ActiveSinceMs);
 
 /// <summary>Published on the local event stream when the peer answers again (or for the first time).</summary>
 public sealed record PeerReachable(string PeerAddress, long PeerUid, string PeerNodeName);

@@ -24,8 +24,7 @@ public sealed record LivenessSettings(
     TimeSpan OneWayLinkResetMin)
 {
     /// <summary>How long the peer may hear nothing from this node, while its heartbeats arrive, before the link is reset.</summary>
-    public TimeSpan OneWayLinkResetAfter =>
-        TimeSpan.FromMilliseconds(Math.Max(OneWayLinkResetMin.TotalMilliseconds, 8 * FailoverTimeout.TotalMilliseconds));
+    public TimeSpan OneWayLinkResetAfter => OneWayLinkRule.Limit(FailoverTimeout, OneWayLinkResetMin);
 
     /// <summary>Reads the liveness keys of a node's configuration (merged over the embedded defaults).</summary>
     public static LivenessSettings Create(Config config) =>

@@ -18,7 +18,7 @@ namespace RedundantGateway.Liveness;
 /// </summary>
 public sealed class PeerFailureDetector : ReceiveActor, IWithTimers
 {
-    public const string Name = "liveness";
+    public const string Name = RedundancyPaths.Liveness;
     public const int MaxSamples = 200;
 
     private sealed record SendHeartbeat { public static readonly SendHeartbeat Instance = new(); }
@@ -104,7 +104,7 @@ public sealed class PeerFailureDetector : ReceiveActor, IWithTimers
     {
         if (_peerAddress is null) return;
         var heartbeat = new Heartbeat(++_sequence, _clockMs(), _cluster.SelfAddress.ToString(), _cluster.SelfUniqueAddress.Uid);
-        Context.ActorSelection($"{_peerAddress}/user/{RedundancyPaths.Guardian}/{Name}").Tell(heartbeat, Self);
+        Context.ActorSelection(RedundancyPaths.LivenessPath(_peerAddress)).Tell(heartbeat, Self);
     }
 
     private void OnHeartbeat(Heartbeat heartbeat)
@@ -186,18 +186,15 @@ public sealed class PeerFailureDetector : ReceiveActor, IWithTimers
     private void CheckOneWayLink()
     {
         var now = _clockMs();
-        var hearingPeer = _lastHeardFromPeerMs is { } heard && now - heard < _settings.FailoverTimeout.TotalMilliseconds;
-        if (_state != PeerState.Down || !hearingPeer || _peerAddress is null)
+        if (!OneWayLinkRule.IsOneWay(_state == PeerState.Down, _lastHeardFromPeerMs, now, _settings.FailoverTimeout) || _peerAddress is null)
         {
             _oneWaySinceMs = null;
             return;
         }
         _oneWaySinceMs ??= now;
         var oneWayFor = TimeSpan.FromMilliseconds(now - _oneWaySinceMs.Value);
-        // Well above the few seconds Akka.Remote needs to reach a restarted peer normally (quarantine of the
-        // old incarnation, gate, rejoin): only a link that stays one-way is reset.
-        var limit = _settings.OneWayLinkResetAfter;
-        if (_oneWayReported || oneWayFor < limit) return;
+        // Only a link that stays one-way well past a normal rejoin is reset (membership rule 5).
+        if (_oneWayReported || !OneWayLinkRule.MustReset(oneWayFor, _settings)) return;
         _oneWayReported = true;
         _log.Warning("The peer {PeerAddress} is heard but does not hear this node for {OneWayMs} ms", _peerAddress, oneWayFor.TotalMilliseconds);
         Context.System.EventStream.Publish(new PeerLinkOneWay(_peerAddress, oneWayFor));

@@ -25,7 +25,7 @@ namespace RedundantGateway.Membership;
 /// </summary>
 public sealed class PairMembership : ReceiveActor, IWithTimers
 {
-    public const string Name = "membership";
+    public const string Name = RedundancyPaths.Membership;
 
     private sealed record JoinWaitElapsed { public static readonly JoinWaitElapsed Instance = new(); }
 
@@ -35,6 +35,7 @@ public sealed class PairMembership : ReceiveActor, IWithTimers
     private readonly Cluster _cluster = Cluster.Get(Context.System);
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
+    private JoinPlan? _joinPlan;
     private bool _selfIsMember;
     private DateTime? _splitSeenSince;
     private bool _restartRequested;
@@ -72,23 +73,13 @@ public sealed class PairMembership : ReceiveActor, IWithTimers
         Context.System.EventStream.Subscribe(Self, typeof(PeerLinkOneWay));
 
         var self = _cluster.SelfAddress;
-        switch (_node.Role)
-        {
-            case NodeRole.Independent:
-                _cluster.Join(self);
-                break;
-            case NodeRole.Master:
-                // Self first: the master forms the cluster unless the backup already runs one, which it then joins.
-                var seeds = new List<Address> { self };
-                if (_settings.BackupAddress is { } backup) seeds.Add(AddressOf(backup));
-                _cluster.JoinSeedNodes(seeds);
-                break;
-            case NodeRole.Backup:
-                // The backup never forms a cluster while it may still find the master's.
-                _cluster.JoinSeedNodes([AddressOf(_settings.MasterAddress!)]);
-                Timers.StartSingleTimer("join-wait", JoinWaitElapsed.Instance, _settings.JoinWaitTime);
-                break;
-        }
+                var plan = MembershipRules.PlanJoin(_node.Role, self,
+            _settings.MasterAddress is { } master ? AddressOf(master) : null,
+            _settings.BackupAddress is { } backup ? AddressOf(backup) : null);
+        _joinPlan = plan;
+        if (plan.FormAlone) _cluster.Join(self);
+        else _cluster.JoinSeedNodes(plan.SeedNodes);
+        if (plan.FormAloneAfterJoinWait) Timers.StartSingleTimer("join-wait", JoinWaitElapsed.Instance, _settings.JoinWaitTime);
         _log.Info("Joining as {Role}: self {SelfAddress}", _node.Role, self);
     }
 
@@ -105,7 +96,7 @@ public sealed class PairMembership : ReceiveActor, IWithTimers
 
     private void OnJoinWaitElapsed()
     {
-        if (_selfIsMember) return;
+        if (_joinPlan is not { } plan || !MembershipRules.FormsAloneAfterJoinWait(plan, _selfIsMember)) return;
         _log.Info("No master cluster found within the join wait time ({JoinWait}): the backup forms a cluster alone",
             _settings.JoinWaitTime);
         _cluster.Join(_cluster.SelfAddress);
@@ -114,34 +105,33 @@ public sealed class PairMembership : ReceiveActor, IWithTimers
     private void OnPeerAck(HeartbeatAck ack)
     {
         var state = _cluster.State;
-        var sameAddress = state.Members.FirstOrDefault(m => m.Address.ToString() == ack.ResponderAddress);
-        if (sameAddress is not null && sameAddress.UniqueAddress.Uid != ack.ResponderUid && sameAddress.Status != MemberStatus.Down)
+        var members = state.Members.Select(m => new MemberView(m.Address, m.UniqueAddress.Uid, m.Status)).ToList();
+        if (MembershipRules.OldIncarnationToDown(members, ack.ResponderAddress, ack.ResponderUid) is { } old)
         {
             // The peer restarted: its old incarnation can never come back, so downing it is safe, and
             // it lets the new incarnation join without waiting for Akka to notice.
             _log.Info("Downing the old incarnation of the peer {PeerAddress} (uid {OldUid}); its new incarnation {NewUid} answers",
-                ack.ResponderAddress, sameAddress.UniqueAddress.Uid, ack.ResponderUid);
-            _cluster.Down(sameAddress.Address);
+                ack.ResponderAddress, old.Uid, ack.ResponderUid);
+            _cluster.Down(old.Address);
             return;
         }
-        CheckForSplit(ack, state, sameAddress);
+        CheckForSplit(ack, state, MembershipRules.PeerMember(members, ack.ResponderAddress) is not null);
     }
 
-    private void CheckForSplit(HeartbeatAck ack, ClusterEvent.CurrentClusterState state, Member? peerInOurs)
+    private void CheckForSplit(HeartbeatAck ack, ClusterEvent.CurrentClusterState state, bool peerIsMemberHere)
     {
         var selfUp = state.Members.Any(m => m.UniqueAddress.Equals(_cluster.SelfUniqueAddress) && m.Status == MemberStatus.Up);
-        var split = selfUp && ack.ResponderIsUp && !ack.ResponderSeesSender && peerInOurs is null;
-        if (!split)
+        if (!MembershipRules.IsSplit(selfUp, ack.ResponderIsUp, ack.ResponderSeesSender, peerIsMemberHere))
         {
             _splitSeenSince = null;
             return;
         }
-        _splitSeenSince ??= DateTime.UtcNow;
-        if (_restartRequested || DateTime.UtcNow - _splitSeenSince < _settings.MergeConfirmTime || _ownActivity is null) return;
+        var now = DateTime.UtcNow;
+        _splitSeenSince ??= now;
+        if (_restartRequested || !MembershipRules.SplitConfirmed(_splitSeenSince.Value, now, _settings.MergeConfirmTime) || _ownActivity is null) return;
 
-        var self = ToReport(_cluster.SelfAddress.ToString(), _node.NodeName, _ownActivity);
-        var peer = ToReport(ack.ResponderAddress, ack.ResponderNodeName, ack.ResponderActivity);
-        if (!DesignationRules.YieldsOnMerge(self, peer, _settings.RecoveryMode))
+        if (!MembershipRules.YieldsOnMerge(_cluster.SelfAddress.ToString(), _node.NodeName, _ownActivity,
+                ack.ResponderAddress, ack.ResponderNodeName, ack.ResponderActivity, _settings.RecoveryMode))
         {
             _log.Info("Two clusters: the peer {PeerAddress} runs its own; it will join this one", ack.ResponderAddress);
             return;
@@ -156,10 +146,4 @@ public sealed class PairMembership : ReceiveActor, IWithTimers
         _log.Warning("{Reason}", reason);
         _control.RequestSoftRestart(reason);
     }
-
-    private static CoordinatorReport ToReport(string address, string name, PeerActivity activity) => new(
-        address, 0, name,
-        Enum.TryParse<NodeRole>(activity.Role, out var role) ? role : NodeRole.Independent,
-        Enum.TryParse<ActivityLevel>(activity.Level, out var level) ? level : ActivityLevel.Undecided,
-        activity.Epoch, activity.ActiveSinceMs);
 }

@@ -72,7 +72,7 @@ public sealed class ActiveNodeDesignator : ReceiveActor, IWithTimers
         Context.System.EventStream.Subscribe(Self, typeof(PeerDown));
         Context.System.EventStream.Subscribe(Self, typeof(PeerReachable));
         // A designator that starts after a move learns what the local detector already knows.
-        Context.ActorSelection($"/user/{RedundancyPaths.Guardian}/{PeerFailureDetector.Name}").Tell(GetLivenessStatus.Instance);
+        Context.ActorSelection(RedundancyPaths.LivenessPath("")).Tell(GetLivenessStatus.Instance);
     }
 
     protected override void PostStop() => Context.System.EventStream.Unsubscribe(Self);

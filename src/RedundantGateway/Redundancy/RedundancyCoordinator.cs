@@ -15,7 +15,7 @@ namespace RedundantGateway.Redundancy;
 /// </summary>
 public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
 {
-    public const string Name = "coordinator";
+    public const string Name = RedundancyPaths.Coordinator;
 
     private sealed record SendReport { public static readonly SendReport Instance = new(); }
     private sealed record JoinWaitElapsed { public static readonly JoinWaitElapsed Instance = new(); }
@@ -60,7 +60,7 @@ public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
 
         Receive<ActiveNodeDesignated>(OnDesignated);
         Receive<PeerReachable>(OnPeerReachable);
-        Receive<PeerUnreachable>(e => { _peerState = PeerState.Unreachable; Record("peer-unreachable", $"peer suspected: phi {e.Phi:F1} after {e.SilentFor.TotalMilliseconds:F0} ms of silence"); UpdatePeerConnected(); });
+        Receive<PeerUnreachable>(e => { _peerState = PeerState.Unreachable; Record(RedundancyEventKinds.PeerUnreachable, $"peer suspected: phi {e.Phi:F1} after {e.SilentFor.TotalMilliseconds:F0} ms of silence"); UpdatePeerConnected(); });
         Receive<PeerDown>(OnPeerDown);
         Receive<HeartbeatAck>(ack => _lastPeerAck = ack);
         Receive<ClusterEvent.IClusterDomainEvent>(OnClusterEvent);
@@ -95,11 +95,11 @@ public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
         stream.Subscribe(Self, typeof(HeartbeatAck));
         _cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
             typeof(ClusterEvent.IMemberEvent), typeof(ClusterEvent.IReachabilityEvent));
-        Record("started", $"node {_node.NodeName} started as {_node.Role.ToString().ToLowerInvariant()}");
+        Record(RedundancyEventKinds.Started, $"node {_node.NodeName} started as {_node.Role.ToString().ToLowerInvariant()}");
 
         if (_node.Role == NodeRole.Independent)
         {
-            ChangeLevel(ActivityLevel.Active, _epoch, "activity-changed", "independent node: always active");
+            ChangeLevel(ActivityLevel.Active, _epoch, RedundancyEventKinds.ActivityChanged, "independent node: always active");
             return;
         }
         Timers.StartSingleTimer("join-wait", JoinWaitElapsed.Instance, _settings.JoinWaitTime);
@@ -125,13 +125,13 @@ public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
         if (!designatesSelf && _peerState == PeerState.Down)
         {
             // Never stand by for a peer this node judges down: the designator may not know it yet.
-            Record("designation-refused", $"designation of {designation.ActiveNodeName} at epoch {designation.Epoch} refused: that node is judged down");
+            Record(RedundancyEventKinds.DesignationRefused, $"designation of {designation.ActiveNodeName} at epoch {designation.Epoch} refused: that node is judged down");
             TakeOverFromSilentPeer("the designated node is judged down");
             return;
         }
         _activeNodeName = designation.ActiveNodeName;
         var target = designatesSelf ? ActivityLevel.Active : StandbyLevel;
-        ChangeLevel(target, designation.Epoch, "designation", designation.Reason);
+        ChangeLevel(target, designation.Epoch, RedundancyEventKinds.Designation, designation.Reason);
     }
 
     private void OnPeerReachable(PeerReachable reachable)
@@ -139,7 +139,7 @@ public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
         var first = !_peerSeen;
         _peerSeen = true;
         _peerState = PeerState.Reachable;
-        Record("peer-reachable", first
+        Record(RedundancyEventKinds.PeerReachable, first
             ? $"peer {reachable.PeerNodeName} at {reachable.PeerAddress} answers"
             : $"peer {reachable.PeerNodeName} answers again");
         UpdatePeerConnected();
@@ -150,7 +150,7 @@ public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
         _peerState = PeerState.Down;
         UpdatePeerConnected();
         var reason = $"peer judged down: {down.Cause}";
-        Record("peer-down", reason);
+        Record(RedundancyEventKinds.PeerDown, reason);
         _peerDownSilence = down.SilentFor;
         TakeOverFromSilentPeer(reason);
     }
@@ -161,7 +161,7 @@ public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
         // An undecided node has no active peer to take over from yet: its join wait time decides.
         if (_stopping || _level is ActivityLevel.Active or ActivityLevel.Undecided || !_peerSeen || _peerState != PeerState.Down) return;
         _activeNodeName = _node.NodeName;
-        ChangeLevel(ActivityLevel.Active, NextOwnEpoch(_epoch), "failover", $"{reason}: taking over", _peerDownSilence?.TotalMilliseconds);
+        ChangeLevel(ActivityLevel.Active, NextOwnEpoch(_epoch), RedundancyEventKinds.Failover, $"{reason}: taking over", _peerDownSilence?.TotalMilliseconds);
     }
 
     private void OnJoinWaitElapsed()
@@ -171,16 +171,16 @@ public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
         if (_peerState == PeerState.Reachable && _lastPeerAck is { } ack)
         {
             var peer = ack.ResponderActivity;
-            if (peer.Level == nameof(ActivityLevel.Active) || _node.Role == NodeRole.Backup)
+            if (peer.Level == ActivityLevel.Active || _node.Role == NodeRole.Backup)
             {
-                _activeNodeName = peer.Level == nameof(ActivityLevel.Active) ? ack.ResponderNodeName : null;
-                ChangeLevel(StandbyLevel, Math.Max(_epoch, peer.Epoch), "activity-changed",
-                    $"join wait time ({wait}) elapsed without a designation; peer {ack.ResponderNodeName} answers and is {peer.Level.ToLowerInvariant()}: standing by");
+                _activeNodeName = peer.Level == ActivityLevel.Active ? ack.ResponderNodeName : null;
+                ChangeLevel(StandbyLevel, Math.Max(_epoch, peer.Epoch), RedundancyEventKinds.ActivityChanged,
+                    $"join wait time ({wait}) elapsed without a designation; peer {ack.ResponderNodeName} answers and is {peer.Level.ToString().ToLowerInvariant()}: standing by");
                 return;
             }
         }
         _activeNodeName = _node.NodeName;
-        ChangeLevel(ActivityLevel.Active, NextOwnEpoch(_epoch), "activity-changed", $"peer not found within the join wait time ({wait}): going active alone");
+        ChangeLevel(ActivityLevel.Active, NextOwnEpoch(_epoch), RedundancyEventKinds.ActivityChanged, $"peer not found within the join wait time ({wait}): going active alone");
     }
 
     private void OnTakeOverRequested(TakeOverRequested request)
@@ -192,7 +192,7 @@ public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
         }
         var epoch = NextOwnEpoch(Math.Max(request.Epoch, _epoch));
         _activeNodeName = _node.NodeName;
-        ChangeLevel(ActivityLevel.Active, epoch, "handover", $"planned handover from {request.FromNodeName}: {request.Reason}");
+        ChangeLevel(ActivityLevel.Active, epoch, RedundancyEventKinds.Handover, $"planned handover from {request.FromNodeName}: {request.Reason}");
         Sender.Tell(new TookOver(epoch));
     }
 
@@ -203,7 +203,7 @@ public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
             Sender.Tell(new FailoverResult(false, "failover refused: the peer is not connected"));
             return;
         }
-        Record("failover-requested", $"operator requested failover ({request.Source})");
+        Record(RedundancyEventKinds.FailoverRequested, $"operator requested failover ({request.Source})");
         _designator.Ask<FailoverResult>(request, _liveness.FailoverTimeout + _settings.FailoverRequestMargin)
             .ContinueWith(t => t.IsCompletedSuccessfully ? t.Result
                 : new FailoverResult(false, "failover refused: the active-node designator did not answer"))
@@ -224,7 +224,7 @@ public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
         }
         // Stand down first, then hand over: the two are never active together.
         var epoch = _epoch;
-        var peerCoordinator = Context.ActorSelection($"{ack.ResponderAddress}/user/{RedundancyPaths.Guardian}/{Name}");
+        var peerCoordinator = Context.ActorSelection(RedundancyPaths.CoordinatorPath(ack.ResponderAddress));
         var stopwatch = Stopwatch.StartNew();
         RunTask(async () =>
         {
@@ -238,11 +238,11 @@ public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
                     new TakeOverRequested(epoch, _node.NodeName, "the active node is stopping"), _settings.HandoverTimeout);
                 _epoch = took.Epoch;
                 handedOver = true;
-                Record("handover", $"stopping: handed over to {ack.ResponderNodeName}", switchMs: stopwatch.Elapsed.TotalMilliseconds);
+                Record(RedundancyEventKinds.Handover, $"stopping: handed over to {ack.ResponderNodeName}", switchMs: stopwatch.Elapsed.TotalMilliseconds);
             }
             catch (Exception e) when (e is AskTimeoutException or TaskCanceledException or InvalidOperationException)
             {
-                Record("handover", $"stopping: peer {ack.ResponderNodeName} did not confirm the handover ({e.GetType().Name})");
+                Record(RedundancyEventKinds.Handover, $"stopping: peer {ack.ResponderNodeName} did not confirm the handover ({e.GetType().Name})");
             }
             replyTo.Tell(new ReadyForShutdown(handedOver));
         });
@@ -288,7 +288,7 @@ public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
                 }
             }
             var elapsed = stopwatch.Elapsed.TotalMilliseconds;
-            Record("runtime-restart", $"soft restart with config revision {restart.ConfigRevision}: {restart.Reason}", switchMs: elapsed);
+            Record(RedundancyEventKinds.RuntimeRestart, $"soft restart with config revision {restart.ConfigRevision}: {restart.Reason}", switchMs: elapsed);
             replyTo.Tell(new RuntimeRestarted(elapsed, restart.RequestId));
         });
     }
@@ -334,7 +334,7 @@ public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
     private long NextOwnEpoch(long newest) => DesignationRules.EpochAbove(newest, _node.Role);
 
     private PeerActivity OwnActivity() =>
-        new(_node.Role.ToString(), _level.ToString(), _epoch, _activeSinceMs);
+        new(_node.Role, _level, _epoch, _activeSinceMs);
 
     private void Report()
     {
@@ -374,7 +374,7 @@ public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
         var connected = peerIsMember && _peerState == PeerState.Reachable;
         if (connected == _peerConnected) return;
         _peerConnected = connected;
-        Record(connected ? "peer-connected" : "peer-disconnected",
+        Record(connected ? RedundancyEventKinds.PeerConnected : RedundancyEventKinds.PeerDisconnected,
             connected ? "peer is a reachable member of this node's cluster" : "peer is no longer a reachable member");
     }
 

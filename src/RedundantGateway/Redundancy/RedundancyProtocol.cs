@@ -14,21 +14,21 @@ public sealed record CoordinatorReport(
     ActivityLevel Level,
     long Epoch,
     long? ActiveSinceMs,
-    bool Leaving = false);
+    bool Leaving = false) : IPairProtocolMessage;
 
 /// <summary>The designator's decision: <paramref name="ActiveAddress"/> is the active node from <paramref name="Epoch"/> on.</summary>
-public sealed record ActiveNodeDesignated(long Epoch, string ActiveAddress, string ActiveNodeName, string Reason);
+public sealed record ActiveNodeDesignated(long Epoch, string ActiveAddress, string ActiveNodeName, string Reason) : IPairProtocolMessage;
 
 /// <summary>An operator asks for the active role to move to the other node.</summary>
-public sealed record FailoverRequested(string Source);
+public sealed record FailoverRequested(string Source) : IPairProtocolMessage;
 
 /// <summary>The answer to <see cref="FailoverRequested"/>.</summary>
-public sealed record FailoverResult(bool Accepted, string Message);
+public sealed record FailoverResult(bool Accepted, string Message) : IPairProtocolMessage;
 
 /// <summary>Planned handover: the active node, stopping, has already stood down and asks its peer to take over.</summary>
-public sealed record TakeOverRequested(long Epoch, string FromNodeName, string Reason);
+public sealed record TakeOverRequested(long Epoch, string FromNodeName, string Reason) : IPairProtocolMessage;
 
-public sealed record TookOver(long Epoch);
+public sealed record TookOver(long Epoch) : IPairProtocolMessage;
 
 /// <summary>Sent by the host before it stops the actor system; answered with <see cref="ReadyForShutdown"/>.</summary>
 public sealed record PrepareForShutdown

@@ -448,7 +448,7 @@ public sealed class GatewaySettingsSpec : IDisposable
             }
             """, "embedded.hocon");
         Assert.Equal(TimeSpan.FromSeconds(3), Liveness.LivenessSettings.Create(config).FailoverTimeout);
-        Assert.Equal(RecoveryMode.Manual, Redundancy.RedundancySettings.Create(config).RecoveryMode);
+        Assert.Equal(RecoveryMode.Manual, global::RedundantGateway.Redundancy.RedundancySettings.Create(config).RecoveryMode);
         Assert.Equal(7, ConfigStoreSettings.Create(config).SnapshotEvery);
         Assert.Equal(64 * 1024, ConfigSyncSettings.Create(config).ChunkSize);
         // With nothing given, the embedded defaults.

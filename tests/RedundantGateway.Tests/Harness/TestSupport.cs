@@ -25,7 +25,7 @@ internal static class TestSupport
         GatewaySettings.Create(GatewayConfig.Parse($"redundant-gateway {{\n{redundantGatewayBody}\n}}", source), source);
 
     /// <summary>The default redundancy settings with a designator of the given recovery mode and settle time.</summary>
-    public static Redundancy.RedundancySettings DesignatorSettings(RecoveryMode mode, TimeSpan settleTime) =>
+    public static global::RedundantGateway.Redundancy.RedundancySettings DesignatorSettings(RecoveryMode mode, TimeSpan settleTime) =>
         Settings("").Redundancy with { RecoveryMode = mode, DesignatorSettleTime = settleTime };
 
     /// <summary>The folder that holds RedundantGateway.sln.</summary>

@@ -12,7 +12,7 @@ public sealed class PeerFailureDetectorSpec(ITestOutputHelper output) : ClusterT
 {
     // Defaults: heartbeat 200 ms, failover timeout 1500 ms, phi threshold 8, min std deviation 100 ms.
     private static readonly LivenessSettings Redundancy = TestSupport.Settings("").Liveness;
-    private static readonly PeerActivity Undecided = new("Backup", "Undecided", 0, null);
+    private static readonly PeerActivity Undecided = new(NodeRole.Backup, ActivityLevel.Undecided, 0, null);
 
     private readonly FakeClock _clock = new();
 
@@ -75,7 +75,7 @@ public sealed class PeerFailureDetectorSpec(ITestOutputHelper output) : ClusterT
     public async Task Answers_a_heartbeat_with_what_it_knows_of_its_cluster()
     {
         await JoinSelfAsync();
-        var activity = new PeerActivity("Backup", "Cold", 3, null);
+        var activity = new PeerActivity(NodeRole.Backup, ActivityLevel.Cold, 3, null);
         var detector = StartDetector(null, "detector", "node-x", activity);
 
         detector.Tell(new Heartbeat(5, 1234, "akka.tcp://test@10.1.1.1:1", 99), TestActor);
@@ -113,7 +113,7 @@ public sealed class PeerFailureDetectorSpec(ITestOutputHelper output) : ClusterT
     public void Its_answers_carry_the_latest_local_activity()
     {
         var detector = StartDetector(null, "detector");
-        var active = new PeerActivity("Backup", "Active", 4, 123_456);
+        var active = new PeerActivity(NodeRole.Backup, ActivityLevel.Active, 4, 123_456);
 
         Sys.EventStream.Publish(new LocalActivityChanged(active));
         detector.Tell(new Heartbeat(1, 10, SelfAddress, SelfUid), TestActor);

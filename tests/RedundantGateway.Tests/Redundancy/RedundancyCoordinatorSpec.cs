@@ -276,7 +276,7 @@ public sealed class RedundancyCoordinatorSpec : ClusterTestKit
         var coordinator = Start(BackupSettings(joinWait: "300ms"));
 
         Publish(new HeartbeatAck(1, 0, PeerAddress, 42, "node-m", true, false,
-            new PeerActivity("Master", "Active", 4, 1_000)));
+            new PeerActivity(NodeRole.Master, ActivityLevel.Active, 4, 1_000)));
         Publish(new PeerReachable(PeerAddress, 42, "node-m"));
 
         ReportWith(ActivityLevel.Cold, 4);
@@ -322,7 +322,7 @@ public sealed class RedundancyCoordinatorSpec : ClusterTestKit
         coordinator.Tell(DesignateSelf(2));
         ReportWith(ActivityLevel.Active, 2);
         Publish(new PeerReachable(SelfAddress, SelfUid, "node-m"));
-        Publish(new HeartbeatAck(1, 0, SelfAddress, SelfUid, "node-m", true, true, new PeerActivity("Master", "Cold", 2, null)));
+        Publish(new HeartbeatAck(1, 0, SelfAddress, SelfUid, "node-m", true, true, new PeerActivity(NodeRole.Master, ActivityLevel.Cold, 2, null)));
 
         coordinator.Tell(PrepareForShutdown.Instance, TestActor);
 
@@ -350,7 +350,7 @@ public sealed class RedundancyCoordinatorSpec : ClusterTestKit
         coordinator.Tell(DesignateSelf(2));
         ReportWith(ActivityLevel.Active, 2);
         Publish(new PeerReachable(SelfAddress, SelfUid, "node-m"));
-        Publish(new HeartbeatAck(1, 0, SelfAddress, SelfUid, "node-m", true, true, new PeerActivity("Master", "Cold", 2, null)));
+        Publish(new HeartbeatAck(1, 0, SelfAddress, SelfUid, "node-m", true, true, new PeerActivity(NodeRole.Master, ActivityLevel.Cold, 2, null)));
 
         coordinator.Tell(PrepareForShutdown.Instance, TestActor);
 
