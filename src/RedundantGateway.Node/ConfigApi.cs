@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Akka.Actor;
+using RedundantGateway.Client;
 using RedundantGateway.ConfigSync;
 using RedundantGateway.Configuration;
 
@@ -22,22 +23,7 @@ internal static class ConfigApi
         {
             if (runtime.Handles is not { } handles) return NodeWeb.Restarting();
             if (await DocumentOrNull(handles) is not { } document) return StoreUnavailable();
-            return RawJson(writer =>
-            {
-                writer.WriteStartObject();
-                writer.WriteString("identity", document.Identity);
-                writer.WriteNumber("revision", document.Revision);
-                writer.WriteString("digest", document.Digest);
-                writer.WriteNumber("count", document.Resources.Count);
-                writer.WriteStartObject("resources");
-                foreach (var (path, value) in document.Resources)
-                {
-                    writer.WritePropertyName(path);
-                    writer.WriteRawValue(value, skipInputValidation: true);
-                }
-                writer.WriteEndObject();
-                writer.WriteEndObject();
-            });
+            return Bytes(new ConfigSnapshot(document.Identity, document.Revision, document.Digest, document.Resources.Count, document.Resources));
         });
 
         app.MapGet("/api/config/{**path}", async (string path) =>
@@ -47,15 +33,7 @@ internal static class ConfigApi
             if (await DocumentOrNull(handles) is not { } document) return StoreUnavailable();
             if (!document.Resources.TryGetValue(normalized, out var value))
                 return Problem(StatusCodes.Status404NotFound, $"no resource at '{normalized}' (revision {document.Revision})");
-            return RawJson(writer =>
-            {
-                writer.WriteStartObject();
-                writer.WriteString("path", normalized);
-                writer.WriteNumber("revision", document.Revision);
-                writer.WritePropertyName("value");
-                writer.WriteRawValue(value, skipInputValidation: true);
-                writer.WriteEndObject();
-            });
+            return Bytes(new ConfigResource(normalized, document.Revision, value));
         });
 
         app.MapPut("/api/config/{**path}", async (string path, HttpRequest request) =>
@@ -97,7 +75,7 @@ internal static class ConfigApi
         }
         return result.Outcome switch
         {
-            EditOutcome.Accepted => Results.Json(new { path = edit.Path, revision = result.Revision, message = result.Message }),
+            EditOutcome.Accepted => NodeWeb.Json(new ConfigEditAnswer(edit.Path, result.Revision, result.Message)),
             EditOutcome.NotFound => Problem(StatusCodes.Status404NotFound, result.Message),
             _ => Problem(StatusCodes.Status409Conflict, result.Message),
         };
@@ -130,15 +108,12 @@ internal static class ConfigApi
         return (text.ToString(), false);
     }
 
-    private static IResult Problem(int status, string message) => Results.Json(new { message }, statusCode: status);
+    private static IResult Problem(int status, string message) => NodeWeb.Json(new ErrorBody(message), status);
 
-    private static IResult RawJson(Action<Utf8JsonWriter> write)
-    {
-        var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            write(writer);
-        }
-        return Results.Bytes(buffer.ToArray(), "application/json");
-    }
+    /// <summary>
+    /// The configuration goes out as bytes with a Content-Length and "application/json" (no charset), as it always
+    /// has; its values are written raw (see <see cref="RawJsonMapConverter"/>).
+    /// </summary>
+    private static IResult Bytes<T>(T body) =>
+        Results.Bytes(JsonSerializer.SerializeToUtf8Bytes(body, ContractJson.Options), "application/json");
 }

@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using Akka.Actor;
 using Akka.Configuration;
+using RedundantGateway.Client;
 using RedundantGateway.ConfigSync;
 using RedundantGateway.Configuration;
 using RedundantGateway.Liveness;
@@ -77,17 +78,14 @@ internal static class NodeWeb
         app.MapGet("/system/gwinfo", async () =>
         {
             var status = await StatusOrNull(runtime);
-            var level = status?.Level ?? ActivityLevel.Undecided;
-            var fields = new[]
-            {
-                $"RedundancyStatus={settings.Role}",
-                $"RedundantNodeActiveStatus={level}",
-                $"PeerConnected={(status?.PeerConnected ?? false).ToString().ToLowerInvariant()}",
-                $"Epoch={status?.Epoch ?? 0}",
-                $"NodeName={settings.NodeName}",
-                $"Version={Version}",
-            };
-            return Results.Text(string.Join(';', fields), "text/plain");
+            var info = new GwInfo(
+                RedundancyStatus: settings.Role.ToString(),
+                RedundantNodeActiveStatus: (status?.Level ?? ActivityLevel.Undecided).ToString(),
+                PeerConnected: status?.PeerConnected ?? false,
+                Epoch: status?.Epoch ?? 0,
+                NodeName: settings.NodeName,
+                Version: Version);
+            return Results.Text(info.Format(), "text/plain");
         });
 
         app.MapGet("/api/redundancy", async () =>
@@ -96,67 +94,15 @@ internal static class NodeWeb
             var status = await handles.Coordinator.Ask<RedundancyStatus>(GetRedundancyStatus.Instance, AskTimeout);
             var liveness = await handles.Liveness.Ask<LivenessStatus>(GetLivenessStatus.Instance, AskTimeout);
             var config = await ConfigStatusOrNull(handles);
-            return Results.Json(new
-            {
-                nodeName = settings.NodeName,
-                role = Lower(settings.Role),
-                activityLevel = Lower(status.Level),
-                peerConnected = status.PeerConnected,
-                epoch = status.Epoch,
-                activeNode = status.ActiveNodeName,
-                levelSince = status.LevelSince,
-                configRevision = config?.Revision,
-                recoveryMode = Lower(settings.Redundancy.RecoveryMode),
-                historyLevel = Lower(settings.Redundancy.BackupHistoryLevel),
-                standbyActivityLevel = Lower(settings.Redundancy.StandbyActivityLevel),
-                failoverTimeoutMs = settings.Liveness.FailoverTimeout.TotalMilliseconds,
-                version = Version,
-                softRestarts = runtime.SoftRestarts,
-                peer = new
-                {
-                    nodeName = status.PeerNodeName,
-                    address = liveness.PeerAddress,
-                    state = Lower(liveness.State),
-                    phi = liveness.Phi,
-                    roundTripMs = liveness.RoundTripMs,
-                    lastHeardMsAgo = liveness.LastHeardMsAgo,
-                },
-                subsystems = status.Subsystems,
-                config = config is null ? null : new
-                {
-                    identity = config.Identity,
-                    revision = config.Revision,
-                    digest = config.Digest,
-                    state = config.State,
-                    peerRevision = config.PeerRevision,
-                    lastPullAt = config.LastPullAt,
-                    lastPullMs = config.LastPullMs is { } ms ? Math.Round(ms, 1) : (double?)null,
-                    lastPullUpdates = config.LastPullUpdates,
-                    queueLength = config.QueueLength,
-                    queueBytes = config.QueueBytes,
-                    queueOldestRevision = config.QueueOldestRevision,
-                    modules = config.ModuleCount,
-                    modulesDigest = config.ModulesDigest,
-                    transfers = config.Transfers,
-                    lastTransfer = config.LastTransfer is { } t ? new
-                    {
-                        kind = Lower(t.Kind),
-                        reason = t.Reason,
-                        bytes = t.Bytes,
-                        durationMs = Math.Round(t.DurationMs, 1),
-                        at = t.At,
-                        revision = t.Revision,
-                    } : null,
-                },
-            });
+            return Json(ContractMapping.ToNodeStatus(settings, Version, runtime.SoftRestarts, status, liveness, config));
         });
 
         app.MapPost("/api/redundancy/resync", async (HttpContext http) =>
         {
             if (runtime.Handles is not { } handles) return Restarting();
             var result = await handles.Config.Ask<ResyncResult>(new ResyncRequested($"REST from {http.Connection.RemoteIpAddress}"), AskTimeout);
-            return Results.Json(new { accepted = result.Accepted, message = result.Message },
-                statusCode: result.Accepted ? StatusCodes.Status202Accepted : StatusCodes.Status409Conflict);
+            return Json(new ActionAnswer(result.Accepted, result.Message),
+                result.Accepted ? StatusCodes.Status202Accepted : StatusCodes.Status409Conflict);
         });
 
         app.MapGet("/api/redundancy/config-changes", async (long? after, int? limit) =>
@@ -164,15 +110,7 @@ internal static class NodeWeb
             if (runtime.Handles is not { } handles) return Restarting();
             var changes = await handles.Config.Ask<RecentConfigChanges>(
                 new GetRecentConfigChanges(after ?? 0, Math.Clamp(limit ?? 1000, 0, 100_000)), AskTimeout);
-            return Results.Json(changes.Changes.Select(c => new
-            {
-                revision = c.Revision,
-                path = c.Path,
-                operation = c.Operation,
-                ackedAt = c.AckedAt,
-                appliedAt = c.AppliedAt,
-                lagMs = Math.Round((c.AppliedAt - c.AckedAt).TotalMilliseconds, 3),
-            }));
+            return Json<IReadOnlyList<ConfigChangeInfo>>(changes.Changes.Select(ContractMapping.ToChange).ToList());
         });
 
         ConfigApi.Map(app, runtime);
@@ -181,16 +119,7 @@ internal static class NodeWeb
         {
             if (runtime.Handles is not { } handles) return Restarting();
             var events = await handles.Coordinator.Ask<RedundancyEvents>(new GetRedundancyEvents(Math.Clamp(limit ?? 100, 0, 10_000)), AskTimeout);
-            return Results.Json(events.Events.Select(e => new
-            {
-                time = e.Time,
-                kind = e.Kind,
-                reason = e.Reason,
-                epoch = e.Epoch,
-                level = e.Level,
-                detectionMs = e.DetectionMs is { } d ? Math.Round(d, 1) : (double?)null,
-                switchMs = e.SwitchMs is { } s ? Math.Round(s, 1) : (double?)null,
-            }));
+            return Json<IReadOnlyList<RedundancyEventInfo>>(events.Events.Select(ContractMapping.ToEvent).ToList());
         });
 
         app.MapPost("/api/redundancy/failover", async (HttpContext http) =>
@@ -198,8 +127,8 @@ internal static class NodeWeb
             if (runtime.Handles is not { } handles) return Restarting();
             var source = $"REST from {http.Connection.RemoteIpAddress}";
             var result = await handles.Coordinator.Ask<FailoverResult>(new FailoverRequested(source), TimeSpan.FromSeconds(10));
-            return Results.Json(new { accepted = result.Accepted, message = result.Message },
-                statusCode: result.Accepted ? StatusCodes.Status200OK : StatusCodes.Status409Conflict);
+            return Json(new ActionAnswer(result.Accepted, result.Message),
+                result.Accepted ? StatusCodes.Status200OK : StatusCodes.Status409Conflict);
         });
     }
 
@@ -217,7 +146,9 @@ internal static class NodeWeb
     }
 
     internal static IResult Restarting() =>
-        Results.Json(new { message = "the node's runtime is restarting; try again shortly" }, statusCode: StatusCodes.Status503ServiceUnavailable);
+        Json(new ErrorBody("the node's runtime is restarting; try again shortly"), StatusCodes.Status503ServiceUnavailable);
 
-    internal static string Lower<T>(T value) where T : struct, Enum => value.ToString().ToLowerInvariant();
+    /// <summary>Every JSON answer goes out with the contract's options, the ones the client reads with.</summary>
+    internal static IResult Json<T>(T body, int statusCode = StatusCodes.Status200OK) =>
+        Results.Json(body, ContractJson.Options, statusCode: statusCode);
 }

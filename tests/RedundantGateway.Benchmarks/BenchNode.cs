@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Reflection;
 using System.Runtime.InteropServices;
@@ -71,24 +70,28 @@ internal sealed class BenchNode : IDisposable
 
     public void Dispose() => KillHard();
 
-    public async Task<JsonElement?> StatusAsync()
+    /// <summary>The node's REST API (over the benchmarks' shared HttpClient).</summary>
+    public GatewayClient Client => _client ??= new GatewayClient(Http, new Uri(BaseUrl));
+    private GatewayClient? _client;
+
+    /// <summary>GET /api/redundancy, or null while the node does not answer.</summary>
+    public async Task<NodeStatus?> StatusAsync()
     {
-        try { return await Http.GetFromJsonAsync<JsonElement>($"http://127.0.0.1:{WebPort}/api/redundancy"); }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException) { return null; }
+        try { return await Client.GetStatusAsync(); }
+        catch (Exception e) when (e is GatewayException or HttpRequestException or TaskCanceledException or JsonException) { return null; }
     }
 
-    public async Task<string?> LevelAsync() => (await StatusAsync())?.GetProperty("activityLevel").GetString();
+    public async Task<string?> LevelAsync() => (await StatusAsync())?.ActivityLevel;
 
-    public async Task<bool> ConnectedAsync() => (await StatusAsync())?.GetProperty("peerConnected").GetBoolean() ?? false;
+    public async Task<bool> ConnectedAsync() => (await StatusAsync())?.PeerConnected ?? false;
 
     /// <summary>The <c>config</c> object of /api/redundancy (null while the node does not answer).</summary>
-    public async Task<JsonElement?> ConfigStatusAsync() =>
-        await StatusAsync() is { } status && status.TryGetProperty("config", out var config) && config.ValueKind == JsonValueKind.Object ? config : null;
+    public async Task<ConfigReplicationStatus?> ConfigStatusAsync() => (await StatusAsync())?.Config;
 
-    public async Task<List<JsonElement>> EventsAsync(int limit = 1000)
+    public async Task<IReadOnlyList<RedundancyEventInfo>> EventsAsync(int limit = 1000)
     {
-        try { return await Http.GetFromJsonAsync<List<JsonElement>>($"http://127.0.0.1:{WebPort}/api/redundancy/events?limit={limit}") ?? []; }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException) { return []; }
+        try { return await Client.GetEventsAsync(limit); }
+        catch (Exception e) when (e is GatewayException or HttpRequestException or TaskCanceledException or JsonException) { return []; }
     }
 
     /// <summary>Ports already handed out: the OS may give the same free port twice in a row.</summary>

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -22,6 +21,9 @@ internal static partial class ConfigBenchmarks
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(120);
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(10) };
 
+    /// <summary>A node's API with the longer timeout of these benchmarks (change lists and transfers are large).</summary>
+    private static GatewayClient Api(BenchNode node) => new(Http, new Uri(node.BaseUrl));
+
     /// <summary>The change list must hold every revision of the longest rate step (20 000 at 1000/s for 20 s; the default keeps 10 000).</summary>
     private const string LagHocon = "redundant-gateway.config-sync.changes-kept = 1000000";
 
@@ -41,12 +43,13 @@ internal static partial class ConfigBenchmarks
         await InSyncAsync(pair);
 
         using var load = LoadClient();
+        var masterApi = new GatewayClient(load, new Uri(pair.Master.BaseUrl));
         // Every path exists before the measurement (edits replace a tag definition), and the nodes are warm.
         var seq = 0L;
         var seedClock = Stopwatch.StartNew();
-        await ClosedLoopAsync(load, pair.Master.BaseUrl, Enumerable.Range(0, Paths).Select(i => (i, seq++)).ToList(), 32);
+        await ClosedLoopAsync(masterApi, Enumerable.Range(0, Paths).Select(i => (i, seq++)).ToList(), 32);
         Console.WriteLine($"  {Paths} resources created in {seedClock.Elapsed.TotalSeconds:F1} s");
-        var warmup = await OpenLoopAsync(load, pair.Master.BaseUrl, 200, 5, seq);
+        var warmup = await OpenLoopAsync(masterApi, 200, 5, seq);
         seq += warmup.Edits.Length;
         await InSyncAsync(pair);
 
@@ -55,12 +58,12 @@ internal static partial class ConfigBenchmarks
         {
             await Task.Delay(2000);
             var loadBefore = Machine.LoadAverage();
-            var run = await OpenLoopAsync(load, pair.Master.BaseUrl, rate, seconds, seq);
+            var run = await OpenLoopAsync(masterApi, rate, seconds, seq);
             seq += run.Edits.Length;
             var loadAfter = Machine.LoadAverage();
             var revisions = run.Edits.Where(e => e.Revision > 0).Select(e => e.Revision).ToList();
             var (first, last) = (revisions.Min(), revisions.Max());
-            await Until(async () => (await pair.Backup.ConfigStatusAsync())?.GetProperty("revision").GetInt64() >= last, $"backup at revision {last}");
+            await Until(async () => (await pair.Backup.ConfigStatusAsync())?.Revision >= last, $"backup at revision {last}");
             var changes = await ChangesAsync(pair.Backup, first - 1, last);
             var step = new LagStep(rate, run, revisions.Where(changes.ContainsKey).Select(r => changes[r]).OrderBy(c => c.Revision).ToList(),
                 revisions.Count(r => !changes.ContainsKey(r)), loadBefore, loadAfter);
@@ -74,12 +77,12 @@ internal static partial class ConfigBenchmarks
                 .Prepend("revision,dueMs,sentMs,ackMs,status,lagMs,ackedAt,appliedAt"));
         }
 
-        await Until(async () => (await pair.Backup.ConfigStatusAsync())?.GetProperty("state").GetString() == "in-sync", "backup in sync at the end");
-        var masterConfig = (await pair.Master.ConfigStatusAsync())!.Value;
-        var backupConfig = (await pair.Backup.ConfigStatusAsync())!.Value;
-        var (mDigest, bDigest) = (masterConfig.GetProperty("digest").GetString()!, backupConfig.GetProperty("digest").GetString()!);
-        var (mRev, bRev) = (masterConfig.GetProperty("revision").GetInt64(), backupConfig.GetProperty("revision").GetInt64());
-        var transfers = backupConfig.GetProperty("transfers").GetInt32();
+        await Until(async () => (await pair.Backup.ConfigStatusAsync())?.State == "in-sync", "backup in sync at the end");
+        var masterConfig = (await pair.Master.ConfigStatusAsync())!;
+        var backupConfig = (await pair.Backup.ConfigStatusAsync())!;
+        var (mDigest, bDigest) = (masterConfig.Digest, backupConfig.Digest);
+        var (mRev, bRev) = (masterConfig.Revision, backupConfig.Revision);
+        var transfers = backupConfig.Transfers;
         pair.Master.Terminate();
         pair.Backup.Terminate();
 
@@ -147,13 +150,13 @@ internal static partial class ConfigBenchmarks
         var changes = new Dictionary<long, Change>();
         while (after < last)
         {
-            var page = await Http.GetFromJsonAsync<List<JsonElement>>($"{node.BaseUrl}/api/redundancy/config-changes?after={after}&limit=5000") ?? [];
+            var page = await Api(node).GetConfigChangesAsync(after, 5000);
             if (page.Count == 0) break;
             foreach (var change in page)
             {
-                var revision = change.GetProperty("revision").GetInt64();
-                if (change.GetProperty("operation").GetString() is "put" or "delete")
-                    changes[revision] = new Change(revision, change.GetProperty("ackedAt").GetDateTimeOffset(), change.GetProperty("appliedAt").GetDateTimeOffset());
+                var revision = change.Revision;
+                if (change.Operation is "put" or "delete")
+                    changes[revision] = new Change(revision, change.AckedAt, change.AppliedAt);
                 after = Math.Max(after, revision);
             }
         }
@@ -196,15 +199,15 @@ internal static partial class ConfigBenchmarks
     /// Sends rate x seconds edits, edit i at i/rate from the start whatever the answers to earlier ones (open loop);
     /// a send waits only when <see cref="MaxInFlight"/> requests are outstanding, which shows as schedule slip.
     /// </summary>
-    private static async Task<LoadRun> OpenLoopAsync(HttpClient http, string baseUrl, double rate, double seconds, long seqBase)
+    private static async Task<LoadRun> OpenLoopAsync(GatewayClient api, double rate, double seconds, long seqBase)
     {
         var total = (int)Math.Round(rate * seconds);
-        var urls = new string[total];
+        var routes = new string[total];
         var bodies = new byte[total][];
         for (var i = 0; i < total; i++)
         {
             var path = (int)((seqBase + i) % Paths);
-            urls[i] = $"{baseUrl}/api/config/{TagPath(path)}";
+            routes[i] = GatewayRoutes.Resource(TagPath(path));
             bodies[i] = TagValue(path, seqBase + i);
         }
         var edits = new SentEdit[total];
@@ -216,7 +219,7 @@ internal static partial class ConfigBenchmarks
             var due = i * 1000.0 / rate;
             while (clock.Elapsed.TotalMilliseconds < due || Volatile.Read(ref inFlight.Value) >= MaxInFlight) await Task.Delay(1);
             Interlocked.Increment(ref inFlight.Value);
-            tasks[i] = SendAsync(http, urls[i], bodies[i], edits, i, due, clock, inFlight);
+            tasks[i] = SendAsync(api, routes[i], bodies[i], edits, i, due, clock, inFlight);
         }
         await Task.WhenAll(tasks);
         return new LoadRun(edits);
@@ -224,7 +227,7 @@ internal static partial class ConfigBenchmarks
 
     private sealed class StrongBox { public int Value; }
 
-    private static async Task SendAsync(HttpClient http, string url, byte[] body, SentEdit[] edits, int i, double due, Stopwatch clock, StrongBox inFlight)
+    private static async Task SendAsync(GatewayClient api, string route, byte[] body, SentEdit[] edits, int i, double due, Stopwatch clock, StrongBox inFlight)
     {
         var sent = clock.Elapsed.TotalMilliseconds;
         long revision = -1;
@@ -233,24 +236,23 @@ internal static partial class ConfigBenchmarks
         {
             using var content = new ByteArrayContent(body);
             content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-            using var response = await http.PutAsync(url, content);
-            status = (int)response.StatusCode;
-            var answer = await response.Content.ReadAsByteArrayAsync();
-            if (response.IsSuccessStatusCode)
+            // Sent raw: the pre-encoded bytes go out as they are, and a refusal is counted, not thrown.
+            var answer = await api.SendAsync(HttpMethod.Put, route, content);
+            status = answer.StatusCode;
+            if (answer.IsSuccess)
             {
-                using var json = JsonDocument.Parse(answer);
-                if (json.RootElement.GetProperty("message").GetString() == "stored") revision = json.RootElement.GetProperty("revision").GetInt64();
+                if (answer.Read<ConfigEditAnswer>() is { Message: "stored" } stored) revision = stored.Revision;
             }
             else if (Volatile.Read(ref FailuresShown) < 5)
             {
                 Interlocked.Increment(ref FailuresShown);
-                Console.WriteLine($"    PUT {url}: {status} {Encoding.UTF8.GetString(answer)}");
+                Console.WriteLine($"    PUT {route}: {status} {answer.Body}");
             }
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
         {
             status = -1;
-            if (Interlocked.Increment(ref FailuresShown) <= 5) Console.WriteLine($"    PUT {url}: {e.GetType().Name} {e.Message}");
+            if (Interlocked.Increment(ref FailuresShown) <= 5) Console.WriteLine($"    PUT {route}: {e.GetType().Name} {e.Message}");
         }
         edits[i] = new SentEdit(due, sent, clock.Elapsed.TotalMilliseconds, revision, status);
         Interlocked.Decrement(ref inFlight.Value);
@@ -259,7 +261,7 @@ internal static partial class ConfigBenchmarks
     private static int FailuresShown;
 
     /// <summary>Creates or replaces resources as fast as <paramref name="concurrency"/> requests at a time allow.</summary>
-    private static async Task ClosedLoopAsync(HttpClient http, string baseUrl, List<(int Path, long Seq)> edits, int concurrency)
+    private static async Task ClosedLoopAsync(GatewayClient api, List<(int Path, long Seq)> edits, int concurrency)
     {
         var next = -1;
         var failed = 0;
@@ -271,8 +273,8 @@ internal static partial class ConfigBenchmarks
                 var (path, seq) = edits[i];
                 using var content = new ByteArrayContent(TagValue(path, seq));
                 content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-                using var response = await http.PutAsync($"{baseUrl}/api/config/{TagPath(path)}", content);
-                if (!response.IsSuccessStatusCode) Interlocked.Increment(ref failed);
+                var answer = await api.SendAsync(HttpMethod.Put, GatewayRoutes.Resource(TagPath(path)), content);
+                if (!answer.IsSuccess) Interlocked.Increment(ref failed);
             }
         }));
         if (failed > 0) throw new InvalidOperationException($"{failed} of {edits.Count} edits were refused while creating the resources");
@@ -309,9 +311,9 @@ internal static partial class ConfigBenchmarks
         pair.Backup.Start();
         await PairReadyAsync(pair);
         using (var load = LoadClient())
-            await ClosedLoopAsync(load, pair.Master.BaseUrl, Enumerable.Range(0, Paths).Select(i => (i, (long)i)).ToList(), 32);
+            await ClosedLoopAsync(new GatewayClient(load, new Uri(pair.Master.BaseUrl)), Enumerable.Range(0, Paths).Select(i => (i, (long)i)).ToList(), 32);
         await InSyncAsync(pair, modulesToo: true);
-        var first = (await pair.Backup.ConfigStatusAsync())!.Value.GetProperty("lastTransfer");
+        var first = (await pair.Backup.ConfigStatusAsync())!.LastTransfer!;
         Console.WriteLine($"  first contact: {first}");
 
         var durations = new List<double>();
@@ -323,18 +325,16 @@ internal static partial class ConfigBenchmarks
         for (var run = 1; run <= runs; run++)
         {
             await Task.Delay(1000);
-            var before = (await pair.Backup.ConfigStatusAsync())!.Value.GetProperty("transfers").GetInt32();
+            var before = (await pair.Backup.ConfigStatusAsync())!.Transfers;
             loads.Add(Machine.LoadAverage());
             var startedAt = DateTime.Now;
             var clock = Stopwatch.StartNew();
-            using (var response = await Http.PostAsync($"{pair.Backup.BaseUrl}/api/redundancy/resync", null))
-            {
-                if ((int)response.StatusCode != 202) throw new InvalidOperationException($"resync refused: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
-            }
-            JsonElement config;
+            var resync = await Api(pair.Backup).SendAsync(HttpMethod.Post, GatewayRoutes.Resync);
+            if (resync.StatusCode != 202) throw new InvalidOperationException($"resync refused: {resync.StatusCode} {resync.Body}");
+            ConfigReplicationStatus config;
             while (true)
             {
-                if (await pair.Backup.ConfigStatusAsync() is { } c && c.GetProperty("transfers").GetInt32() > before)
+                if (await pair.Backup.ConfigStatusAsync() is { } c && c.Transfers > before)
                 {
                     config = c;
                     break;
@@ -343,22 +343,22 @@ internal static partial class ConfigBenchmarks
                 await Task.Delay(10);
             }
             walls.Add(clock.Elapsed.TotalMilliseconds);
-            var last = config.GetProperty("lastTransfer");
-            if (last.GetProperty("kind").GetString() != "full") throw new InvalidOperationException($"the new transfer is not a full one: {last}");
-            durations.Add(last.GetProperty("durationMs").GetDouble());
-            bytes = last.GetProperty("bytes").GetInt64();
+            var last = config.LastTransfer!;
+            if (last.Kind != "full") throw new InvalidOperationException($"the new transfer is not a full one: {last}");
+            durations.Add(last.DurationMs);
+            bytes = last.Bytes;
 
             await Task.Delay(200); // let the log lines reach the files
             var events = await pair.Backup.EventsAsync(20); // newest first
-            var transferEvent = events.FirstOrDefault(e => e.GetProperty("kind").GetString() == "config-full-transfer");
-            var restartEvent = events.FirstOrDefault(e => e.GetProperty("kind").GetString() == "runtime-restart");
-            if (transferEvent.ValueKind == JsonValueKind.Object && RefetchedPattern().Match(transferEvent.GetProperty("reason").GetString() ?? "") is { Success: true } m)
+            var transferEvent = events.FirstOrDefault(e => e.Kind == "config-full-transfer");
+            var restartEvent = events.FirstOrDefault(e => e.Kind == "runtime-restart");
+            if (transferEvent is not null && RefetchedPattern().Match(transferEvent.Reason ?? "") is { Success: true } m)
                 refetched += int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
             var runStages = Stages(pair, startedAt, restartEvent);
             foreach (var (name, ms) in runStages) (stages.TryGetValue(name, out var list) ? list : stages[name] = []).Add(ms);
             Console.WriteLine($"  run {run}: durationMs {durations[^1]:F0}, wall {walls[^1]:F0} ms, {bytes} bytes; "
                               + string.Join(", ", runStages.Select(s => $"{s.Name} {s.Ms:F0}")));
-            await Until(async () => (await pair.Backup.ConfigStatusAsync())?.GetProperty("state").GetString() == "in-sync", "backup in sync after the transfer");
+            await Until(async () => (await pair.Backup.ConfigStatusAsync())?.State == "in-sync", "backup in sync after the transfer");
         }
         pair.Master.Terminate();
         pair.Backup.Terminate();
@@ -370,7 +370,7 @@ internal static partial class ConfigBenchmarks
             .AppendLine()
             .AppendLine($"A master and a backup with the shipped defaults{(hoconFile.Length > 0 ? $" and `{Path.GetFileName(hoconFile)}`" : "")} (chunks of `config-sync.chunk-size`, `chunks-in-flight` at a time).")
             .AppendLine($"The master's modules folder holds {moduleFiles} files of {perFile / (1024.0 * 1024):F0} MiB of random (incompressible) bytes, written before it starts; the")
-            .AppendLine($"configuration holds {Paths} tag definitions. After the backup's first-contact transfer ({first.GetProperty("durationMs").GetDouble():F0} ms, cold, not counted), each run")
+            .AppendLine($"configuration holds {Paths} tag definitions. After the backup's first-contact transfer ({first.DurationMs:F0} ms, cold, not counted), each run")
             .AppendLine("POSTs `/api/redundancy/resync` to the backup, which fetches the whole archive, checks and installs it, and soft-restarts its runtime.")
             .AppendLine()
             .AppendLine($"Archive: {bytes:N0} bytes. Chunks fetched again over all runs: {refetched}.")
@@ -399,7 +399,7 @@ internal static partial class ConfigBenchmarks
     private static partial Regex RefetchedPattern();
 
     /// <summary>Where a transfer's time went: the first matching log lines at or after the run's start, and the restart event.</summary>
-    private static List<(string Name, double Ms)> Stages(BenchPair pair, DateTime startedAt, JsonElement restartEvent)
+    private static List<(string Name, double Ms)> Stages(BenchPair pair, DateTime startedAt, RedundancyEventInfo? restartEvent)
     {
         var result = new List<(string, double)>();
         var from = startedAt.TimeOfDay - TimeSpan.FromMilliseconds(5);
@@ -408,9 +408,9 @@ internal static partial class ConfigBenchmarks
         var replaced = ready is { } o ? LogTime(pair.Backup, "Config replaced by a full transfer", o) : null;
         if (requested is { } a && ready is { } b) result.Add(("archive", (b - a).TotalMilliseconds));
         if (ready is { } c && replaced is { } d) result.Add(("fetch", (d - c).TotalMilliseconds));
-        if (restartEvent.ValueKind == JsonValueKind.Object && restartEvent.GetProperty("switchMs").GetDouble() is var restartMs)
+        if (restartEvent is { SwitchMs: { } restartMs })
         {
-            var restartBegun = restartEvent.GetProperty("time").GetDateTimeOffset().ToLocalTime().TimeOfDay - TimeSpan.FromMilliseconds(restartMs);
+            var restartBegun = restartEvent.Time.ToLocalTime().TimeOfDay - TimeSpan.FromMilliseconds(restartMs);
             if (replaced is { } e) result.Add(("modules", (restartBegun - e).TotalMilliseconds));
             result.Add(("restart", restartMs));
         }
@@ -448,10 +448,9 @@ internal static partial class ConfigBenchmarks
         await Until(async () =>
         {
             if (await pair.Master.ConfigStatusAsync() is not { } m || await pair.Backup.ConfigStatusAsync() is not { } b) return false;
-            return b.GetProperty("state").GetString() == "in-sync"
-                   && b.GetProperty("revision").GetInt64() == m.GetProperty("revision").GetInt64()
-                   && (!modulesToo || (b.GetProperty("modules").GetInt32() > 0
-                                       && b.GetProperty("modulesDigest").GetString() == m.GetProperty("modulesDigest").GetString()));
+            return b.State == "in-sync"
+                   && b.Revision == m.Revision
+                   && (!modulesToo || (b.Modules > 0 && b.ModulesDigest == m.ModulesDigest));
         }, "backup in sync");
 
     private static async Task Until(Func<Task<bool>> condition, string what, int pollMs = 50)

@@ -106,7 +106,7 @@ public sealed class ConfigReplicationTests(ITestOutputHelper output, ConfigRepli
             AssertSameConfig(backupBefore.Config, await GetConfigOrFailAsync(backup), $"the backup after the refused {what}");
             AssertSameConfig(masterBefore.Config, await GetConfigOrFailAsync(master), $"the master after the refused {what} on the backup");
         }
-        var read = await ConfigHttp.SendAsync(backup, HttpMethod.Get, "/api/config/t5/existing");
+        var read = await ConfigHttp.SendAsync(backup, HttpMethod.Get, GatewayRoutes.Resource("t5/existing"));
         Assert.Equal(200, read.Status);
         Assert.Contains("""{"unit":"bar","max":10}""", read.Body);
     });
@@ -123,7 +123,7 @@ public sealed class ConfigReplicationTests(ITestOutputHelper output, ConfigRepli
 
         foreach (var (node, reasonPart) in new[] { (backup, "re-sync requested by REST"), (master, "re-sync requested by the master") })
         {
-            var answer = await ConfigHttp.SendAsync(node, HttpMethod.Post, "/api/redundancy/resync");
+            var answer = await ConfigHttp.SendAsync(node, HttpMethod.Post, GatewayRoutes.Resync);
             Log($"resync on {node.Label}: {answer}");
             Assert.True(answer.Status == 202, $"resync on {node.Label} answered {answer}, expected 202");
             fullBefore++;
@@ -161,10 +161,10 @@ public sealed class ConfigReplicationTests(ITestOutputHelper output, ConfigRepli
             ("PUT to a path with a '*'", 400, () => ConfigHttp.PutAsync(master, "t9/a*b", "1")),
             ("PUT of a value larger than max-resource-size (with Content-Length)", 413, () => ConfigHttp.PutAsync(master, "t9/big", oversized)),
             ("PUT of a value larger than max-resource-size (chunked)", 413,
-                () => ConfigHttp.SendAsync(master, HttpMethod.Put, "/api/config/t9/big", new ChunkedContent(Encoding.UTF8.GetBytes(oversized)))),
+                () => ConfigHttp.SendAsync(master, HttpMethod.Put, GatewayRoutes.Resource("t9/big"), new ChunkedContent(Encoding.UTF8.GetBytes(oversized)))),
             ("PUT over an existing resource with invalid JSON", 400, () => ConfigHttp.PutAsync(master, "t9/valid", "[1,2")),
-            ("GET of an unknown path", 404, () => ConfigHttp.SendAsync(master, HttpMethod.Get, "/api/config/t9/unknown")),
-            ("GET of an unknown path on the backup", 404, () => ConfigHttp.SendAsync(backup, HttpMethod.Get, "/api/config/t9/unknown")),
+            ("GET of an unknown path", 404, () => ConfigHttp.SendAsync(master, HttpMethod.Get, GatewayRoutes.Resource("t9/unknown"))),
+            ("GET of an unknown path on the backup", 404, () => ConfigHttp.SendAsync(backup, HttpMethod.Get, GatewayRoutes.Resource("t9/unknown"))),
             ("DELETE of an unknown path", 404, () => ConfigHttp.DeleteAsync(master, "t9/unknown")),
         };
         foreach (var (what, expected, send) in cases)
@@ -541,7 +541,7 @@ public sealed class ConfigReplicationScenarioTests(ITestOutputHelper output) : C
         {
             await WaitUntilAsync(async () => (await ConfigHttp.GetConfigAsync(node))?.Identity is not null, $"{node.Label}'s config store ready", StartupTimeout);
             Assert.Equal(1, await PutAsync(node, "t8/edit", "true"));
-            var answer = await ConfigHttp.SendAsync(node, HttpMethod.Post, "/api/redundancy/resync");
+            var answer = await ConfigHttp.SendAsync(node, HttpMethod.Post, GatewayRoutes.Resync);
             Log($"resync on {node.Label}: {answer}");
             Assert.True(answer.Status == 409, $"resync on {node.Label} answered {answer}, expected 409");
             Assert.False(string.IsNullOrWhiteSpace(answer.Message));
@@ -680,7 +680,7 @@ public abstract class ConfigReplicationTestBase(ITestOutputHelper output) : Pair
     }
 
     /// <summary>A node's config status before anything happened: no transfer, no soft restart.</summary>
-    protected static readonly ConfigSyncInfo FreshNode = new(null, 0, "", "", null, null, 0, null, 0, "", 0, null);
+    protected static readonly ConfigSyncInfo FreshNode = new(new ConfigReplicationStatus(null, 0, "", "", null, null, null, 0, 0, 0, null, 0, "", 0, null), 0);
 
     /// <summary>
     /// config.transfers grew by <paramref name="added"/>. It counts the transfers of the current actor system:
@@ -775,14 +775,8 @@ public sealed record NodeConfig(ConfigView Config, ConfigSyncInfo Sync);
 /// <summary>GET /api/config: resources as their (canonical) JSON text.</summary>
 public sealed record ConfigView(string? Identity, long Revision, string Digest, int Count, IReadOnlyDictionary<string, string> Resources)
 {
-    public static ConfigView Parse(string json)
-    {
-        using var document = JsonDocument.Parse(json);
-        var root = document.RootElement;
-        var resources = root.GetProperty("resources").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetRawText(), StringComparer.Ordinal);
-        return new ConfigView(root.GetProperty("identity").GetString(), root.GetProperty("revision").GetInt64(),
-            root.GetProperty("digest").GetString() ?? "", root.GetProperty("count").GetInt32(), resources);
-    }
+    public static ConfigView From(ConfigSnapshot snapshot) =>
+        new(snapshot.Identity, snapshot.Revision, snapshot.Digest, snapshot.Count, snapshot.Resources);
 
     public bool SameAs(ConfigView other) =>
         Identity == other.Identity && Revision == other.Revision && Digest == other.Digest && Count == other.Count
@@ -792,52 +786,34 @@ public sealed record ConfigView(string? Identity, long Revision, string Digest, 
     public string Summary => $"identity {Identity ?? "-"} revision {Revision} digest {(Digest.Length > 12 ? Digest[..12] : Digest)} ({Count} resources)";
 }
 
-public sealed record ConfigTransferInfo(string Kind, string? Reason, long Bytes, double DurationMs, DateTimeOffset At, long Revision);
-
-/// <summary>The config object of GET /api/redundancy.</summary>
-public sealed record ConfigSyncInfo(
-    string? Identity,
-    long Revision,
-    string Digest,
-    string State,
-    long? PeerRevision,
-    DateTimeOffset? LastPullAt,
-    int QueueLength,
-    long? QueueOldestRevision,
-    int Modules,
-    string ModulesDigest,
-    int Transfers,
-    ConfigTransferInfo? LastTransfer)
+/// <summary>The config object of GET /api/redundancy, with the node's softRestarts beside it.</summary>
+public sealed record ConfigSyncInfo(ConfigReplicationStatus Status, int NodeSoftRestarts)
 {
-    /// <summary>softRestarts of GET /api/redundancy: soft restarts of the node's runtime (each a new replicator).</summary>
-    public int NodeSoftRestarts { get; init; }
+    public string? Identity => Status.Identity;
+    public long Revision => Status.Revision;
+    public string Digest => Status.Digest;
+    public string State => Status.State;
+    public long? PeerRevision => Status.PeerRevision;
+    public DateTimeOffset? LastPullAt => Status.LastPullAt;
+    public int QueueLength => Status.QueueLength;
+    public long? QueueOldestRevision => Status.QueueOldestRevision;
+    public int Modules => Status.Modules;
+    public string ModulesDigest => Status.ModulesDigest;
+    public int Transfers => Status.Transfers;
+    public ConfigTransfer? LastTransfer => Status.LastTransfer;
 
     public override string ToString() =>
         $"state={State} revision={Revision} digest={(Digest.Length > 12 ? Digest[..12] : Digest)} peerRevision={PeerRevision} lastPull={LastPullAt:HH:mm:ss.fff} " +
         $"queue={QueueLength}@{QueueOldestRevision} modules={Modules} transfers={Transfers} last={LastTransfer?.Kind}:{LastTransfer?.Reason} softRestarts={NodeSoftRestarts}";
 }
 
-/// <summary>One entry of GET /api/redundancy/config-changes.</summary>
-public sealed record ConfigChangeInfo(long Revision, string Path, string Operation, DateTimeOffset AckedAt, DateTimeOffset AppliedAt, double LagMs)
-{
-    public override string ToString() => $"{Revision} {Operation} {Path} (lag {LagMs:0.0} ms)";
-}
-
-/// <summary>An answer: status code (0: no answer) and body, with the message and revision of a JSON body.</summary>
+/// <summary>An answer: status code (0: no answer) and body, with the message and revision the body carries.</summary>
 public sealed record HttpAnswer(int Status, string Body)
 {
-    public string? Message => Field("message")?.GetString();
-    public long? Revision => Field("revision") is { ValueKind: JsonValueKind.Number } v ? v.GetInt64() : null;
+    private GatewayResponse Response => new(Status, Body);
 
-    private JsonElement? Field(string name)
-    {
-        try
-        {
-            using var document = JsonDocument.Parse(Body);
-            return document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty(name, out var value) ? value.Clone() : null;
-        }
-        catch (JsonException) { return null; }
-    }
+    public string? Message => Response.Message;
+    public long? Revision => Response.TryRead<ConfigEditAnswer>()?.Revision;
 
     public override string ToString() => $"{Status} {(Body.Length > 300 ? Body[..300] + "…" : Body)}";
 }
@@ -854,11 +830,10 @@ internal sealed class ChunkedContent(byte[] data) : HttpContent
     }
 }
 
-/// <summary>The config REST surface of a node; reads answer null when the node does not answer (or answers 503).</summary>
+/// <summary>The config REST surface of a node through <see cref="GatewayClient"/>; reads answer null when the node does not answer (or answers 503).</summary>
 internal static class ConfigHttp
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-
+    // Shared by the clients of every node (one per call: they hold no state of their own).
     private static readonly HttpClient Http = new(new SocketsHttpHandler
     {
         // Nodes restart on the same port: never reuse a connection for long.
@@ -866,13 +841,14 @@ internal static class ConfigHttp
         ConnectTimeout = TimeSpan.FromSeconds(2),
     }) { Timeout = TimeSpan.FromSeconds(10) };
 
-    public static async Task<HttpAnswer> SendAsync(NodeProcess node, HttpMethod method, string pathAndQuery, HttpContent? content = null)
+    private static GatewayClient Client(NodeProcess node) => new(Http, new Uri($"http://127.0.0.1:{node.Spec!.WebPort}"));
+
+    public static async Task<HttpAnswer> SendAsync(NodeProcess node, HttpMethod method, string route, HttpContent? content = null)
     {
         try
         {
-            using var request = new HttpRequestMessage(method, $"http://127.0.0.1:{node.Spec!.WebPort}{pathAndQuery}") { Content = content };
-            using var response = await Http.SendAsync(request);
-            return new HttpAnswer((int)response.StatusCode, await response.Content.ReadAsStringAsync());
+            var answer = await Client(node).SendAsync(method, route, content);
+            return new HttpAnswer(answer.StatusCode, answer.Body);
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException)
         {
@@ -880,39 +856,28 @@ internal static class ConfigHttp
         }
     }
 
+    // Sent raw (not PutResourceAsync): the tests read the status and body of refusals as well as of successes.
     public static Task<HttpAnswer> PutAsync(NodeProcess node, string path, string body) =>
-        SendAsync(node, HttpMethod.Put, "/api/config/" + path, new StringContent(body, Encoding.UTF8, "application/json"));
+        SendAsync(node, HttpMethod.Put, GatewayRoutes.Resource(path), new StringContent(body, Encoding.UTF8, "application/json"));
 
     public static Task<HttpAnswer> DeleteAsync(NodeProcess node, string path) =>
-        SendAsync(node, HttpMethod.Delete, "/api/config/" + path);
+        SendAsync(node, HttpMethod.Delete, GatewayRoutes.Resource(path));
 
-    public static async Task<ConfigView?> GetConfigAsync(NodeProcess node)
-    {
-        var answer = await SendAsync(node, HttpMethod.Get, "/api/config");
-        if (answer.Status != 200) return null;
-        try { return ConfigView.Parse(answer.Body); }
-        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException) { return null; }
-    }
+    public static async Task<ConfigView?> GetConfigAsync(NodeProcess node) =>
+        await OrNull(ct => Client(node).GetConfigAsync(ct)) is { } snapshot ? ConfigView.From(snapshot) : null;
 
-    public static async Task<ConfigSyncInfo?> GetSyncAsync(NodeProcess node)
+    public static async Task<ConfigSyncInfo?> GetSyncAsync(NodeProcess node) =>
+        await OrNull(ct => Client(node).GetStatusAsync(ct)) is { Config: { } config } status ? new ConfigSyncInfo(config, status.SoftRestarts) : null;
+
+    public static Task<IReadOnlyList<ConfigChangeInfo>?> GetChangesAsync(NodeProcess node, long after) =>
+        OrNull(ct => Client(node).GetConfigChangesAsync(after, 100_000, ct));
+
+    private static async Task<T?> OrNull<T>(Func<CancellationToken, Task<T>> call) where T : class
     {
-        var answer = await SendAsync(node, HttpMethod.Get, "/api/redundancy");
-        if (answer.Status != 200) return null;
-        try
+        try { return await call(CancellationToken.None); }
+        catch (Exception e) when (e is GatewayException or HttpRequestException or TaskCanceledException or JsonException or IOException)
         {
-            using var document = JsonDocument.Parse(answer.Body);
-            var root = document.RootElement;
-            if (!root.TryGetProperty("config", out var config) || config.ValueKind != JsonValueKind.Object) return null;
-            return config.Deserialize<ConfigSyncInfo>(Json)! with { NodeSoftRestarts = root.GetProperty("softRestarts").GetInt32() };
+            return null;
         }
-        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException) { return null; }
-    }
-
-    public static async Task<IReadOnlyList<ConfigChangeInfo>?> GetChangesAsync(NodeProcess node, long after)
-    {
-        var answer = await SendAsync(node, HttpMethod.Get, $"/api/redundancy/config-changes?after={after}&limit=100000");
-        if (answer.Status != 200) return null;
-        try { return JsonSerializer.Deserialize<List<ConfigChangeInfo>>(answer.Body, Json); }
-        catch (JsonException) { return null; }
     }
 }

@@ -1,0 +1,110 @@
+using System.Net.Http.Json;
+using System.Text;
+
+namespace RedundantGateway.Client;
+
+/// <summary>
+/// One node's REST API, one method per endpoint. A client talks to one node (its base address); a tool that
+/// follows the active node holds one per node and may share one <see cref="HttpClient"/> between them.
+/// Errors: <see cref="GatewayException"/> when the node answers with a failure status (its code and message);
+/// transport failures and timeouts surface as HttpClient raises them.
+/// </summary>
+public sealed class GatewayClient : IDisposable
+{
+    private readonly HttpClient _http;
+    private readonly bool _ownsHttp;
+
+    /// <summary>Uses <paramref name="http"/> (not disposed here) for the node at <paramref name="baseAddress"/>.</summary>
+    public GatewayClient(HttpClient http, Uri baseAddress)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        _http = http;
+        BaseAddress = WithTrailingSlash(baseAddress);
+    }
+
+    /// <summary>A client with its own <see cref="HttpClient"/>, disposed with it.</summary>
+    public GatewayClient(Uri baseAddress, TimeSpan? timeout = null)
+        : this(new HttpClient { Timeout = timeout ?? TimeSpan.FromSeconds(10) }, baseAddress) => _ownsHttp = true;
+
+    /// <summary>The node's web address, e.g. http://host:8088/.</summary>
+    public Uri BaseAddress { get; }
+
+    public async Task<GwInfo> GetGwInfoAsync(CancellationToken cancellationToken = default) =>
+        GwInfo.Parse((await SendAsync(HttpMethod.Get, GatewayRoutes.GwInfo, null, cancellationToken)).EnsureSuccess().Body);
+
+    public Task<NodeStatus> GetStatusAsync(CancellationToken cancellationToken = default) =>
+        GetAsync<NodeStatus>(GatewayRoutes.Status, cancellationToken);
+
+    /// <summary>The events log, newest first (the node's default limit when <paramref name="limit"/> is null).</summary>
+    public Task<IReadOnlyList<RedundancyEventInfo>> GetEventsAsync(int? limit = null, CancellationToken cancellationToken = default) =>
+        GetAsync<IReadOnlyList<RedundancyEventInfo>>(GatewayRoutes.Events(limit), cancellationToken);
+
+    /// <summary>The changes this node applied after revision <paramref name="after"/>.</summary>
+    public Task<IReadOnlyList<ConfigChangeInfo>> GetConfigChangesAsync(long? after = null, int? limit = null, CancellationToken cancellationToken = default) =>
+        GetAsync<IReadOnlyList<ConfigChangeInfo>>(GatewayRoutes.ConfigChanges(after, limit), cancellationToken);
+
+    public Task<ConfigSnapshot> GetConfigAsync(CancellationToken cancellationToken = default) =>
+        GetAsync<ConfigSnapshot>(GatewayRoutes.Config, cancellationToken);
+
+    /// <summary>One resource; a <see cref="GatewayException"/> with 404 when there is none at <paramref name="path"/>.</summary>
+    public Task<ConfigResource> GetResourceAsync(string path, CancellationToken cancellationToken = default) =>
+        GetAsync<ConfigResource>(GatewayRoutes.Resource(path), cancellationToken);
+
+    /// <summary>Writes <paramref name="json"/> (any JSON value, sent as is) at <paramref name="path"/>; answers once it is stored.</summary>
+    public Task<ConfigEditAnswer> PutResourceAsync(string path, string json, CancellationToken cancellationToken = default) =>
+        SendForAsync<ConfigEditAnswer>(HttpMethod.Put, GatewayRoutes.Resource(path), JsonContent(json), cancellationToken);
+
+    public Task<ConfigEditAnswer> DeleteResourceAsync(string path, CancellationToken cancellationToken = default) =>
+        SendForAsync<ConfigEditAnswer>(HttpMethod.Delete, GatewayRoutes.Resource(path), null, cancellationToken);
+
+    /// <summary>Moves the active role to the other node; refused (409, a <see cref="GatewayException"/>) when the peer is not connected.</summary>
+    public Task<ActionAnswer> FailoverAsync(CancellationToken cancellationToken = default) =>
+        SendForAsync<ActionAnswer>(HttpMethod.Post, GatewayRoutes.Failover, null, cancellationToken);
+
+    /// <summary>Forces a full configuration transfer to the backup (202); 409 when there is no backup to re-sync.</summary>
+    public Task<ActionAnswer> ResyncAsync(CancellationToken cancellationToken = default) =>
+        SendForAsync<ActionAnswer>(HttpMethod.Post, GatewayRoutes.Resync, null, cancellationToken);
+
+    /// <summary>
+    /// Any request to the node, answered as sent: whatever the status, no exception but for transport failures.
+    /// For tools that print the node's answer as is, and for bodies the typed methods do not send (e.g. chunked).
+    /// </summary>
+    public async Task<GatewayResponse> SendAsync(HttpMethod method, string route, HttpContent? content = null, CancellationToken cancellationToken = default)
+    {
+        using var request = new HttpRequestMessage(method, new Uri(BaseAddress, route)) { Content = content };
+        using var response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+        return new GatewayResponse((int)response.StatusCode, body);
+    }
+
+    public void Dispose()
+    {
+        if (_ownsHttp) _http.Dispose();
+    }
+
+    private Task<T> GetAsync<T>(string route, CancellationToken cancellationToken) =>
+        SendForAsync<T>(HttpMethod.Get, route, null, cancellationToken);
+
+    /// <summary>Success bodies are read from the stream (a configuration can be tens of MB); error bodies as text, for the exception.</summary>
+    private async Task<T> SendForAsync<T>(HttpMethod method, string route, HttpContent? content, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(method, new Uri(BaseAddress, route)) { Content = content };
+        using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+            new GatewayResponse((int)response.StatusCode, body).EnsureSuccess();
+        }
+        return await response.Content.ReadFromJsonAsync<T>(ContractJson.Options, cancellationToken).ConfigureAwait(false)
+               ?? throw new System.Text.Json.JsonException($"{route} answered null, expected {typeof(T).Name}");
+    }
+
+    private static StringContent JsonContent(string json) => new(json, Encoding.UTF8, "application/json");
+
+    private static Uri WithTrailingSlash(Uri baseAddress)
+    {
+        ArgumentNullException.ThrowIfNull(baseAddress);
+        if (!baseAddress.IsAbsoluteUri) throw new ArgumentException($"the node's base address must be absolute: {baseAddress}", nameof(baseAddress));
+        return baseAddress.AbsoluteUri.EndsWith('/') ? baseAddress : new Uri(baseAddress.AbsoluteUri + "/");
+    }
+}

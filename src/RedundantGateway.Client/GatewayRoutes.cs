@@ -1,0 +1,30 @@
+using System.Globalization;
+
+namespace RedundantGateway.Client;
+
+/// <summary>The node's routes, relative to its base address (no leading '/', so a base address with a path prefix works).</summary>
+public static class GatewayRoutes
+{
+    public const string GwInfo = "system/gwinfo";
+    public const string Status = "api/redundancy";
+    public const string Failover = "api/redundancy/failover";
+    public const string Resync = "api/redundancy/resync";
+    public const string Config = "api/config";
+
+    public static string Events(int? limit = null) =>
+        limit is { } l ? $"api/redundancy/events?limit={l.ToString(CultureInfo.InvariantCulture)}" : "api/redundancy/events";
+
+    public static string ConfigChanges(long? after = null, int? limit = null)
+    {
+        var query = new List<string>(2);
+        if (after is { } a) query.Add($"after={a.ToString(CultureInfo.InvariantCulture)}");
+        if (limit is { } l) query.Add($"limit={l.ToString(CultureInfo.InvariantCulture)}");
+        return query.Count == 0 ? "api/redundancy/config-changes" : $"api/redundancy/config-changes?{string.Join('&', query)}";
+    }
+
+    /// <summary>
+    /// A resource's route. The path goes in as given (letters, digits, '-', '_', '.', '/' need no escaping): the
+    /// node, not the client, judges a path, so a bad one gets the node's 400 and its reason.
+    /// </summary>
+    public static string Resource(string path) => $"{Config}/{path.TrimStart('/')}";
+}

@@ -1,0 +1,100 @@
+using System.Text.Json.Serialization;
+
+namespace RedundantGateway.Client;
+
+// The records of /api/redundancy and its sub-resources. Property order is the order on the wire (the
+// serializer follows declaration order); names are camelCased by ContractJson.Options. Enum-like values
+// (role, activityLevel, state, ...) stay lower-case strings, as the API has always sent them.
+
+/// <summary>GET /api/redundancy: what a node knows of the pair.</summary>
+/// <param name="Role">master, backup or independent.</param>
+/// <param name="ActivityLevel">active, warm, cold or undecided.</param>
+/// <param name="PeerConnected">true only while the peer is a reachable cluster member and answers heartbeats.</param>
+/// <param name="ConfigRevision">null while the config store does not answer.</param>
+/// <param name="SoftRestarts">rebuilds of the whole actor system by the membership rules.</param>
+/// <param name="Config">null while the config replicator does not answer.</param>
+public sealed record NodeStatus(
+    string NodeName,
+    string Role,
+    string ActivityLevel,
+    bool PeerConnected,
+    long Epoch,
+    string? ActiveNode,
+    DateTimeOffset? LevelSince,
+    long? ConfigRevision,
+    string RecoveryMode,
+    string HistoryLevel,
+    string StandbyActivityLevel,
+    double FailoverTimeoutMs,
+    string Version,
+    int SoftRestarts,
+    PeerStatus? Peer,
+    IReadOnlyList<SubsystemStatus>? Subsystems,
+    ConfigReplicationStatus? Config)
+{
+    /// <summary>Not on the wire: derived from <see cref="ActivityLevel"/>.</summary>
+    [JsonIgnore]
+    public bool IsActive => ActivityLevel == "active";
+
+    public override string ToString() =>
+        $"{NodeName}: role={Role} level={ActivityLevel} peerConnected={PeerConnected} epoch={Epoch} activeNode={ActiveNode ?? "-"} " +
+        $"softRestarts={SoftRestarts} peer={Peer?.State ?? "-"} phi={Peer?.Phi} lastHeard={Peer?.LastHeardMsAgo}ms";
+}
+
+/// <summary>The <c>peer</c> object: this node's failure detector's view of the other node.</summary>
+/// <param name="State">unknown, reachable, unreachable or down.</param>
+public sealed record PeerStatus(string? NodeName, string? Address, string? State, double? Phi, double? RoundTripMs, double? LastHeardMsAgo);
+
+/// <summary>One of the <c>subsystems</c>: its level, level changes and soft restarts (after configuration transfers).</summary>
+public sealed record SubsystemStatus(string Name, string Level, int Transitions, int Restarts = 0, long? ConfigRevision = null);
+
+/// <summary>The <c>config</c> object: configuration replication as this node sees it.</summary>
+/// <param name="State">master: backup-in-sync, backup-behind, backup-modules-differ, no-backup; backup: in-sync, behind,
+/// modules-differ, applying, full-transfer, module-transfer, master-unreachable, never-synced.</param>
+/// <param name="LastPullMs">includes the time the master held the pull.</param>
+/// <param name="Modules">the number of module files.</param>
+public sealed record ConfigReplicationStatus(
+    string? Identity,
+    long Revision,
+    string Digest,
+    string State,
+    long? PeerRevision,
+    DateTimeOffset? LastPullAt,
+    double? LastPullMs,
+    int LastPullUpdates,
+    int QueueLength,
+    long QueueBytes,
+    long? QueueOldestRevision,
+    int Modules,
+    string ModulesDigest,
+    int Transfers,
+    ConfigTransfer? LastTransfer);
+
+/// <summary>The <c>config.lastTransfer</c> object.</summary>
+/// <param name="Kind">full or module.</param>
+public sealed record ConfigTransfer(string Kind, string? Reason, long Bytes, double DurationMs, DateTimeOffset At, long Revision);
+
+/// <summary>One entry of GET /api/redundancy/events (newest first).</summary>
+/// <param name="DetectionMs">for changes of activity: how long it took to notice the cause.</param>
+/// <param name="SwitchMs">for changes of activity: how long the subsystems took to reach the new level.</param>
+public sealed record RedundancyEventInfo(DateTimeOffset Time, string Kind, string? Reason, long Epoch, string? Level, double? DetectionMs, double? SwitchMs)
+{
+    public override string ToString() =>
+        $"{Time:HH:mm:ss.fff} {Kind} level={Level} epoch={Epoch} detection={DetectionMs} switch={SwitchMs}: {Reason}";
+}
+
+/// <summary>One entry of GET /api/redundancy/config-changes: a change this node applied.</summary>
+/// <param name="AckedAt">when the master acknowledged the edit.</param>
+/// <param name="AppliedAt">when this node had it written.</param>
+public sealed record ConfigChangeInfo(long Revision, string Path, string Operation, DateTimeOffset AckedAt, DateTimeOffset AppliedAt, double LagMs)
+{
+    public override string ToString() => $"{Revision} {Operation} {Path} (lag {LagMs:0.0} ms)";
+}
+
+/// <summary>
+/// The answer of POST /api/redundancy/failover (200 or 409) and /resync (202 or 409): accepted or not, and why.
+/// </summary>
+public sealed record ActionAnswer(bool Accepted, string Message);
+
+/// <summary>The body of every other error answer (400, 404, 409, 413, 503): one line.</summary>
+public sealed record ErrorBody(string Message);

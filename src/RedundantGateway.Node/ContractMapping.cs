@@ -1,0 +1,69 @@
+using RedundantGateway.Client;
+using RedundantGateway.ConfigSync;
+using RedundantGateway.Configuration;
+using RedundantGateway.Liveness;
+using RedundantGateway.Redundancy;
+
+namespace RedundantGateway.Node;
+
+/// <summary>
+/// The actors' answers as the REST contract's records. The rounding lives here, not in the records: the actors
+/// keep full precision, the API has always sent durations rounded (0.1 ms; lag 0.001 ms).
+/// </summary>
+internal static class ContractMapping
+{
+    public static NodeStatus ToNodeStatus(
+        GatewaySettings settings, string version, int softRestarts, RedundancyStatus status, LivenessStatus liveness, ConfigSyncStatus? config) =>
+        new(NodeName: settings.NodeName,
+            Role: Lower(settings.Role),
+            ActivityLevel: Lower(status.Level),
+            PeerConnected: status.PeerConnected,
+            Epoch: status.Epoch,
+            ActiveNode: status.ActiveNodeName,
+            LevelSince: status.LevelSince,
+            ConfigRevision: config?.Revision,
+            RecoveryMode: Lower(settings.Redundancy.RecoveryMode),
+            HistoryLevel: Lower(settings.Redundancy.BackupHistoryLevel),
+            StandbyActivityLevel: Lower(settings.Redundancy.StandbyActivityLevel),
+            FailoverTimeoutMs: settings.Liveness.FailoverTimeout.TotalMilliseconds,
+            Version: version,
+            SoftRestarts: softRestarts,
+            Peer: new PeerStatus(
+                NodeName: status.PeerNodeName,
+                Address: liveness.PeerAddress,
+                State: Lower(liveness.State),
+                Phi: liveness.Phi,
+                RoundTripMs: liveness.RoundTripMs,
+                LastHeardMsAgo: liveness.LastHeardMsAgo),
+            Subsystems: status.Subsystems.Select(s => new SubsystemStatus(s.Name, s.Level, s.Transitions, s.Restarts, s.ConfigRevision)).ToList(),
+            Config: config is null ? null : ToReplication(config));
+
+    public static ConfigReplicationStatus ToReplication(ConfigSyncStatus config) =>
+        new(Identity: config.Identity,
+            Revision: config.Revision,
+            Digest: config.Digest,
+            State: config.State,
+            PeerRevision: config.PeerRevision,
+            LastPullAt: config.LastPullAt,
+            LastPullMs: config.LastPullMs is { } ms ? Math.Round(ms, 1) : null,
+            LastPullUpdates: config.LastPullUpdates,
+            QueueLength: config.QueueLength,
+            QueueBytes: config.QueueBytes,
+            QueueOldestRevision: config.QueueOldestRevision,
+            Modules: config.ModuleCount,
+            ModulesDigest: config.ModulesDigest,
+            Transfers: config.Transfers,
+            LastTransfer: config.LastTransfer is { } t
+                ? new ConfigTransfer(Lower(t.Kind), t.Reason, t.Bytes, Math.Round(t.DurationMs, 1), t.At, t.Revision)
+                : null);
+
+    public static RedundancyEventInfo ToEvent(RedundancyEvent e) =>
+        new(e.Time, e.Kind, e.Reason, e.Epoch, e.Level,
+            e.DetectionMs is { } d ? Math.Round(d, 1) : null,
+            e.SwitchMs is { } s ? Math.Round(s, 1) : null);
+
+    public static ConfigChangeInfo ToChange(ConfigChangeRecord c) =>
+        new(c.Revision, c.Path, c.Operation, c.AckedAt, c.AppliedAt, Math.Round((c.AppliedAt - c.AckedAt).TotalMilliseconds, 3));
+
+    public static string Lower<T>(T value) where T : struct, Enum => value.ToString().ToLowerInvariant();
+}
