@@ -43,6 +43,9 @@ public sealed record RedundancySettings(
 public sealed record ConfigStoreSettings(ConfigStoreProvider Provider, string ConnectionString, int SnapshotEvery);
 
 /// <summary>How the backup pulls the master's configuration and how transfers are cut up.</summary>
+/// <param name="SyncTimeout">for now read from <c>redundancy.sync-timeout</c> (moving to <c>config-sync</c>).</param>
+/// <param name="MaxQueuedUpdates">for now read from <c>redundancy.max-queued-updates</c>.</param>
+/// <param name="MaxQueuedBytes">for now read from <c>redundancy.max-queued-bytes</c>.</param>
 public sealed record ConfigSyncSettings(
     TimeSpan LongPollTimeout,
     TimeSpan PullRetryInterval,
@@ -54,7 +57,34 @@ public sealed record ConfigSyncSettings(
     int ChunkRetries,
     TimeSpan ChunkTimeout,
     TimeSpan ModuleScanInterval,
-    int ChangesKept);
+    int ChangesKept,
+    TimeSpan SyncTimeout,
+    int MaxQueuedUpdates,
+    long MaxQueuedBytes)
+{
+    // Timings of the replication actors, kept out of the positional list so keys can be added without
+    // touching every constructor call; GatewaySettings.Create fills them from reference.conf.
+
+    /// <summary>How long the backup's store may take to persist one pulled batch before the backup pulls again.</summary>
+    public required TimeSpan ApplyTimeout { get; init; }
+
+    /// <summary>A pull not answered within long-poll-timeout plus this is taken as lost (the master holds it that long).</summary>
+    public required TimeSpan PullTimeoutMargin { get; init; }
+
+    /// <summary>A peer whose last pull (or answer) is older than long-poll-timeout plus this is taken as gone in the status.</summary>
+    public required TimeSpan PeerSilenceMargin { get; init; }
+
+    /// <summary>Back-off bounds of the config store, restarted after a failed write.</summary>
+    public required TimeSpan StoreRestartMinBackoff { get; init; }
+
+    public required TimeSpan StoreRestartMaxBackoff { get; init; }
+
+    /// <summary>How long edits must have paused before the store deletes events already in a snapshot.</summary>
+    public required TimeSpan CompactionQuietTime { get; init; }
+
+    /// <summary>The part of these settings the generic transfer mechanism needs.</summary>
+    public RedundantGateway.Transfer.TransferSettings Transfer => new(ChunkSize, ChunksInFlight, ChunkRetries, ChunkTimeout);
+}
 
 /// <summary>The typed, validated <c>redundant-gateway</c> section.</summary>
 public sealed record GatewaySettings(
@@ -134,7 +164,20 @@ public sealed record GatewaySettings(
             ChunkRetries: reader.PositiveInt("config-sync.chunk-retries"),
             ChunkTimeout: reader.Duration("config-sync.chunk-timeout"),
             ModuleScanInterval: reader.Duration("config-sync.module-scan-interval"),
-            ChangesKept: reader.PositiveInt("config-sync.changes-kept"));
+            ChangesKept: reader.PositiveInt("config-sync.changes-kept"),
+            SyncTimeout: redundancy.SyncTimeout,
+            MaxQueuedUpdates: redundancy.MaxQueuedUpdates,
+            MaxQueuedBytes: redundancy.MaxQueuedBytes)
+        {
+            ApplyTimeout = reader.Duration("config-sync.apply-timeout"),
+            PullTimeoutMargin = reader.Duration("config-sync.pull-timeout-margin", allowZero: true),
+            PeerSilenceMargin = reader.Duration("config-sync.peer-silence-margin", allowZero: true),
+            StoreRestartMinBackoff = reader.Duration("config-sync.store-restart-min-backoff"),
+            StoreRestartMaxBackoff = reader.Duration("config-sync.store-restart-max-backoff"),
+            CompactionQuietTime = reader.Duration("config-sync.compaction-quiet-time", allowZero: true),
+        };
+        if (sync.StoreRestartMaxBackoff < sync.StoreRestartMinBackoff)
+            throw reader.Error("config-sync.store-restart-max-backoff", "must not be shorter than config-sync.store-restart-min-backoff");
         // Every remote message must fit in one frame of the node link, or Akka drops it.
         var frame = reader.FrameSize();
         const long envelope = 16 * 1024;
