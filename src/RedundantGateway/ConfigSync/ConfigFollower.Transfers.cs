@@ -184,7 +184,7 @@ public sealed partial class ConfigFollower
         }
         Become(() => Transferring(Replacing));
         AwaitStep("the config store's replacement");
-        _store.Tell(new ReplaceConfig(unpacked.Unpacked.Document, incoming.Reason));
+        _store.Tell(new ReplaceConfig(unpacked.Unpacked.Document, incoming.Reason), Context.Parent);   // see Props
     }
 
     // ---- stages: replacing, installing, restarting ----

@@ -62,7 +62,12 @@ public sealed partial class ConfigFollower : ReceiveActor, IWithTimers, IWithUnb
     private sealed record ModulesInstalled(long Transfer, ModuleScan Scan);
     private sealed record TransferTimedOut(long Transfer, string Reason);
 
-    /// <param name="store">the node's config store, which applies what is pulled and replaced.</param>
+    /// <param name="store">
+    /// the node's config store, which applies what is pulled and replaced. Asked on behalf of the parent: its
+    /// answer then comes through the parent like its <see cref="ConfigCommitted"/> told just before, so the
+    /// follower knows the new document when the answer arrives (a pull sent with the old revision would fail
+    /// the next apply's checks and cost a full transfer).
+    /// </param>
     /// <param name="coordinator">told the events and asked for the soft restart after a transfer.</param>
     public static Props Props(ConfigSyncSettings sync, ReplicationNode node, IActorRef store, IActorRef coordinator, ConfigSyncMemory? memory) =>
         Akka.Actor.Props.Create(() => new ConfigFollower(sync, node, store, coordinator, memory));
@@ -255,7 +260,7 @@ public sealed partial class ConfigFollower : ReceiveActor, IWithTimers, IWithUnb
         if (updates.Updates.Count > 0)
         {
             Go(SyncState.Applying, Applying);
-            _store.Tell(new ApplyReplicatedUpdates(updates.Identity, updates.Updates, _pullId));
+            _store.Tell(new ApplyReplicatedUpdates(updates.Identity, updates.Updates, _pullId), Context.Parent);
             // A store restarting after a failed write never answers: pull again later rather than wait forever.
             Timers.StartSingleTimer("apply-timeout", new ApplyTimedOut(_pullId), _sync.ApplyTimeout);
             return;
