@@ -1,3 +1,5 @@
+using RedundantGateway.Transfer;
+
 namespace RedundantGateway.ConfigSync;
 
 /// <summary>Messages and events of configuration replication; all go through <see cref="ConfigSyncSerializer"/>.</summary>
@@ -108,28 +110,7 @@ public sealed record ModuleManifest(IReadOnlyList<ModuleEntry> Modules, string D
 /// <summary>Backup to master: prepare one module file for transfer.</summary>
 public sealed record RequestModuleTransfer(string ModuleName) : IConfigSyncMessage;
 
-public enum TransferKind { Full, Module }
-
-/// <summary>Master to backup: a file is ready to be fetched chunk by chunk.</summary>
-public sealed record TransferOffer(
-    string TransferId,
-    TransferKind Kind,
-    string Name,
-    long Size,
-    string Sha256,
-    int ChunkSize,
-    int ChunkCount) : IConfigSyncMessage;
-
-/// <summary>Master to backup: the transfer could not be prepared.</summary>
-public sealed record TransferRefused(string Reason) : IConfigSyncMessage;
-
-public sealed record FetchChunk(string TransferId, int Index) : IConfigSyncMessage;
-
-/// <summary>One chunk of a transfer with the SHA-256 of its bytes, so a damaged chunk is noticed and fetched again.</summary>
-public sealed record TransferChunk(string TransferId, int Index, byte[] Data, string Sha256) : IConfigSyncMessage;
-
-/// <summary>Backup to master: the transfer is over (received or abandoned); its file can go.</summary>
-public sealed record TransferFinished(string TransferId) : IConfigSyncMessage;
+// The transfer itself (offer, chunks, end) is RedundantGateway.Transfer's.
 
 /// <summary>Master to backup: an operator on the master asked for a full re-sync.</summary>
 public sealed record ResyncAsked(string Source) : IConfigSyncMessage;

@@ -18,7 +18,9 @@ public sealed class ConfigStore : ReceivePersistentActor, IWithTimers
     /// <summary>One configuration per node and per database.</summary>
     public const string Id = "redundant-gateway-config";
 
-    private readonly GatewaySettings _settings;
+    private readonly ConfigStoreSettings _settings;
+    private readonly ConfigSyncSettings _sync;
+    private readonly bool _acceptsEdits;
     private readonly IActorRef _listener;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Queue<ConfigChangeRecord> _changes = new();
@@ -42,16 +44,19 @@ public sealed class ConfigStore : ReceivePersistentActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(GatewaySettings settings, IActorRef listener) =>
-        Akka.Actor.Props.Create(() => new ConfigStore(settings, listener));
+    /// <param name="acceptsEdits">false on the backup: it takes only what comes from the master.</param>
+    public static Props Props(ConfigStoreSettings settings, ConfigSyncSettings sync, bool acceptsEdits, IActorRef listener) =>
+        Akka.Actor.Props.Create(() => new ConfigStore(settings, sync, acceptsEdits, listener));
 
     public override string PersistenceId => Id;
 
-    private bool AcceptsEdits => _settings.Role != NodeRole.Backup;
+    private bool AcceptsEdits => _acceptsEdits;
 
-    public ConfigStore(GatewaySettings settings, IActorRef listener)
+    public ConfigStore(ConfigStoreSettings settings, ConfigSyncSettings sync, bool acceptsEdits, IActorRef listener)
     {
         _settings = settings;
+        _sync = sync;
+        _acceptsEdits = acceptsEdits;
         _listener = listener;
 
         Recover<SnapshotOffer>(offer =>
@@ -67,7 +72,7 @@ public sealed class ConfigStore : ReceivePersistentActor, IWithTimers
             _changesSinceSnapshot++;
             // Replayed changes refill the master's queue, so a backup a little behind needs no full transfer after a restart.
             _replayed.Add(new ConfigUpdate(e.Revision, e.Path, e.Value, _committed.Digest, e.At));
-            if (_replayed.Count > settings.ConfigSync.MaxQueuedUpdates) _replayed.RemoveRange(0, _replayed.Count - settings.ConfigSync.MaxQueuedUpdates);
+            if (_replayed.Count > sync.MaxQueuedUpdates) _replayed.RemoveRange(0, _replayed.Count - sync.MaxQueuedUpdates);
         });
         Recover<ConfigReplaced>(e =>
         {
@@ -87,16 +92,16 @@ public sealed class ConfigStore : ReceivePersistentActor, IWithTimers
             // Older snapshots, and the events this one contains, are not needed to recover any more.
             DeleteSnapshots(new SnapshotSelectionCriteria(success.Metadata.SequenceNr - 1));
             _compactUpTo = success.Metadata.SequenceNr;
-            Timers.StartSingleTimer(CompactJournal.Instance, CompactJournal.Instance, _settings.ConfigStore.CompactionQuietTime);
+            Timers.StartSingleTimer(CompactJournal.Instance, CompactJournal.Instance, _settings.CompactionQuietTime);
         });
         Command<CompactJournal>(_ =>
         {
             // A delete competes with the journal's writes for the database (one writer with SQLite): it
             // waits until edits have paused, so it never stalls a burst of them.
             if (_compactUpTo is not { } upTo) return;
-            if (DateTime.UtcNow - _lastChangeAt < _settings.ConfigStore.CompactionQuietTime)
+            if (DateTime.UtcNow - _lastChangeAt < _settings.CompactionQuietTime)
             {
-                Timers.StartSingleTimer(CompactJournal.Instance, CompactJournal.Instance, _settings.ConfigStore.CompactionQuietTime);
+                Timers.StartSingleTimer(CompactJournal.Instance, CompactJournal.Instance, _settings.CompactionQuietTime);
                 return;
             }
             _compactUpTo = null;
@@ -230,7 +235,7 @@ public sealed class ConfigStore : ReceivePersistentActor, IWithTimers
             _listener.Tell(new ConfigCommitted(_committed, []));
             replyTo.Tell(new ConfigReplacedAck(_committed.Revision, _committed.Digest));
             // A snapshot at once: the next start must not replay a large replacement event.
-            _changesSinceSnapshot = _settings.ConfigStore.SnapshotEvery;
+            _changesSinceSnapshot = _settings.SnapshotEvery;
             SnapshotWhenDue();
         });
     }
@@ -249,7 +254,7 @@ public sealed class ConfigStore : ReceivePersistentActor, IWithTimers
     private void Remember(ConfigChangeRecord record)
     {
         _changes.Enqueue(record);
-        while (_changes.Count > _settings.ConfigSync.ChangesKept) _changes.Dequeue();
+        while (_changes.Count > _sync.ChangesKept) _changes.Dequeue();
     }
 
     private void SnapshotWhenDue()
@@ -257,7 +262,7 @@ public sealed class ConfigStore : ReceivePersistentActor, IWithTimers
         // Called from a persist handler: LastSequenceNr is then the event just written (Akka sets it on the
         // write's success, before the handler), so the snapshot tags exactly what _committed holds even while
         // later edits are still in flight.
-        if (_changesSinceSnapshot < _settings.ConfigStore.SnapshotEvery) return;
+        if (_changesSinceSnapshot < _settings.SnapshotEvery) return;
         _changesSinceSnapshot = 0;
         SaveSnapshot(new ConfigStoreSnapshot(_committed.Identity, _committed.Revision, _committed.Resources));
     }

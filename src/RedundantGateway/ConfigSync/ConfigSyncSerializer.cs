@@ -6,6 +6,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Akka.Actor;
 using Akka.Serialization;
+using RedundantGateway.Transfer;
 
 namespace RedundantGateway.ConfigSync;
 
@@ -13,6 +14,8 @@ namespace RedundantGateway.ConfigSync;
 /// Serializes the config store's journal events and snapshots and the replication messages: JSON with a
 /// short manifest per type, and transfer chunks as a small header followed by the raw bytes (no base64 for
 /// the bulk of a transfer). Our own format, so a journal written today reads the same after an Akka upgrade.
+/// Also serializes the <see cref="ITransferMessage"/>s, with the manifests they had when they were part of
+/// this protocol: the serializer's identifier and the manifests are what the peer sees on the wire.
 /// </summary>
 public sealed class ConfigSyncSerializer(ExtendedActorSystem system) : SerializerWithStringManifest(system)
 {

@@ -20,6 +20,26 @@ public sealed record ConfigSyncSettings(
     int MaxQueuedUpdates,
     long MaxQueuedBytes)
 {
+    // Timings of the replication actors, kept out of the positional list so keys can be added without
+    // touching every constructor call.
+
+    /// <summary>How long the backup's store may take to persist one pulled batch before the backup pulls again.</summary>
+    public required TimeSpan ApplyTimeout { get; init; }
+
+    /// <summary>A pull not answered within long-poll-timeout plus this is taken as lost (the master holds it that long).</summary>
+    public required TimeSpan PullTimeoutMargin { get; init; }
+
+    /// <summary>A peer whose last pull (or answer) is older than long-poll-timeout plus this is taken as gone in the status.</summary>
+    public required TimeSpan PeerSilenceMargin { get; init; }
+
+    /// <summary>Back-off bounds of the config store, restarted after a failed write.</summary>
+    public required TimeSpan StoreRestartMinBackoff { get; init; }
+
+    public required TimeSpan StoreRestartMaxBackoff { get; init; }
+
+    /// <summary>The part of these settings the generic transfer mechanism needs.</summary>
+    public Transfer.TransferSettings Transfer => new(ChunkSize, ChunksInFlight, ChunkRetries, ChunkTimeout);
+
     /// <summary>What a remote message may carry besides its payload within one frame of the node link.</summary>
     private const long FrameEnvelope = 16 * 1024;
 
@@ -49,7 +69,16 @@ public sealed record ConfigSyncSettings(
             ChangesKept: sync.PositiveInt("changes-kept"),
             SyncTimeout: old.Moved("sync-timeout", sync, "sync-timeout", (r, k) => r.Duration(k), warnings),
             MaxQueuedUpdates: old.Moved("max-queued-updates", sync, "max-queued-updates", (r, k) => r.PositiveInt(k), warnings),
-            MaxQueuedBytes: old.Moved("max-queued-bytes", sync, "max-queued-bytes", (r, k) => r.PositiveBytes(k), warnings));
+            MaxQueuedBytes: old.Moved("max-queued-bytes", sync, "max-queued-bytes", (r, k) => r.PositiveBytes(k), warnings))
+        {
+            ApplyTimeout = sync.Duration("apply-timeout"),
+            PullTimeoutMargin = sync.Duration("pull-timeout-margin", allowZero: true),
+            PeerSilenceMargin = sync.Duration("peer-silence-margin", allowZero: true),
+            StoreRestartMinBackoff = sync.Duration("store-restart-min-backoff"),
+            StoreRestartMaxBackoff = sync.Duration("store-restart-max-backoff"),
+        };
+        if (settings.StoreRestartMaxBackoff < settings.StoreRestartMinBackoff)
+            throw sync.Error("store-restart-max-backoff", "must not be shorter than config-sync.store-restart-min-backoff");
 
         // Every remote message must fit in one frame of the node link, or Akka drops it.
         var frame = gateway.FrameSize();

@@ -7,6 +7,7 @@ using Microsoft.Data.Sqlite;
 using RedundantGateway.Configuration;
 using RedundantGateway.ConfigSync;
 using RedundantGateway.Redundancy;
+using RedundantGateway.Transfer;
 using Xunit;
 using Xunit.Abstractions;
 

@@ -5,6 +5,7 @@ using System.Text.Json;
 using Akka.Serialization;
 using RedundantGateway.Configuration;
 using RedundantGateway.ConfigSync;
+using RedundantGateway.Transfer;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -39,12 +40,12 @@ public sealed class ConfigSyncSerializerSpec : Akka.TestKit.Xunit2.TestKit
         return bytes;
     }
 
-    /// <summary>One of each message type (several where the shape differs: nulls, empty collections).</summary>
-    public static TheoryData<string, IConfigSyncMessage> Messages()
+    /// <summary>One of each message type (several where the shape differs: nulls, empty collections), transfer messages included.</summary>
+    public static TheoryData<string, object> Messages()
     {
         var update = new ConfigUpdate(42, "projects/plant1/tags/line1", "{\"a\":1}", new string('d', 64), At);
         var chunkData = RandomBytes(256 * 1024);
-        var data = new TheoryData<string, IConfigSyncMessage>
+        var data = new TheoryData<string, object>
         {
             { "identity-created", new ConfigIdentityCreated("0123456789abcdef0123456789abcdef", At) },
             { "resource-changed", new ConfigResourceChanged(7, "a/b", "[1,2,3]", At) },
@@ -85,7 +86,7 @@ public sealed class ConfigSyncSerializerSpec : Akka.TestKit.Xunit2.TestKit
 
     [Theory]
     [MemberData(nameof(Messages))]
-    public void Round_trips_through_the_serialization_extension(string name, IConfigSyncMessage message)
+    public void Round_trips_through_the_serialization_extension(string name, object message)
     {
         var serialization = Sys.Serialization;
 
@@ -127,6 +128,26 @@ public sealed class ConfigSyncSerializerSpec : Akka.TestKit.Xunit2.TestKit
         Assert.Equal("replaced", serializer.Manifest(new ConfigReplaced("i", 1, Resources, "r")));
         Assert.Equal("snapshot", serializer.Manifest(new ConfigStoreSnapshot("i", 1, Resources)));
         Assert.Equal("chunk", serializer.Manifest(new TransferChunk("t", 0, [], "")));
+    }
+
+    [Fact]
+    public void Transfer_messages_keep_the_manifests_they_had_as_config_messages()
+    {
+        // They moved to RedundantGateway.Transfer; a node of the earlier version still sends and expects these.
+        var serializer = (SerializerWithStringManifest)Sys.Serialization.FindSerializerForType(typeof(TransferOffer));
+
+        Assert.IsType<ConfigSyncSerializer>(serializer);
+        Assert.Equal("transfer-offer", serializer.Manifest(new TransferOffer("t", TransferKind.Full, "n", 0, "", 1, 0)));
+        Assert.Equal("transfer-refused", serializer.Manifest(new TransferRefused("r")));
+        Assert.Equal("fetch-chunk", serializer.Manifest(new FetchChunk("t", 0)));
+        Assert.Equal("chunk", serializer.Manifest(new TransferChunk("t", 0, [], "")));
+        Assert.Equal("transfer-finished", serializer.Manifest(new TransferFinished("t")));
+        var types = typeof(ITransferMessage).Assembly.GetTypes()
+            .Where(t => typeof(ITransferMessage).IsAssignableFrom(t) && t is { IsInterface: false, IsAbstract: false });
+        Assert.Equal(5, types.Count());
+        // The offer's kind is written by name, as before.
+        Assert.Contains("\"kind\":\"module\"", System.Text.Encoding.UTF8.GetString(
+            serializer.ToBinary(new TransferOffer("t", TransferKind.Module, "n", 0, "", 1, 0))));
     }
 
     [Fact]

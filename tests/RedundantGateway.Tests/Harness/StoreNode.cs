@@ -70,7 +70,7 @@ internal sealed class StoreNode : IAsyncDisposable
         {
             var listener = kit.CreateTestProbe(system, "listener");
             var client = kit.CreateTestProbe(system, "client");
-            var store = system.ActorOf(ConfigStore.Props(settings, listener.Ref), ConfigStore.Name);
+            var store = system.ActorOf(ConfigStore.Props(settings.ConfigStore, settings.ConfigSync, settings.Role != NodeRole.Backup, listener.Ref), ConfigStore.Name);
             var recovered = listener.ExpectMsg<ConfigCommitted>(Deadline);
             return new StoreNode(system, listener, client, store, recovered);
         }

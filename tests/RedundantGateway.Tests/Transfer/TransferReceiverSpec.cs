@@ -3,10 +3,11 @@ using Akka.Actor;
 using Akka.TestKit;
 using RedundantGateway.Configuration;
 using RedundantGateway.ConfigSync;
+using RedundantGateway.Transfer;
 using Xunit;
 using Xunit.Abstractions;
 
-namespace RedundantGateway.Tests.ConfigSync;
+namespace RedundantGateway.Tests.Transfer;
 
 /// <summary>
 /// The backup's side of a transfer, against a probe playing the master: a sliding window of chunk requests,
@@ -90,7 +91,7 @@ public sealed class TransferReceiverSpec : Akka.TestKit.Xunit2.TestKit
         var parent = CreateTestProbe("parent");
         var master = CreateTestProbe("master");
         var target = Path.Combine(_dir, "transfers", offer.TransferId + ".part");
-        var receiver = parent.ChildActorOf(TransferReceiver.Props(offer, master.Ref, target, settings), "receiver");
+        var receiver = parent.ChildActorOf(TransferReceiver.Props(offer, master.Ref, target, settings.Transfer), "receiver");
 
         var requests = new Dictionary<int, int>();
         var pending = new List<int>();
@@ -297,7 +298,7 @@ public sealed class TransferReceiverSpec : Akka.TestKit.Xunit2.TestKit
         var parent = CreateTestProbe("lost-parent");
         var master = CreateTestProbe("lost-master");
         var target = Path.Combine(_dir, "transfers", source.Offer.TransferId + ".part");
-        parent.ChildActorOf(TransferReceiver.Props(source.Offer, master.Ref, target, settings), "lost-receiver");
+        parent.ChildActorOf(TransferReceiver.Props(source.Offer, master.Ref, target, settings.Transfer), "lost-receiver");
 
         Assert.Equal(0, master.ExpectMsg<FetchChunk>(Deadline).Index);
         Assert.Equal(1, master.ExpectMsg<FetchChunk>(Deadline).Index);
@@ -322,7 +323,7 @@ public sealed class TransferReceiverSpec : Akka.TestKit.Xunit2.TestKit
         var parent = CreateTestProbe("silent-parent");
         var master = CreateTestProbe("silent-master");
         var target = Path.Combine(_dir, "transfers", source.Offer.TransferId + ".part");
-        parent.ChildActorOf(TransferReceiver.Props(source.Offer, master.Ref, target, settings), "silent-receiver");
+        parent.ChildActorOf(TransferReceiver.Props(source.Offer, master.Ref, target, settings.Transfer), "silent-receiver");
 
         // The first request and two retries, then the receiver gives up.
         for (var attempt = 0; attempt < 3; attempt++) Assert.Equal(0, master.ExpectMsg<FetchChunk>(Deadline).Index);

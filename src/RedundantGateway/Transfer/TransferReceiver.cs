@@ -1,28 +1,21 @@
 using System.Security.Cryptography;
 using Akka.Actor;
 using Akka.Event;
-using RedundantGateway.Configuration;
 
-namespace RedundantGateway.ConfigSync;
-
-/// <summary>The whole file of a transfer arrived and matches its SHA-256.</summary>
-/// <param name="RefetchedChunks">chunks refused (hash mismatch or lost) and fetched again.</param>
-public sealed record TransferReceived(TransferOffer Offer, string FilePath, int RefetchedChunks);
-
-/// <summary>The transfer could not be completed.</summary>
-public sealed record TransferFailed(TransferOffer Offer, string Reason);
+namespace RedundantGateway.Transfer;
 
 /// <summary>
-/// Backup side of one transfer: fetches the offered file from the master chunk by chunk, a few at a time
-/// (so heartbeats still get through on the same link), checks each chunk's SHA-256 and fetches a damaged or
-/// lost chunk again, then checks the whole file's SHA-256. Reports to its parent and stops.
+/// Receiving side of one transfer, the twin of <see cref="TransferSender"/>: fetches the offered file chunk by
+/// chunk, a few at a time (so heartbeats still get through on the same link), checks each chunk's SHA-256 and
+/// fetches a damaged or lost chunk again, then checks the whole file's SHA-256. Reports
+/// <see cref="TransferReceived"/> or <see cref="TransferFailed"/> to its parent and stops.
 /// </summary>
 public sealed class TransferReceiver : ReceiveActor
 {
     private readonly TransferOffer _offer;
     private readonly IActorRef _source;
     private readonly string _filePath;
-    private readonly ConfigSyncSettings _settings;
+    private readonly TransferSettings _settings;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly HashSet<int> _outstanding = [];
     private readonly int[] _attempts;
@@ -32,10 +25,10 @@ public sealed class TransferReceiver : ReceiveActor
     private int _receivedCount;
     private int _refetched;
 
-    public static Props Props(TransferOffer offer, IActorRef source, string filePath, ConfigSyncSettings settings) =>
+    public static Props Props(TransferOffer offer, IActorRef source, string filePath, TransferSettings settings) =>
         Akka.Actor.Props.Create(() => new TransferReceiver(offer, source, filePath, settings));
 
-    public TransferReceiver(TransferOffer offer, IActorRef source, string filePath, ConfigSyncSettings settings)
+    public TransferReceiver(TransferOffer offer, IActorRef source, string filePath, TransferSettings settings)
     {
         _offer = offer;
         _source = source;

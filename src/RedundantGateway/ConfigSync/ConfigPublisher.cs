@@ -1,0 +1,253 @@
+using Akka.Actor;
+using Akka.Event;
+using RedundantGateway.Configuration;
+using RedundantGateway.Transfer;
+
+namespace RedundantGateway.ConfigSync;
+
+/// <summary>
+/// The master's side of replication (a child of <see cref="ConfigReplicator"/>, which forwards to it what the
+/// backup sends): keeps a bounded queue of committed updates, answers each backup's pull (holding it while
+/// there is nothing new), prepares full-transfer archives and module files and hands each to a
+/// <see cref="TransferSender"/> that serves it.
+/// </summary>
+public sealed class ConfigPublisher : ReceiveActor, IWithTimers, IWithUnboundedStash
+{
+    public const string Name = "publisher";
+
+    private readonly ConfigSyncSettings _sync;
+    private readonly ReplicationNode _node;
+    private readonly ConfigSyncMemory? _memory;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly UpdateQueue _queue;
+    /// <summary>Pulls held until something changes, one per backup (normally there is one).</summary>
+    private readonly Dictionary<IActorRef, HeldPull> _held = [];
+    /// <summary>The transfers being served, by transfer id; watched, so a sender that stops leaves the list.</summary>
+    private readonly Dictionary<string, IActorRef> _senders = [];
+
+    private ConfigDocument _document = ConfigDocument.Empty;
+    private ModuleScan _modules = ModuleScan.Empty;
+    private IActorRef? _backup;
+    private long? _backupRevision;
+    private string? _backupModulesDigest;
+    private DateTimeOffset? _backupLastPull;
+
+    public ITimerScheduler Timers { get; set; } = null!;
+    public IStash Stash { get; set; } = null!;
+
+    private sealed record HeldPull(IActorRef ReplyTo, PullConfigUpdates Pull);
+    private sealed record HeldPullDue(IActorRef Backup, long PullId);
+    private sealed record TransferPrepared(IActorRef ReplyTo, TransferOffer Offer, string FilePath);
+    private sealed record TransferPreparationFailed(IActorRef ReplyTo, string Reason);
+
+    /// <param name="memory">the transfer history of an earlier actor system, shown in the status.</param>
+    public static Props Props(ConfigSyncSettings sync, ReplicationNode node, ConfigSyncMemory? memory) =>
+        Akka.Actor.Props.Create(() => new ConfigPublisher(sync, node, memory));
+
+    public ConfigPublisher(ConfigSyncSettings sync, ReplicationNode node, ConfigSyncMemory? memory)
+    {
+        _sync = sync;
+        _node = node;
+        _memory = memory;
+        _queue = new UpdateQueue(sync.MaxQueuedUpdates, sync.MaxQueuedBytes);
+        Starting();
+    }
+
+    protected override SupervisorStrategy SupervisorStrategy() =>
+        new TransferChildStrategy(child => _senders.ContainsValue(child));
+
+    protected override void PreStart() =>
+        Context.ActorOf(ModuleWatcher.Props(_node.ModulesDir, requireSettled: true, _sync.ModuleScanInterval, _sync.PullRetryInterval), ModuleWatcher.Name);
+
+    /// <summary>
+    /// Until the store has recovered and the modules folder has been read once, pulls wait: one answered
+    /// before, with no modules known yet, would have the backup delete its modules.
+    /// </summary>
+    private void Starting()
+    {
+        var storeReady = false;
+        var modulesRead = false;
+        void RunWhenReady()
+        {
+            if (!storeReady || !modulesRead) return;
+            Become(Running);
+            Stash.UnstashAll();
+        }
+        Receive<ConfigCommitted>(committed =>
+        {
+            OnCommitted(committed);
+            storeReady = true;
+            RunWhenReady();
+        });
+        Receive<ModulesChanged>(changed =>
+        {
+            OnModulesChanged(changed);
+            modulesRead = true;
+            RunWhenReady();
+        });
+        Receive<GetConfigSyncStatus>(_ => Sender.Tell(Status()));
+        ReceiveAny(_ => Stash.Stash());
+    }
+
+    private void Running()
+    {
+        Receive<ConfigCommitted>(OnCommitted);
+        Receive<ModulesChanged>(OnModulesChanged);
+        Receive<GetConfigSyncStatus>(_ => Sender.Tell(Status()));
+        Receive<ResyncRequested>(request => Sender.Tell(Resync(request)));
+        Receive<PullConfigUpdates>(OnPull);
+        Receive<HeldPullDue>(due =>
+        {
+            if (_held.TryGetValue(due.Backup, out var held) && held.Pull.PullId == due.PullId) AnswerHeld(due.Backup);
+        });
+        Receive<GetModuleManifest>(_ => Sender.Tell(_modules.Manifest));
+        Receive<RequestFullTransfer>(OnRequestFullTransfer);
+        Receive<RequestModuleTransfer>(OnRequestModuleTransfer);
+        Receive<TransferPrepared>(prepared =>
+        {
+            var sender = Context.ActorOf(TransferSender.Props(prepared.Offer, prepared.FilePath, prepared.ReplyTo, _sync.SyncTimeout),
+                "send-" + prepared.Offer.TransferId);
+            Context.Watch(sender);
+            _senders[prepared.Offer.TransferId] = sender;
+        });
+        Receive<TransferPreparationFailed>(failed =>
+        {
+            _log.Warning("Transfer not prepared: {Reason}", failed.Reason);
+            failed.ReplyTo.Tell(new TransferRefused(failed.Reason));
+        });
+        Receive<TransferFinished>(finished =>
+        {
+            if (_senders.Remove(finished.TransferId, out var sender)) sender.Tell(finished);
+        });
+        Receive<Terminated>(terminated =>
+        {
+            foreach (var id in _senders.Where(s => s.Value.Equals(terminated.ActorRef)).Select(s => s.Key).ToList()) _senders.Remove(id);
+        });
+    }
+
+    private void OnCommitted(ConfigCommitted committed)
+    {
+        _document = committed.Document;
+        foreach (var update in committed.Updates) _queue.Add(update);
+        foreach (var (backup, held) in _held.ToList())
+            if (_document.Revision > held.Pull.AfterRevision) AnswerHeld(backup);
+    }
+
+    private void OnModulesChanged(ModulesChanged changed)
+    {
+        var news = changed.Scan.Manifest.Digest != _modules.Manifest.Digest;
+        _modules = changed.Scan;
+        // A held pull learns at once that the backup's modules are now out of date.
+        if (news) foreach (var backup in _held.Keys.ToList()) AnswerHeld(backup);
+    }
+
+    private ResyncResult Resync(ResyncRequested request)
+    {
+        if (!BackupIsPulling || _backup is not { } backup)
+            return new ResyncResult(false, "no backup is pulling the configuration from this master");
+        backup.Tell(new ResyncAsked(request.Source));
+        return new ResyncResult(true, "the backup was asked to take a full transfer");
+    }
+
+    private bool BackupIsPulling => PullRules.StillHeard(_backupLastPull, _sync, DateTimeOffset.UtcNow);
+
+    // ---- pulls ----
+
+    private void OnPull(PullConfigUpdates pull)
+    {
+        _backup = Sender;
+        _backupRevision = pull.AfterRevision;
+        _backupModulesDigest = pull.ModulesDigest;
+        _backupLastPull = DateTimeOffset.UtcNow;
+        // A new pull from the same backup replaces its held one (that one timed out on its side).
+        if (_held.Remove(Sender)) Timers.Cancel(HeldTimerKey(Sender));
+
+        if (PullRules.FullTransferReason(pull, _document, _queue) is { } reason)
+        {
+            Sender.Tell(new FullTransferRequired(pull.PullId, reason));
+            return;
+        }
+        if (PullRules.HasNews(pull, _document, _modules.Manifest.Digest))
+        {
+            Sender.Tell(Updates(pull));
+            return;
+        }
+        // Up to date: hold the pull until something changes (long poll), so the next edit leaves at once.
+        _held[Sender] = new HeldPull(Sender, pull);
+        Timers.StartSingleTimer(HeldTimerKey(Sender), new HeldPullDue(Sender, pull.PullId), _sync.LongPollTimeout);
+    }
+
+    private static string HeldTimerKey(IActorRef backup) => "parked-" + backup.Path;
+
+    private void AnswerHeld(IActorRef backup)
+    {
+        if (!_held.Remove(backup, out var held)) return;
+        Timers.Cancel(HeldTimerKey(backup));
+        held.ReplyTo.Tell(Updates(held.Pull), Self);
+    }
+
+    private ConfigUpdates Updates(PullConfigUpdates pull)
+    {
+        var updates = _queue.After(pull.AfterRevision, _sync.MaxUpdatesPerPull, _sync.MaxPullBytes);
+        return new ConfigUpdates(pull.PullId, _document.Identity ?? "", updates, _document.Revision, _modules.Manifest.Digest,
+            _queue.Count, _queue.Bytes, _node.WebAddress);
+    }
+
+    // ---- transfers: prepared here on the thread pool, served by a TransferSender each ----
+
+    private void OnRequestFullTransfer(RequestFullTransfer request)
+    {
+        var replyTo = Sender;
+        var document = _document;
+        var id = NewTransferId("full");
+        var path = Path.Combine(_node.TransfersDir, id + ".zip");
+        var modulesDir = _node.ModulesDir;
+        // Only published modules: one still being copied in goes with a later module sync, once settled.
+        var published = _modules.Manifest.Modules.Select(m => m.Name).ToHashSet(StringComparer.Ordinal);
+        var transfer = _sync.Transfer;
+        _log.Info("Preparing a full transfer at revision {Revision} for the backup: {Reason}", document.Revision, request.Reason);
+        Task.Run(() =>
+        {
+            var (size, sha) = ConfigArchive.Write(path, document, modulesDir, published);
+            return new TransferOffer(id, TransferKind.Full, $"revision {document.Revision}", size, sha, transfer.ChunkSize, transfer.ChunkCount(size));
+        }).PipeTo(Self,
+            success: offer => new TransferPrepared(replyTo, offer, path),
+            failure: e => new TransferPreparationFailed(replyTo, $"archive not written: {e.GetBaseException().Message}"));
+    }
+
+    private void OnRequestModuleTransfer(RequestModuleTransfer request)
+    {
+        var replyTo = Sender;
+        if (!ModuleFolder.IsModuleName(request.ModuleName))
+        {
+            replyTo.Tell(new TransferRefused($"'{request.ModuleName}' is not a module name"));
+            return;
+        }
+        var source = Path.Combine(_node.ModulesDir, request.ModuleName);
+        var id = NewTransferId("module");
+        var path = Path.Combine(_node.TransfersDir, id);
+        var transfer = _sync.Transfer;
+        // A copy, so the file sent is the one hashed even if the module is replaced meanwhile.
+        Task.Run(() =>
+        {
+            File.Copy(source, path, overwrite: true);
+            var size = new FileInfo(path).Length;
+            return new TransferOffer(id, TransferKind.Module, request.ModuleName, size, ModuleFolder.HashFile(path), transfer.ChunkSize, transfer.ChunkCount(size));
+        }).PipeTo(Self,
+            success: offer => new TransferPrepared(replyTo, offer, path),
+            failure: e => new TransferPreparationFailed(replyTo, $"module {request.ModuleName} not readable: {e.GetBaseException().Message}"));
+    }
+
+    private static string NewTransferId(string kind) => $"{kind}-{Guid.NewGuid():N}";
+
+    private ConfigSyncStatus Status()
+    {
+        var state = BackupIsPulling
+            ? (_backupRevision != _document.Revision ? "backup-behind"
+                : _backupModulesDigest != _modules.Manifest.Digest ? "backup-modules-differ" : "backup-in-sync")
+            : "no-backup";
+        return new ConfigSyncStatus(_document.Identity, _document.Revision, _document.Digest, _backupRevision, state,
+            _backupLastPull, null, 0, _queue.Count, _queue.Bytes, _queue.OldestRevision,
+            _modules.Manifest.Digest, _modules.Manifest.Modules.Count, _memory?.LastTransfer, _memory?.Transfers ?? 0, "");
+    }
+}
