@@ -179,7 +179,7 @@ public sealed partial class ConfigFollower
         {
             _log.Warning("The configuration of system {Identity} (revision {Revision}) is replaced by another system's; a copy is kept in {Path}",
                 _document.Identity, _document.Revision, saved);
-            _coordinator.Tell(new AppendRedundancyEvent("config-saved",
+            _coordinator.Tell(new AppendRedundancyEvent(RedundancyEventKinds.ConfigSaved,
                 $"the configuration of system {_document.Identity} at revision {_document.Revision} was saved to {saved} before the master's (system {unpacked.Unpacked.Document.Identity}) replaced it"));
         }
         Become(() => Transferring(Replacing));
@@ -265,7 +265,7 @@ public sealed partial class ConfigFollower
     {
         if (_incoming is not { } incoming) return;
         _log.Warning("Configuration transfer failed: {Reason}", reason);
-        _coordinator.Tell(new AppendRedundancyEvent("config-transfer-failed", $"{incoming.Kind.ToString().ToLowerInvariant()} transfer ({incoming.Reason}) failed: {reason}"));
+        _coordinator.Tell(new AppendRedundancyEvent(RedundancyEventKinds.ConfigTransferFailed, $"{incoming.Kind.ToString().ToLowerInvariant()} transfer ({incoming.Reason}) failed: {reason}"));
         CancelIncoming();
         Go(SyncState.Idle, Idle);
         _masterRef = null;

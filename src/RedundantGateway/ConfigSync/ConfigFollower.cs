@@ -82,7 +82,7 @@ public sealed partial class ConfigFollower : ReceiveActor, IWithTimers, IWithUnb
         _transfers = memory?.Transfers ?? 0;
         // The master's replicator, at the same path as this node's (ConfigReplicator.Name under the guardian).
         if (node.MasterAddress is { } master)
-            _master = Context.ActorSelection($"akka.tcp://{Context.System.Name}@{master.Host}:{master.Port}/user/{RedundancyPaths.Guardian}/{ConfigReplicator.Name}");
+            _master = Context.ActorSelection(RedundancyPaths.ConfigReplicatorPath(Context.System.Name, master));
         Starting();
     }
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Akka.Actor;
+using RedundantGateway.Redundancy;
 using RedundantGateway.Transfer;
 
 namespace RedundantGateway.ConfigSync;
@@ -32,5 +33,5 @@ internal sealed class IncomingTransfer(long number, TransferKind kind, string re
         : $"modules mirrored: {Fetched} of the master's {Manifest?.Modules.Count ?? 0} fetched ({Reason})";
 
     /// <summary>The event kind logged when it completes.</summary>
-    public string EventKind => Kind == TransferKind.Full ? "config-full-transfer" : "config-module-transfer";
+    public string EventKind => Kind == TransferKind.Full ? RedundancyEventKinds.ConfigFullTransfer : RedundancyEventKinds.ConfigModuleTransfer;
 }
