@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Cluster.Tools.Singleton;
+using Akka.Event;
 using RedundantGateway.Configuration;
 using RedundantGateway.ConfigSync;
 using RedundantGateway.Liveness;
@@ -64,6 +65,7 @@ public static class RedundancyRuntime
     private sealed class NodeGuardian : ReceiveActor
     {
         private readonly IRuntimeControl _control;
+        private readonly ILoggingAdapter _log = Context.GetLogger();
         private readonly IActorRef _coordinator;
         private readonly IActorRef _membership;
 
@@ -99,7 +101,10 @@ public static class RedundancyRuntime
                 // driven them to, and it would forget the peer's membership it tracked; membership would forget which
                 // incarnations it downed. Both are rebuilt with the whole actor system (a new incarnation, as a
                 // merge does), and until then the failed actor keeps its state, still consistent with the subsystems.
-                _control.RequestSoftRestart($"the {child.Path.Name} failed: {cause.GetType().Name}: {cause.Message}");
+                var reason = $"the {child.Path.Name} failed: {cause.GetType().Name}: {cause.Message}";
+                // Logged here: a host without a way to rebuild (NoRuntimeControl) says nothing itself.
+                _log.Warning("Asking the host to rebuild the actor system: {0}", reason);
+                _control.RequestSoftRestart(reason);
                 return cause is ActorInitializationException or ActorKilledException or DeathPactException
                     ? Directive.Stop // nothing to resume
                     : Directive.Resume;
