@@ -39,11 +39,22 @@ public static class RedundancyActorKeys
     };
 
     /// <summary>The node's actors once the guardian has created them (waits for their registration, never blocks a thread).</summary>
-    public static async Task<RedundancyHandles> GetRedundancyHandlesAsync(this ActorRegistry registry, CancellationToken cancellationToken = default) =>
-        new(await registry.GetAsync<RedundancyCoordinatorKey>(cancellationToken),
-            await registry.GetAsync<PeerFailureDetectorKey>(cancellationToken),
-            await registry.GetAsync<PairMembershipKey>(cancellationToken),
-            await registry.GetAsync<ConfigReplicatorKey>(cancellationToken));
+    public static async Task<RedundancyHandles> GetRedundancyHandlesAsync(this ActorRegistry registry, CancellationToken cancellationToken = default)
+    {
+        while (true)
+        {
+            if (registry.TryGetRedundancyHandles() is { } handles) return handles;
+            // ActorRegistry.GetAsync (Akka.Hosting 1.5.73) checks, then adds its waiter: a registration in between (the
+            // guardian registers on its own thread) is missed and it would wait for ever. So each wait is short and
+            // the registry is read again after it.
+            using var round = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            round.CancelAfter(RegistrationRecheck);
+            try { await registry.GetAsync<ConfigReplicatorKey>(round.Token); }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested) { }
+        }
+    }
+
+    private static readonly TimeSpan RegistrationRecheck = TimeSpan.FromMilliseconds(100);
 
     /// <summary>The node's actors, or null while the guardian has not created them all yet.</summary>
     public static RedundancyHandles? TryGetRedundancyHandles(this IReadOnlyActorRegistry registry) =>
