@@ -1,11 +1,10 @@
 using Akka.Actor;
-using Akka.Cluster.Hosting;
 using Akka.Configuration;
 using Akka.Hosting;
 using Akka.Logger.Serilog;
-using Akka.Remote.Hosting;
 using RedundantGateway.ConfigSync;
 using RedundantGateway.Configuration;
+using RedundantGateway.Hosting;
 using RedundantGateway.Redundancy;
 using RedundantGateway.Runtime;
 using Serilog;
@@ -17,14 +16,15 @@ namespace RedundantGateway.Node;
 /// The restartable part of a node: an inner host that owns the actor system (built with Akka.Hosting).
 /// The web surface and the process stay up while it is rebuilt (a soft restart), which is how a node
 /// that found itself in a second cluster joins its peer's: a downed or separate actor system can never
-/// join again, a new one can.
+/// join again, a new one can. The actors come from <see cref="RedundantGatewayHostingExtensions.WithRedundantGateway"/>,
+/// as in any embedding host; <paramref name="subsystems"/> outlive the incarnations.
 /// </summary>
-public sealed class NodeRuntime(GatewaySettings settings, Config config, ILogger logger) : IRuntimeControl
+public sealed class NodeRuntime(GatewaySettings settings, Config config, ILogger logger, IReadOnlyList<IRuntimeSubsystem> subsystems)
+    : IRuntimeControl
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
 
     private readonly SemaphoreSlim _lifecycle = new(1, 1);
-    private readonly IReadOnlyList<IRuntimeSubsystem> _subsystems = [new ActivityRecorder("runtime")];
     private volatile Incarnation? _current;
     private volatile bool _stopping;
     private int _softRestarts;
@@ -124,12 +124,18 @@ public sealed class NodeRuntime(GatewaySettings settings, Config config, ILogger
 
     private async Task<Incarnation> StartIncarnationAsync(NodeMemory memory)
     {
+        // Here too (WithRedundantGateway prepares it again): a store that cannot be opened is reported in its own words.
         ConfigStorePersistence.Prepare(settings);
-        var handles = new TaskCompletionSource<(ActorSystem, RedundancyHandles)>(TaskCreationOptions.RunContinuationsAsynchronously);
         var host = new HostBuilder()
             .UseSerilog(logger)
             // The process's signals belong to the outer host, which hands over before this one stops.
             .ConfigureServices(services => services.AddSingleton<IHostLifetime, RuntimeLifetime>())
+            // What the actors take from their host: the subsystems they drive and the way to rebuild them.
+            .ConfigureServices(services =>
+            {
+                foreach (var subsystem in subsystems) services.AddSingleton(subsystem);
+                services.AddSingleton<IRuntimeControl>(this);
+            })
             .ConfigureServices(services => services.AddAkka(RedundancyPaths.SystemName, builder =>
             {
                 builder
@@ -138,34 +144,28 @@ public sealed class NodeRuntime(GatewaySettings settings, Config config, ILogger
                         loggers.ClearLoggers();
                         loggers.AddSerilogLogging();
                     })
-                    .WithRemoting(new RemoteOptions
-                    {
-                        HostName = settings.Cluster.Hostname,
-                        Port = settings.Cluster.Port,
-                        PublicHostName = settings.Cluster.PublicHostname,
-                        PublicPort = settings.Cluster.PublicPort,
-                    })
-                    .WithClustering(new ClusterOptions { Roles = [settings.Role.ToString().ToLowerInvariant()] })
-                    .AddHocon(ConfigStorePersistence.Hocon(settings), HoconAddMode.Prepend)
-                    // Last and prepended: the pair's own Akka settings (reference.conf's akka section and the
-                    // operator's overrides) win over the hosting defaults.
-                    .AddHocon(config, HoconAddMode.Prepend)
-                    .WithActors((system, _) =>
-                    {
-                        try { handles.TrySetResult((system, RedundancyRuntime.Start(system, settings, _subsystems, this, memory))); }
-                        catch (Exception e) { handles.TrySetException(e); }
-                    });
+                    .WithRedundantGateway(settings, config, options => options.Memory = memory);
             }))
             .Build();
 
         var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
-        lifetime.ApplicationStopping.Register(() => handles.TrySetException(new InvalidOperationException(
-            $"the node link could not start on {settings.Cluster.Hostname}:{settings.Cluster.Port} (is the port in use?)")));
         (ActorSystem, RedundancyHandles) started;
         try
         {
-            await host.StartAsync();
-            started = await handles.Task.WaitAsync(StartTimeout);
+            // Akka.Hosting stops the host when the actor system cannot start (e.g. its port is taken).
+            using var waiting = CancellationTokenSource.CreateLinkedTokenSource(lifetime.ApplicationStopping);
+            waiting.CancelAfter(StartTimeout);
+            try
+            {
+                await host.StartAsync(waiting.Token);
+                var system = host.Services.GetRequiredService<ActorSystem>();
+                started = (system, await host.Services.GetRequiredService<ActorRegistry>().GetRedundancyHandlesAsync(waiting.Token));
+            }
+            catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested)
+            {
+                throw new InvalidOperationException(
+                    $"the node link could not start on {settings.Cluster.Hostname}:{settings.Cluster.Port} (is the port in use?)");
+            }
         }
         catch (Exception e)
         {

@@ -46,7 +46,8 @@ internal static class NodeWeb
         builder.WebHost.UseUrls($"http://{settings.Web.Hostname}:{settings.Web.Port}");
         builder.Host.UseSerilog();
         builder.Host.ConfigureHostOptions(o => o.ShutdownTimeout = TimeSpan.FromSeconds(20));
-        var runtime = new NodeRuntime(settings, config, Log.Logger);
+        // The node's runtime subsystems: the recorder stands in until the tag engine exists.
+        var runtime = new NodeRuntime(settings, config, Log.Logger, [new RedundantGateway.Runtime.ActivityRecorder("runtime")]);
         builder.Services.AddSingleton(runtime);
 
         var app = builder.Build();

@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Cluster.Tools.Singleton;
+using Akka.Event;
 using RedundantGateway.Configuration;
 using RedundantGateway.ConfigSync;
 using RedundantGateway.Liveness;
@@ -13,12 +14,31 @@ namespace RedundantGateway;
 /// <param name="Config">the config replicator: edits and reads of the configuration go through it to the store.</param>
 public sealed record RedundancyHandles(IActorRef Coordinator, IActorRef Liveness, IActorRef Membership, IActorRef Config);
 
+/// <summary>The actors <see cref="RedundancyRuntime.Start"/> announces as they are created (hosts register them, e.g. in Akka.Hosting's ActorRegistry).</summary>
+public enum RedundancyActor
+{
+    /// <summary>/user/redundancy, the node guardian.</summary>
+    Guardian,
+    /// <summary>/user/designator-proxy: how the coordinator reaches the active-node designator singleton.</summary>
+    DesignatorProxy,
+    Liveness,
+    Coordinator,
+    Membership,
+    ConfigReplicator,
+}
+
 /// <summary>Starts the redundancy actors of one node in an actor system configured for clustering.</summary>
 public static class RedundancyRuntime
 {
-    public static RedundancyHandles Start(ActorSystem system, GatewaySettings settings,
-        IReadOnlyList<IRuntimeSubsystem> subsystems, IRuntimeControl control, NodeMemory memory)
+    /// <summary>
+    /// Creates the designator singleton, its proxy and the node guardian, and returns at once (no ask): each
+    /// actor is handed to <paramref name="started"/> when it is created, the guardian's children by the
+    /// guardian itself, so a host looks them up when it needs them instead of blocking here.
+    /// </summary>
+    public static IActorRef Start(ActorSystem system, GatewaySettings settings, IReadOnlyList<IRuntimeSubsystem> subsystems,
+        IRuntimeControl control, NodeMemory memory, Action<RedundancyActor, IActorRef>? started = null)
     {
+        var announce = started ?? ((_, _) => { });
         var singletonSettings = ClusterSingletonManagerSettings.Create(system);
         system.ActorOf(ClusterSingletonManager.Props(
                 ActiveNodeDesignator.Props(settings.Redundancy),
@@ -27,30 +47,73 @@ public static class RedundancyRuntime
         var designator = system.ActorOf(ClusterSingletonProxy.Props(
                 RedundancyPaths.DesignatorManagerPath, ClusterSingletonProxySettings.Create(system)),
             RedundancyPaths.DesignatorProxy);
+        announce(RedundancyActor.DesignatorProxy, designator);
 
-        var guardian = system.ActorOf(Props.Create(() => new NodeGuardian(settings, subsystems, control, memory, designator)),
+        var guardian = system.ActorOf(Props.Create(() => new NodeGuardian(settings, subsystems, control, memory, designator, announce)),
             RedundancyPaths.Guardian);
-        return guardian.Ask<RedundancyHandles>(NodeGuardian.GetHandles.Instance, TimeSpan.FromSeconds(10)).GetAwaiter().GetResult();
+        announce(RedundancyActor.Guardian, guardian);
+        return guardian;
     }
 
-    /// <summary>/user/redundancy: owns this node's liveness, coordinator and membership actors.</summary>
+    /// <summary>
+    /// /user/redundancy: owns this node's liveness, coordinator, membership and config-replicator actors and
+    /// decides what a failure of each means (docs/architecture.md, "Supervision").
+    /// </summary>
     private sealed class NodeGuardian : ReceiveActor
     {
-        public sealed record GetHandles { public static readonly GetHandles Instance = new(); }
+        private readonly IRuntimeControl _control;
+        private readonly ILoggingAdapter _log = Context.GetLogger();
+        private readonly IActorRef _coordinator;
+        private readonly IActorRef _membership;
 
         public NodeGuardian(GatewaySettings settings, IReadOnlyList<IRuntimeSubsystem> subsystems,
-            IRuntimeControl control, NodeMemory memory, IActorRef designator)
+            IRuntimeControl control, NodeMemory memory, IActorRef designator, Action<RedundancyActor, IActorRef> announce)
         {
+            _control = control;
             var peerAddress = settings.PeerAddress is { } peer ? RedundancyPaths.NodeAddress(Context.System.Name, peer) : null;
             var initialActivity = new PeerActivity(settings.Role, ActivityLevel.Undecided, memory.Epoch, null);
             var liveness = Context.ActorOf(PeerFailureDetector.Props(settings.Liveness, settings.NodeName,
                 settings.Role == NodeRole.Independent ? null : peerAddress, initialActivity), PeerFailureDetector.Name);
-            var coordinator = Context.ActorOf(RedundancyCoordinator.Props(settings.Identity, settings.Redundancy, settings.Liveness, subsystems, designator, memory,
+            _coordinator = Context.ActorOf(RedundancyCoordinator.Props(settings.Identity, settings.Redundancy, settings.Liveness, subsystems, designator, memory,
                 new EpochFile(settings.DataDir)), RedundancyCoordinator.Name);
-            var membership = Context.ActorOf(PairMembership.Props(settings.Identity, settings.Redundancy, control), PairMembership.Name);
-            var config = Context.ActorOf(ConfigReplicator.Props(settings, coordinator, memory.Config), ConfigReplicator.Name);
-            var handles = new RedundancyHandles(coordinator, liveness, membership, config);
-            Receive<GetHandles>(_ => Sender.Tell(handles));
+            _membership = Context.ActorOf(PairMembership.Props(settings.Identity, settings.Redundancy, control), PairMembership.Name);
+            var config = Context.ActorOf(ConfigReplicator.Props(settings, _coordinator, memory.Config), ConfigReplicator.Name);
+
+            announce(RedundancyActor.Liveness, liveness);
+            announce(RedundancyActor.Coordinator, _coordinator);
+            announce(RedundancyActor.Membership, _membership);
+            announce(RedundancyActor.ConfigReplicator, config);
         }
+
+        protected override SupervisorStrategy SupervisorStrategy() => new GuardianStrategy(Decide);
+
+        /// <summary>What a failure of <paramref name="child"/> means for the node.</summary>
+        private Directive Decide(IActorRef child, Exception cause)
+        {
+            if (child.Equals(_coordinator) || child.Equals(_membership))
+            {
+                // Restarted, the coordinator would come back undecided while the subsystems keep the level it had
+                // driven them to, and it would forget the peer's membership it tracked; membership would forget which
+                // incarnations it downed. Both are rebuilt with the whole actor system (a new incarnation, as a
+                // merge does), and until then the failed actor keeps its state, still consistent with the subsystems.
+                var reason = $"the {child.Path.Name} failed: {cause.GetType().Name}: {cause.Message}";
+                // Logged here: a host without a way to rebuild (NoRuntimeControl) says nothing itself.
+                _log.Warning("Asking the host to rebuild the actor system: {0}", reason);
+                _control.RequestSoftRestart(reason);
+                return cause is ActorInitializationException or ActorKilledException or DeathPactException
+                    ? Directive.Stop // nothing to resume
+                    : Directive.Resume;
+            }
+            // Liveness and config replicator restart (and stop when they cannot be created): the detector's state is
+            // rebuilt by the next heartbeats; the replicator's lives in its event-sourced store, which has its own
+            // back-off supervisor, and its queue is refilled from the journal at start.
+            return Akka.Actor.SupervisorStrategy.DefaultDecider.Decide(cause);
+        }
+    }
+
+    /// <summary>One-for-one, with a decision that knows which child failed (a plain decider sees only the exception).</summary>
+    private sealed class GuardianStrategy(Func<IActorRef, Exception, Directive> decide) : OneForOneStrategy
+    {
+        protected override Directive Handle(IActorRef child, Exception exception) => decide(child, exception);
     }
 }

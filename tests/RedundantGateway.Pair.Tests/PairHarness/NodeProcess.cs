@@ -37,15 +37,19 @@ public sealed class NodeProcess : IDisposable
     public bool HasExited => _process.HasExited;
     public int? ExitCode => _process.HasExited ? _process.ExitCode : null;
 
-    /// <summary>Writes <paramref name="spec"/> as HOCON to <paramref name="configFile"/> and starts a node with it.</summary>
-    public static NodeProcess Start(string label, NodeSpec spec, string configFile, string workingDirectory)
+    /// <summary>
+    /// Writes <paramref name="spec"/> as HOCON to <paramref name="configFile"/> and starts a node with it;
+    /// <paramref name="program"/>: another dll taking `--config FILE` (e.g. <see cref="EmbeddedHostDll"/>), default the node's.
+    /// </summary>
+    public static NodeProcess Start(string label, NodeSpec spec, string configFile, string workingDirectory, string? program = null)
     {
         File.WriteAllText(configFile, spec.ToHocon());
-        return StartWithConfigFile(label, spec, configFile, workingDirectory);
+        return StartWithConfigFile(label, spec, configFile, workingDirectory, program);
     }
 
     /// <summary>Starts a node with an existing config file (e.g. a broken one); <paramref name="spec"/> null: no web API.</summary>
-    public static NodeProcess StartWithConfigFile(string label, NodeSpec? spec, string configFile, string workingDirectory)
+    public static NodeProcess StartWithConfigFile(string label, NodeSpec? spec, string configFile, string workingDirectory,
+        string? program = null)
     {
         var info = new ProcessStartInfo(DotnetHost())
         {
@@ -55,7 +59,7 @@ public sealed class NodeProcess : IDisposable
             UseShellExecute = false,
             WorkingDirectory = workingDirectory,
         };
-        info.ArgumentList.Add(NodeDll.Value);
+        info.ArgumentList.Add(program ?? NodeDll.Value);
         info.ArgumentList.Add("--config");
         info.ArgumentList.Add(configFile);
         info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
@@ -138,7 +142,14 @@ public sealed class NodeProcess : IDisposable
     }
 
     /// <summary>src/RedundantGateway.Node/bin/&lt;configuration&gt;/net10.0/RedundantGateway.Node.dll of this checkout.</summary>
-    private static readonly Lazy<string> NodeDll = new(() =>
+    private static readonly Lazy<string> NodeDll = new(() => ProgramDll("src", "RedundantGateway.Node"));
+
+    /// <summary>The test host that embeds a node through WithRedundantGateway (tests/RedundantGateway.EmbeddedHost).</summary>
+    public static string EmbeddedHostDll => EmbeddedHost.Value;
+
+    private static readonly Lazy<string> EmbeddedHost = new(() => ProgramDll("tests", "RedundantGateway.EmbeddedHost"));
+
+    private static string ProgramDll(string folder, string project)
     {
         var assembly = typeof(NodeProcess).Assembly;
         var configuration = assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
@@ -146,8 +157,8 @@ public sealed class NodeProcess : IDisposable
         var dir = new DirectoryInfo(Path.GetDirectoryName(assembly.Location)!);
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "RedundantGateway.sln"))) dir = dir.Parent;
         if (dir is null) throw new InvalidOperationException($"RedundantGateway.sln not found above {assembly.Location}");
-        var dll = Path.Combine(dir.FullName, "src", "RedundantGateway.Node", "bin", configuration, "net10.0", "RedundantGateway.Node.dll");
+        var dll = Path.Combine(dir.FullName, folder, project, "bin", configuration, "net10.0", project + ".dll");
         if (!File.Exists(dll)) throw new InvalidOperationException($"{dll} not found: build the solution ({configuration}) first");
         return dll;
-    });
+    }
 }

@@ -103,15 +103,18 @@ public abstract class PairTest(ITestOutputHelper output) : IAsyncLifetime
         lock (_processes) return _runs.GetValueOrDefault(name);
     }
 
-    /// <summary>Starts (or restarts, same spec: same ports and data dir) the node <paramref name="spec"/>.</summary>
-    protected NodeProcess StartNode(NodeSpec spec)
+    /// <summary>
+    /// Starts (or restarts, same spec: same ports and data dir) the node <paramref name="spec"/>; <paramref name="program"/>:
+    /// another host of a node than the node executable (e.g. <see cref="NodeProcess.EmbeddedHostDll"/>).
+    /// </summary>
+    protected NodeProcess StartNode(NodeSpec spec, string? program = null)
     {
         lock (_processes)
         {
             var run = _runs[spec.Name] = _runs.GetValueOrDefault(spec.Name) + 1;
             var label = run == 1 ? spec.Name : $"{spec.Name}#{run}";
             var configFile = Path.Combine(TestDir, $"{spec.Name}.conf");
-            var node = NodeProcess.Start(label, spec, configFile, TestDir);
+            var node = NodeProcess.Start(label, spec, configFile, TestDir, program);
             _processes.Add(node);
             _current[spec.Name] = node;
             Log($"started {label} pid {node.Pid} (web {spec.WebPort}, link {spec.ClusterPort}{(spec.PublicPort is { } p ? $" via proxy {p}" : "")})");

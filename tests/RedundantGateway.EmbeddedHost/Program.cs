@@ -1,0 +1,46 @@
+// A stand-in for a larger host that embeds one node of the pair: a generic web host whose actor system gets the
+// pair's actors through WithRedundantGateway and nothing else. It serves GET /api/redundancy with the fields the
+// pair tests read, from the coordinator it finds in the ActorRegistry. Usage: --config FILE (a node's HOCON).
+using Akka.Actor;
+using Akka.Hosting;
+using RedundantGateway;
+using RedundantGateway.Configuration;
+using RedundantGateway.Hosting;
+using RedundantGateway.Redundancy;
+using RedundantGateway.Runtime;
+
+if (args.Length != 2 || args[0] != "--config")
+{
+    Console.Error.WriteLine("usage: RedundantGateway.EmbeddedHost --config FILE");
+    return 2;
+}
+var config = GatewayConfig.LoadFiles([args[1]]);
+var settings = GatewaySettings.Create(config, args[1]);
+
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
+builder.WebHost.UseUrls($"http://{settings.Web.Hostname}:{settings.Web.Port}");
+// The web requests of the polling tests would drown the pair's own log lines.
+builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+// The host's own subsystem: WithRedundantGateway finds it in the services.
+builder.Services.AddSingleton<IRuntimeSubsystem>(new ActivityRecorder("embedded"));
+builder.Services.AddAkka(RedundancyPaths.SystemName, akka => akka.WithRedundantGateway(settings, config));
+
+var app = builder.Build();
+app.MapGet("/api/redundancy", async (ActorRegistry registry) =>
+{
+    if (!registry.TryGet<RedundancyCoordinatorKey>(out var coordinator)) return Results.StatusCode(503);
+    var status = await coordinator.Ask<RedundancyStatus>(GetRedundancyStatus.Instance, TimeSpan.FromSeconds(3));
+    return Results.Json(new
+    {
+        nodeName = status.NodeName,
+        role = status.Role.ToString().ToLowerInvariant(),
+        activityLevel = status.Level.ToString().ToLowerInvariant(),
+        peerConnected = status.PeerConnected,
+        epoch = status.Epoch,
+        activeNode = status.ActiveNodeName,
+        softRestarts = 0,
+        subsystems = status.Subsystems,
+    });
+});
+await app.RunAsync();
+return 0;
