@@ -11,7 +11,8 @@ namespace RedundantGateway.Client;
 /// <param name="ActivityLevel">active, warm, cold or undecided.</param>
 /// <param name="PeerConnected">true only while the peer is a reachable cluster member and answers heartbeats.</param>
 /// <param name="ConfigRevision">null while the config store does not answer.</param>
-/// <param name="SoftRestarts">rebuilds of the whole actor system by the membership rules.</param>
+/// <param name="Rebuilds">rebuilds of the whole actor system (membership rules, a failed coordinator); on the wire
+/// <c>softRestarts</c>, its name before rebuild and restart were told apart.</param>
 /// <param name="Config">null while the config replicator does not answer.</param>
 public sealed record NodeStatus(
     string NodeName,
@@ -27,7 +28,7 @@ public sealed record NodeStatus(
     string StandbyActivityLevel,
     double FailoverTimeoutMs,
     string Version,
-    int SoftRestarts,
+    [property: JsonPropertyName("softRestarts")] int Rebuilds,
     PeerStatus? Peer,
     IReadOnlyList<SubsystemStatus>? Subsystems,
     ConfigReplicationStatus? Config)
@@ -38,14 +39,14 @@ public sealed record NodeStatus(
 
     public override string ToString() =>
         $"{NodeName}: role={Role} level={ActivityLevel} peerConnected={PeerConnected} epoch={Epoch} activeNode={ActiveNode ?? "-"} " +
-        $"softRestarts={SoftRestarts} peer={Peer?.State ?? "-"} phi={Peer?.Phi} lastHeard={Peer?.LastHeardMsAgo}ms";
+        $"rebuilds={Rebuilds} peer={Peer?.State ?? "-"} phi={Peer?.Phi} lastHeard={Peer?.LastHeardMsAgo}ms";
 }
 
 /// <summary>The <c>peer</c> object: this node's failure detector's view of the other node.</summary>
 /// <param name="State">unknown, reachable, unreachable or down.</param>
 public sealed record PeerStatus(string? NodeName, string? Address, string? State, double? Phi, double? RoundTripMs, double? LastHeardMsAgo);
 
-/// <summary>One of the <c>subsystems</c>: its level, level changes and soft restarts (after configuration transfers).</summary>
+/// <summary>One of the <c>subsystems</c>: its level, level changes and restarts (after configuration transfers).</summary>
 public sealed record SubsystemStatus(string Name, string Level, int Transitions, int Restarts = 0, long? ConfigRevision = null);
 
 /// <summary>The <c>config</c> object: configuration replication as this node sees it.</summary>

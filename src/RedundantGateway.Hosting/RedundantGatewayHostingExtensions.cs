@@ -16,10 +16,10 @@ public sealed class RedundantGatewayOptions
     public IReadOnlyList<IRuntimeSubsystem>? Subsystems { get; set; }
 
     /// <summary>
-    /// How the actors ask for a rebuild of the actor system; null: the <see cref="IRuntimeControl"/> registered in the
-    /// host's services, else <see cref="NoRuntimeControl"/> (a host that cannot rebuild).
+    /// How the actors ask for a rebuild of the actor system; null: the <see cref="IActorSystemHost"/> registered in the
+    /// host's services, else <see cref="NoRebuildHost"/> (a host that cannot rebuild).
     /// </summary>
-    public IRuntimeControl? Control { get; set; }
+    public IActorSystemHost? ActorSystemHost { get; set; }
 
     /// <summary>What a previous incarnation of this node left (epoch, events log, transfer summary); empty on a first start.</summary>
     public NodeMemory Memory { get; set; } = NodeMemory.Empty;
@@ -41,7 +41,7 @@ public static class RedundantGatewayHostingExtensions
     {
         var options = new RedundantGatewayOptions();
         configure?.Invoke(options);
-        ConfigStorePersistence.Prepare(settings);
+        ConfigStorePersistence.Prepare(settings.ConfigStore, settings.DataDir);
 
         return builder
             .WithRemoting(new RemoteOptions
@@ -52,7 +52,7 @@ public static class RedundantGatewayHostingExtensions
                 PublicPort = settings.Cluster.PublicPort,
             })
             .WithClustering(new ClusterOptions { Roles = [settings.Role.ToString().ToLowerInvariant()] })
-            .AddHocon(ConfigStorePersistence.Hocon(settings), HoconAddMode.Prepend)
+            .AddHocon(ConfigStorePersistence.Hocon(settings.ConfigStore, settings.DataDir), HoconAddMode.Prepend)
             // Last and prepended: the pair's own Akka settings win over the hosting defaults.
             .AddHocon(gatewayConfig, HoconAddMode.Prepend)
             .WithActors((system, registry, resolver) =>
@@ -60,8 +60,8 @@ public static class RedundantGatewayHostingExtensions
                 var subsystems = options.Subsystems
                     ?? resolver.GetService<IEnumerable<IRuntimeSubsystem>>()?.ToList()
                     ?? [];
-                var control = options.Control ?? resolver.GetService<IRuntimeControl>() ?? NoRuntimeControl.Instance;
-                RedundancyRuntime.Start(system, settings, subsystems, control, options.Memory,
+                var host = options.ActorSystemHost ?? resolver.GetService<IActorSystemHost>() ?? NoRebuildHost.Instance;
+                RedundancyActors.Start(system, settings, subsystems, host, options.Memory,
                     // overwrite: a guardian restarted by its own supervisor registers its new children.
                     (actor, actorRef) => registry.TryRegister(RedundancyActorKeys.KeyOf(actor), actorRef, overwrite: true));
             });

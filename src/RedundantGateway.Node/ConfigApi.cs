@@ -15,7 +15,7 @@ internal static class ConfigApi
 {
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(5);
 
-    public static void Map(WebApplication app, NodeRuntime runtime)
+    public static void Map(WebApplication app, NodeActorSystem runtime)
     {
         var settings = runtime.Settings;
 
@@ -64,7 +64,7 @@ internal static class ConfigApi
     private static IResult StoreUnavailable() =>
         Problem(StatusCodes.Status503ServiceUnavailable, "the config store did not answer in time (starting or recovering); try again shortly");
 
-    private static async Task<IResult> EditAsync(NodeRuntime runtime, EditConfig edit)
+    private static async Task<IResult> EditAsync(NodeActorSystem runtime, EditConfig edit)
     {
         if (runtime.Handles is not { } handles) return NodeWeb.Restarting();
         EditResult result;
@@ -82,7 +82,7 @@ internal static class ConfigApi
     }
 
     /// <summary>The backup never takes an edit: the answer names where to make it.</summary>
-    private static async Task<IResult?> RefuseOnBackupAsync(NodeRuntime runtime)
+    private static async Task<IResult?> RefuseOnBackupAsync(NodeActorSystem runtime)
     {
         var settings = runtime.Settings;
         if (settings.Role != NodeRole.Backup) return null;

@@ -13,7 +13,7 @@ namespace RedundantGateway.Node;
 internal static class ContractMapping
 {
     public static NodeStatus ToNodeStatus(
-        GatewaySettings settings, string version, int softRestarts, RedundancyStatus status, LivenessStatus liveness, ConfigSyncStatus? config) =>
+        GatewaySettings settings, string version, int rebuilds, RedundancyStatus status, LivenessStatus liveness, ConfigSyncStatus? config) =>
         new(NodeName: settings.NodeName,
             Role: Lower(settings.Role),
             ActivityLevel: Lower(status.Level),
@@ -27,7 +27,7 @@ internal static class ContractMapping
             StandbyActivityLevel: Lower(settings.Redundancy.StandbyActivityLevel),
             FailoverTimeoutMs: settings.Liveness.FailoverTimeout.TotalMilliseconds,
             Version: version,
-            SoftRestarts: softRestarts,
+            Rebuilds: rebuilds,
             Peer: new PeerStatus(
                 NodeName: status.PeerNodeName,
                 Address: liveness.PeerAddress,

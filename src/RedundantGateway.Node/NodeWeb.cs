@@ -25,7 +25,7 @@ internal static class NodeWeb
     public static async Task<int> RunAsync(GatewaySettings settings, Config config)
     {
         var app = Build(settings, config);
-        var runtime = app.Services.GetRequiredService<NodeRuntime>();
+        var runtime = app.Services.GetRequiredService<NodeActorSystem>();
         try
         {
             await app.StartAsync();
@@ -47,7 +47,7 @@ internal static class NodeWeb
         builder.Host.UseSerilog();
         builder.Host.ConfigureHostOptions(o => o.ShutdownTimeout = TimeSpan.FromSeconds(20));
         // The node's runtime subsystems: the recorder stands in until the tag engine exists.
-        var runtime = new NodeRuntime(settings, config, Log.Logger, [new RedundantGateway.Runtime.ActivityRecorder("runtime")]);
+        var runtime = new NodeActorSystem(settings, config, Log.Logger, [new RedundantGateway.Runtime.ActivityRecorder("runtime")]);
         builder.Services.AddSingleton(runtime);
 
         var app = builder.Build();
@@ -72,7 +72,7 @@ internal static class NodeWeb
 
     private static string FirstLine(string message) => message.Split('\n', 2)[0].Trim();
 
-    private static void Map(WebApplication app, NodeRuntime runtime)
+    private static void Map(WebApplication app, NodeActorSystem runtime)
     {
         var settings = runtime.Settings;
 
@@ -95,7 +95,7 @@ internal static class NodeWeb
             var status = await handles.Coordinator.Ask<RedundancyStatus>(GetRedundancyStatus.Instance, AskTimeout);
             var liveness = await handles.Liveness.Ask<LivenessStatus>(GetLivenessStatus.Instance, AskTimeout);
             var config = await ConfigStatusOrNull(handles);
-            return Json(ContractMapping.ToNodeStatus(settings, Version, runtime.SoftRestarts, status, liveness, config));
+            return Json(ContractMapping.ToNodeStatus(settings, Version, runtime.Rebuilds, status, liveness, config));
         });
 
         app.MapPost("/api/redundancy/resync", async (HttpContext http) =>
@@ -139,7 +139,7 @@ internal static class NodeWeb
         catch (Exception e) when (e is AskTimeoutException or TaskCanceledException) { return null; }
     }
 
-    private static async Task<RedundancyStatus?> StatusOrNull(NodeRuntime runtime)
+    private static async Task<RedundancyStatus?> StatusOrNull(NodeActorSystem runtime)
     {
         if (runtime.Handles is not { } handles) return null;
         try { return await handles.Coordinator.Ask<RedundancyStatus>(GetRedundancyStatus.Instance, AskTimeout); }

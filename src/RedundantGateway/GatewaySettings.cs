@@ -40,6 +40,17 @@ public sealed record GatewaySettings(
         _ => null,
     };
 
+    /// <summary>What the configuration replication actors know of this node.</summary>
+    public ReplicationNode ReplicationNode
+    {
+        get
+        {
+            // A wildcard bind is named by the node link's host, the address the peer knows this node by.
+            var host = Web.Hostname is "0.0.0.0" or "::" or "[::]" or "*" or "+" ? Cluster.PublicHostname : Web.Hostname;
+            return new ReplicationNode(Role, NodeName, DataDir, ModulesDir, Redundancy.MasterAddress, $"http://{host}:{Web.Port}");
+        }
+    }
+
     public static GatewaySettings Load(string path) => Create(GatewayConfig.LoadFile(path), path);
 
     /// <summary>Reads and validates the section; <paramref name="source"/> names the file in errors.</summary>

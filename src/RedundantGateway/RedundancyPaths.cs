@@ -1,4 +1,3 @@
-using RedundantGateway.Configuration;
 
 namespace RedundantGateway;
 

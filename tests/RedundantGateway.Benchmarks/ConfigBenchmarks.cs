@@ -11,7 +11,7 @@ namespace RedundantGateway.Benchmarks;
 /// <summary>
 /// Configuration replication (issue 4) of a real master+backup pair: how long an acknowledged edit takes to be
 /// applied on the backup under a steady edit rate, and how long a forced full transfer of the configuration
-/// and a large modules folder takes, soft restart included.
+/// and a large modules folder takes, runtime restart included.
 /// </summary>
 internal static partial class ConfigBenchmarks
 {
@@ -364,20 +364,20 @@ internal static partial class ConfigBenchmarks
         pair.Backup.Terminate();
 
         var text = new StringBuilder()
-            .AppendLine($"### Full transfer of the configuration and {megabytes:F0} MB of modules (goal: at most 3 s for 50 MB, soft restart included)")
+            .AppendLine($"### Full transfer of the configuration and {megabytes:F0} MB of modules (goal: at most 3 s for 50 MB, runtime restart included)")
             .AppendLine()
             .AppendLine($"Command: `{command}`")
             .AppendLine()
             .AppendLine($"A master and a backup with the shipped defaults{(hoconFile.Length > 0 ? $" and `{Path.GetFileName(hoconFile)}`" : "")} (chunks of `config-sync.chunk-size`, `chunks-in-flight` at a time).")
             .AppendLine($"The master's modules folder holds {moduleFiles} files of {perFile / (1024.0 * 1024):F0} MiB of random (incompressible) bytes, written before it starts; the")
             .AppendLine($"configuration holds {Paths} tag definitions. After the backup's first-contact transfer ({first.DurationMs:F0} ms, cold, not counted), each run")
-            .AppendLine("POSTs `/api/redundancy/resync` to the backup, which fetches the whole archive, checks and installs it, and soft-restarts its runtime.")
+            .AppendLine("POSTs `/api/redundancy/resync` to the backup, which fetches the whole archive, checks and installs it, and restarts its runtime subsystems.")
             .AppendLine()
             .AppendLine($"Archive: {bytes:N0} bytes. Chunks fetched again over all runs: {refetched}.")
             .AppendLine()
             .AppendLine("| measure | runs | median | p99 | min | max |")
             .AppendLine("|---|---|---|---|---|---|")
-            .AppendLine(Row("`lastTransfer.durationMs`: the backup's request until its soft restart finished (ms)", durations))
+            .AppendLine(Row("`lastTransfer.durationMs`: the backup's request until its runtime restart finished (ms)", durations))
             .AppendLine(Row("wall time: POST resync until the backup's API reports the new transfer (ms, polled every 10 ms)", walls));
         foreach (var (name, values) in stages) text.AppendLine(Row($"stage: {StageLabels[name]} (ms, from the logs and events)", values));
         text.AppendLine()
@@ -391,8 +391,8 @@ internal static partial class ConfigBenchmarks
     {
         ["archive"] = "master writes and hashes the archive (backup's request to the master's offer)",
         ["fetch"] = "chunks fetched, whole file checked, archive unpacked and checked, config persisted (offer to config replaced)",
-        ["modules"] = "modules moved in and the folder scanned again (config replaced to soft restart begun)",
-        ["restart"] = "soft restart of the runtime (runtime-restart event)",
+        ["modules"] = "modules moved in and the folder scanned again (config replaced to runtime restart begun)",
+        ["restart"] = "restart of the runtime subsystems (runtime-restart event)",
     };
 
     [GeneratedRegex(@"(\d+) chunks fetched again")]

@@ -13,7 +13,7 @@ namespace RedundantGateway.Tests;
 
 /// <summary>
 /// The node guardian's declared supervision (docs/architecture.md, "Supervision"): a failed coordinator does not
-/// come back undecided while its subsystems keep their level; the actor system is rebuilt through IRuntimeControl.
+/// come back undecided while its subsystems keep their level; the actor system is rebuilt through IActorSystemHost.
 /// </summary>
 public sealed class NodeGuardianSupervisionSpec : Akka.TestKit.Xunit2.TestKit
 {
@@ -53,15 +53,15 @@ public sealed class NodeGuardianSupervisionSpec : Akka.TestKit.Xunit2.TestKit
 
     private static Config SystemConfig(GatewaySettings settings)
     {
-        ConfigStorePersistence.Prepare(settings);
-        return ConfigStorePersistence.Hocon(settings).WithFallback(TestSupport.ClusterSystemConfig());
+        ConfigStorePersistence.Prepare(settings.ConfigStore, settings.DataDir);
+        return ConfigStorePersistence.Hocon(settings.ConfigStore, settings.DataDir).WithFallback(TestSupport.ClusterSystemConfig());
     }
 
     private async Task<IActorRef> StartActiveNodeAsync()
     {
         var cluster = Cluster.Get(Sys);
         cluster.Join(cluster.SelfAddress);
-        RedundancyRuntime.Start(Sys, _settings, [_subsystem], _control, NodeMemory.Empty, (actor, actorRef) => _actors[actor] = actorRef);
+        RedundancyActors.Start(Sys, _settings, [_subsystem], _control, NodeMemory.Empty, (actor, actorRef) => _actors[actor] = actorRef);
         await AwaitConditionAsync(() => Task.FromResult(_actors.ContainsKey(RedundancyActor.Coordinator)), Deadline);
         var coordinator = _actors[RedundancyActor.Coordinator];
         await AwaitConditionAsync(async () => (await StatusAsync(coordinator)).Level == ActivityLevel.Active, Deadline);
@@ -107,11 +107,11 @@ public sealed class NodeGuardianSupervisionSpec : Akka.TestKit.Xunit2.TestKit
     }
 
     /// <summary>Records the rebuilds the actors ask for.</summary>
-    private sealed class RecordingControl : IRuntimeControl
+    private sealed class RecordingControl : IActorSystemHost
     {
         public ConcurrentQueue<string> Requests { get; } = new();
 
-        public void RequestSoftRestart(string reason) => Requests.Enqueue(reason);
+        public void RequestRebuild(string reason) => Requests.Enqueue(reason);
     }
 
     /// <summary>A recorder whose state cannot be read while <see cref="Broken"/>.</summary>

@@ -42,7 +42,7 @@ public sealed class RedundancyPathsSpec
     public void Event_kinds_keep_their_values()
     {
         // Part of the external contract (/api/redundancy/events): tools match on these strings.
-        Assert.Equal("soft-restart", RedundancyEventKinds.SoftRestart);
+        Assert.Equal("soft-restart", RedundancyEventKinds.ActorSystemRebuilt);
         Assert.Equal("peer-down", RedundancyEventKinds.PeerDown);
         Assert.Equal("config-saved", RedundancyEventKinds.ConfigSaved);
         Assert.Equal("config-full-transfer", RedundancyEventKinds.ConfigFullTransfer);

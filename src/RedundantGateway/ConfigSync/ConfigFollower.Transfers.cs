@@ -244,7 +244,7 @@ public sealed partial class ConfigFollower
         _lastTransfer = new TransferSummary(incoming.Kind, incoming.Reason, incoming.Bytes, elapsed, DateTimeOffset.UtcNow, incoming.Revision);
         _transfers++;
         _coordinator.Tell(new AppendRedundancyEvent(incoming.EventKind,
-            $"{incoming.Describe()}; {incoming.Bytes} bytes, {incoming.Refetched} chunks fetched again, soft restart {restarted.DurationMs:F0} ms",
+            $"{incoming.Describe()}; {incoming.Bytes} bytes, {incoming.Refetched} chunks fetched again, runtime restart {restarted.DurationMs:F0} ms",
             elapsed));
         CleanStaging(incoming);
         _incoming = null;

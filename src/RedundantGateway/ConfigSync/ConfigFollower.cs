@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Akka.Actor;
 using Akka.Event;
-using RedundantGateway.Configuration;
 using RedundantGateway.Liveness;
 using RedundantGateway.Redundancy;
 using RedundantGateway.Transfer;
@@ -12,7 +11,7 @@ namespace RedundantGateway.ConfigSync;
 /// The backup's side of replication (a child of <see cref="ConfigReplicator"/>): pulls the updates after its
 /// revision from the master and has the store apply them; takes a full transfer when the master says
 /// incremental updates cannot do (too far behind, another identity) or an apply fails its digest check;
-/// mirrors the master's modules; after any transfer, asks the coordinator for a soft restart of the runtime.
+/// mirrors the master's modules; after any transfer, asks the coordinator to restart the runtime subsystems.
 /// Each stage is a behaviour: idle, pulling, applying, and the transfer stages (fetching the archive or the
 /// modules, replacing the configuration, installing the modules, restarting the runtime).
 /// </summary>
@@ -68,7 +67,7 @@ public sealed partial class ConfigFollower : ReceiveActor, IWithTimers, IWithUnb
     /// follower knows the new document when the answer arrives (a pull sent with the old revision would fail
     /// the next apply's checks and cost a full transfer).
     /// </param>
-    /// <param name="coordinator">told the events and asked for the soft restart after a transfer.</param>
+    /// <param name="coordinator">told the events and asked for the runtime restart after a transfer.</param>
     public static Props Props(ConfigSyncSettings sync, ReplicationNode node, IActorRef store, IActorRef coordinator, ConfigSyncMemory? memory) =>
         Akka.Actor.Props.Create(() => new ConfigFollower(sync, node, store, coordinator, memory));
 

@@ -130,7 +130,7 @@ public sealed record GetConfigSyncStatus
 /// <summary>A transfer as the backup saw it, for the status surfaces.</summary>
 public sealed record TransferSummary(TransferKind Kind, string Reason, long Bytes, double DurationMs, DateTimeOffset At, long Revision);
 
-/// <summary>The transfer history a soft restart of the actor system carries over.</summary>
+/// <summary>The transfer history a rebuild of the actor system carries over.</summary>
 public sealed record ConfigSyncMemory(TransferSummary? LastTransfer, int Transfers);
 
 /// <summary>What a node knows of configuration replication.</summary>

@@ -1,6 +1,5 @@
 using Akka.Actor;
 using Akka.Event;
-using RedundantGateway.Configuration;
 using RedundantGateway.Transfer;
 
 namespace RedundantGateway.ConfigSync;

@@ -1,7 +1,6 @@
 using Akka.Actor;
 using Akka.Event;
 using Akka.Pattern;
-using RedundantGateway.Configuration;
 
 namespace RedundantGateway.ConfigSync;
 
@@ -30,12 +29,8 @@ public sealed class ConfigReplicator : ReceiveActor
     private ConfigDocument _document = ConfigDocument.Empty;
     private ModuleScan _modules = ModuleScan.Empty;
 
-    /// <summary>The replicator of the node these settings describe.</summary>
-    public static Props Props(GatewaySettings settings, IActorRef coordinator, ConfigSyncMemory? memory = null) =>
-        Props(settings.ConfigSync, settings.ConfigStore, ReplicationNode.Of(settings), coordinator, memory);
-
-    /// <param name="coordinator">the node's coordinator: events and soft restarts after a transfer.</param>
-    /// <param name="memory">the transfer history a soft restart of the actor system carries over.</param>
+    /// <param name="coordinator">the node's coordinator: events and runtime restarts after a transfer.</param>
+    /// <param name="memory">the transfer history a rebuild of the actor system carries over.</param>
     public static Props Props(ConfigSyncSettings sync, ConfigStoreSettings store, ReplicationNode node, IActorRef coordinator, ConfigSyncMemory? memory) =>
         Akka.Actor.Props.Create(() => new ConfigReplicator(sync, store, node, coordinator, memory));
 

@@ -1,7 +1,6 @@
 using Akka.Actor;
 using Akka.Event;
 using Akka.Persistence;
-using RedundantGateway.Configuration;
 
 namespace RedundantGateway.ConfigSync;
 

@@ -1,6 +1,5 @@
 using Akka.Configuration;
 using Microsoft.Data.Sqlite;
-using RedundantGateway.Configuration;
 
 namespace RedundantGateway.ConfigSync;
 
@@ -8,13 +7,13 @@ namespace RedundantGateway.ConfigSync;
 public static class ConfigStorePersistence
 {
     /// <summary>The SQLite file used when no connection string is configured.</summary>
-    public static string DefaultSqliteFile(GatewaySettings settings) =>
-        Path.Combine(Path.GetFullPath(settings.DataDir), "config-store", "config.db");
+    public static string DefaultSqliteFile(string dataDir) =>
+        Path.Combine(Path.GetFullPath(dataDir), "config-store", "config.db");
 
-    public static string ConnectionString(GatewaySettings settings) =>
-        settings.ConfigStore.ConnectionString.Length > 0
-            ? settings.ConfigStore.ConnectionString
-            : new SqliteConnectionStringBuilder { DataSource = DefaultSqliteFile(settings), Pooling = true }.ToString();
+    public static string ConnectionString(ConfigStoreSettings store, string dataDir) =>
+        store.ConnectionString.Length > 0
+            ? store.ConnectionString
+            : new SqliteConnectionStringBuilder { DataSource = DefaultSqliteFile(dataDir), Pooling = true }.ToString();
 
     /// <summary>
     /// SQLite: snapshots live in a file of their own next to the journal's. SQLite has one writer per file,
@@ -22,10 +21,10 @@ public static class ConfigStorePersistence
     /// journal's file stalled the edits being journalled meanwhile (measured: lag p99 over 400 ms at 1000
     /// edits/s, under 50 ms with the snapshots elsewhere). PostgreSQL: the same database.
     /// </summary>
-    public static string SnapshotConnectionString(GatewaySettings settings)
+    public static string SnapshotConnectionString(ConfigStoreSettings store, string dataDir)
     {
-        var journal = ConnectionString(settings);
-        if (settings.ConfigStore.Provider != ConfigStoreProvider.Sqlite) return journal;
+        var journal = ConnectionString(store, dataDir);
+        if (store.Provider != ConfigStoreProvider.Sqlite) return journal;
         var builder = new SqliteConnectionStringBuilder(journal);
         var file = Path.GetFullPath(builder.DataSource);
         builder.DataSource = Path.Combine(Path.GetDirectoryName(file)!, Path.GetFileNameWithoutExtension(file) + "-snapshots" + Path.GetExtension(file));
@@ -37,11 +36,11 @@ public static class ConfigStorePersistence
     /// cannot be set in a connection string and stays set in the file; about twice the write rate).
     /// </summary>
     /// <exception cref="InvalidOperationException">one line naming the database and the problem.</exception>
-    public static void Prepare(GatewaySettings settings)
+    public static void Prepare(ConfigStoreSettings store, string dataDir)
     {
-        if (settings.ConfigStore.Provider != ConfigStoreProvider.Sqlite) return;
-        PrepareSqlite(ConnectionString(settings));
-        PrepareSqlite(SnapshotConnectionString(settings));
+        if (store.Provider != ConfigStoreProvider.Sqlite) return;
+        PrepareSqlite(ConnectionString(store, dataDir));
+        PrepareSqlite(SnapshotConnectionString(store, dataDir));
     }
 
     private static void PrepareSqlite(string connectionString)
@@ -68,16 +67,16 @@ public static class ConfigStorePersistence
     }
 
     /// <summary>The journal and snapshot store settings, to merge over the actor system's config.</summary>
-    public static Config Hocon(GatewaySettings settings)
+    public static Config Hocon(ConfigStoreSettings store, string dataDir)
     {
-        var (provider, parallelism) = settings.ConfigStore.Provider switch
+        var (provider, parallelism) = store.Provider switch
         {
             // The plugin's advice for SQLite: one writer.
             ConfigStoreProvider.Sqlite => ("SQLite.MS", 1),
             _ => ("PostgreSQL.15", 3),
         };
-        var connection = Quote(ConnectionString(settings));
-        var snapshotConnection = Quote(SnapshotConnectionString(settings));
+        var connection = Quote(ConnectionString(store, dataDir));
+        var snapshotConnection = Quote(SnapshotConnectionString(store, dataDir));
         return ConfigurationFactory.ParseString($$"""
             akka.persistence {
               journal {

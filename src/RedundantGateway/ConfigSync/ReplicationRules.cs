@@ -1,5 +1,3 @@
-using RedundantGateway.Configuration;
-
 namespace RedundantGateway.ConfigSync;
 
 /// <summary>What the replication actors know of their node, besides their own settings.</summary>
@@ -12,14 +10,6 @@ public sealed record ReplicationNode(NodeRole Role, string NodeName, string Data
 
     /// <summary>Where a configuration of another system is kept before a full transfer replaces it.</summary>
     public string SavedDir => Path.Combine(Path.GetFullPath(DataDir), "config-saved");
-
-    public static ReplicationNode Of(GatewaySettings settings)
-    {
-        // A wildcard bind is named by the node link's host, the address the peer knows this node by.
-        var host = settings.Web.Hostname is "0.0.0.0" or "::" or "[::]" or "*" or "+" ? settings.Cluster.PublicHostname : settings.Web.Hostname;
-        return new ReplicationNode(settings.Role, settings.NodeName, settings.DataDir, settings.ModulesDir,
-            settings.Redundancy.MasterAddress, $"http://{host}:{settings.Web.Port}");
-    }
 }
 
 /// <summary>The master's decisions on a backup's pull, apart from the actor that acts on them.</summary>

@@ -1,6 +1,4 @@
 using Akka.Event;
-using RedundantGateway.Configuration;
-using RedundantGateway.Redundancy;
 
 namespace RedundantGateway.Liveness;
 

@@ -4,7 +4,6 @@ using Akka.Actor;
 using Akka.Cluster;
 using Akka.Event;
 using Akka.Remote;
-using RedundantGateway.Configuration;
 
 namespace RedundantGateway.Liveness;
 

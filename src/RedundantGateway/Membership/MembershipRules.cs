@@ -1,6 +1,5 @@
 using Akka.Actor;
 using Akka.Cluster;
-using RedundantGateway.Configuration;
 using RedundantGateway.Liveness;
 using RedundantGateway.Redundancy;
 

@@ -1,10 +1,8 @@
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Event;
-using RedundantGateway.Configuration;
 using RedundantGateway.Liveness;
 using RedundantGateway.Redundancy;
-using RedundantGateway.Runtime;
 
 namespace RedundantGateway.Membership;
 
@@ -31,7 +29,7 @@ public sealed class PairMembership : ReceiveActor, IWithTimers
 
     private readonly NodeIdentity _node;
     private readonly RedundancySettings _settings;
-    private readonly IRuntimeControl _control;
+    private readonly IActorSystemHost _host;
     private readonly Cluster _cluster = Cluster.Get(Context.System);
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
@@ -43,11 +41,11 @@ public sealed class PairMembership : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public PairMembership(NodeIdentity node, RedundancySettings settings, IRuntimeControl control)
+    public PairMembership(NodeIdentity node, RedundancySettings settings, IActorSystemHost host)
     {
         _node = node;
         _settings = settings;
-        _control = control;
+        _host = host;
         Receive<ClusterEvent.MemberUp>(e => NoteMember(e.Member));
         Receive<ClusterEvent.MemberJoined>(e => NoteMember(e.Member));
         Receive<ClusterEvent.MemberWeaklyUp>(e => NoteMember(e.Member));
@@ -59,8 +57,8 @@ public sealed class PairMembership : ReceiveActor, IWithTimers
             $"the peer's heartbeats arrive but it has not heard this node for {oneWay.For.TotalMilliseconds:F0} ms; rebuilding this node's actor system to reset the link"));
     }
 
-    public static Props Props(NodeIdentity node, RedundancySettings settings, IRuntimeControl control) =>
-        Akka.Actor.Props.Create(() => new PairMembership(node, settings, control));
+    public static Props Props(NodeIdentity node, RedundancySettings settings, IActorSystemHost host) =>
+        Akka.Actor.Props.Create(() => new PairMembership(node, settings, host));
 
     private Address AddressOf(NodeEndpoint endpoint) =>
         new(_cluster.SelfAddress.Protocol, _cluster.SelfAddress.System, endpoint.Host, endpoint.Port);
@@ -144,6 +142,6 @@ public sealed class PairMembership : ReceiveActor, IWithTimers
         if (_restartRequested) return;
         _restartRequested = true;
         _log.Warning("{Reason}", reason);
-        _control.RequestSoftRestart(reason);
+        _host.RequestRebuild(reason);
     }
 }

@@ -3,16 +3,9 @@ using System.Runtime.Serialization;
 using System.Text;
 using Akka.Actor;
 using Akka.Serialization;
-using RedundantGateway.Configuration;
 using RedundantGateway.Liveness;
 
 namespace RedundantGateway.Redundancy;
-
-/// <summary>
-/// A message that crosses nodes between the pair's liveness, coordinator and designator actors; all go through
-/// <see cref="PairProtocolSerializer"/> (bound in reference.conf).
-/// </summary>
-public interface IPairProtocolMessage;
 
 /// <summary>
 /// Serializes the pair's own protocol (heartbeats, reports, designations, failover and handover requests) in a

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Event;
-using RedundantGateway.Configuration;
 using RedundantGateway.Liveness;
 using RedundantGateway.Runtime;
 
@@ -288,7 +287,7 @@ public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
                 }
             }
             var elapsed = stopwatch.Elapsed.TotalMilliseconds;
-            Record(RedundancyEventKinds.RuntimeRestart, $"soft restart with config revision {restart.ConfigRevision}: {restart.Reason}", switchMs: elapsed);
+            Record(RedundancyEventKinds.RuntimeRestart, $"runtime restart with config revision {restart.ConfigRevision}: {restart.Reason}", switchMs: elapsed);
             replyTo.Tell(new RuntimeRestarted(elapsed, restart.RequestId));
         });
     }

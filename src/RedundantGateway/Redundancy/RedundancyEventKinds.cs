@@ -24,7 +24,7 @@ public static class RedundancyEventKinds
     public const string PeerDisconnected = "peer-disconnected";
 
     /// <summary>The node rebuilt its whole actor system (membership rules 4 and 5); recorded by the node host.</summary>
-    public const string SoftRestart = "soft-restart";
+    public const string ActorSystemRebuilt = "soft-restart";
 
     // Configuration replication (recorded through AppendRedundancyEvent).
     public const string ConfigSaved = "config-saved";

@@ -1,4 +1,3 @@
-using RedundantGateway.Configuration;
 
 namespace RedundantGateway.Redundancy;
 
@@ -73,7 +72,7 @@ public sealed record RedundancyStatus(
 
 public sealed record SubsystemState(string Name, string Level, int Transitions, int Restarts = 0, long? ConfigRevision = null);
 
-/// <summary>Soft restart of the runtime subsystems (after a configuration transfer); answered with <see cref="RuntimeRestarted"/>.</summary>
+/// <summary>Restart of the runtime subsystems (after a configuration transfer); answered with <see cref="RuntimeRestarted"/>.</summary>
 /// <param name="RequestId">echoed in <see cref="RuntimeRestarted"/>, so the asker can tell answers apart.</param>
 public sealed record RestartRuntime(string Reason, long ConfigRevision, long RequestId = 0);
 
@@ -82,7 +81,7 @@ public sealed record RuntimeRestarted(double DurationMs, long RequestId = 0);
 /// <summary>Another part of the node (config replication) adds an entry to the redundancy events log.</summary>
 public sealed record AppendRedundancyEvent(string Kind, string Reason, double? DurationMs = null);
 
-/// <summary>What survives a soft restart of the actor system: the epoch, the events log and the transfer history.</summary>
+/// <summary>What survives a rebuild of the actor system: the epoch, the events log and the transfer history.</summary>
 public sealed record NodeMemory(long Epoch, IReadOnlyList<RedundancyEvent> Events, ConfigSync.ConfigSyncMemory? Config = null)
 {
     public static readonly NodeMemory Empty = new(0, []);

@@ -1,4 +1,3 @@
-using RedundantGateway.Configuration;
 
 namespace RedundantGateway.Runtime;
 
@@ -17,16 +16,16 @@ public interface IRuntimeSubsystem
     /// <summary>How many level changes it made since the process started.</summary>
     int Transitions { get; }
 
-    /// <summary>How many soft restarts it made since the process started.</summary>
+    /// <summary>How many restarts it made since the process started.</summary>
     int Restarts { get; }
 
-    /// <summary>The configuration revision it was last (re)started with; null before the first soft restart.</summary>
+    /// <summary>The configuration revision it was last (re)started with; null before the first restart.</summary>
     long? ConfigRevision { get; }
 
     Task ApplyLevelAsync(ActivityLevel level, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Soft restart after the configuration was replaced (a transfer from the master): rebuild everything
+    /// Restart after the configuration was replaced (a transfer from the master): rebuild everything
     /// derived from the configuration and come back at the current level. The process stays up.
     /// </summary>
     Task RestartAsync(RuntimeRestart restart, CancellationToken cancellationToken);

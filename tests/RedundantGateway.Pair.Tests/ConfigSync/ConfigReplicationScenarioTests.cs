@@ -95,7 +95,7 @@ public sealed class ConfigReplicationScenarioTests(ITestOutputHelper output) : C
             Assert.True(changes[k].Revision > changes[k - 1].Revision, $"backup change {k} ({changes[k]}) does not follow {changes[k - 1]}");
         // The backup starts without any configuration: its first change is the first-contact full transfer.
         var replaced = changes.Where(c => c.Operation == "replaced").ToList();
-        var softRestarts = (await GetSyncOrFailAsync(backup)).NodeSoftRestarts;
+        var softRestarts = (await GetSyncOrFailAsync(backup)).NodeRebuilds;
         long transferredAt;
         if (softRestarts == 0)
         {
@@ -106,7 +106,7 @@ public sealed class ConfigReplicationScenarioTests(ITestOutputHelper output) : C
         }
         else
         {
-            // A new actor system (soft restart, e.g. after the pair first formed two clusters) starts the list of
+            // A new actor system (a rebuild, e.g. after the pair first formed two clusters) starts the list of
             // changes afresh: the transfer may be missing from it, what follows must still be every revision in order.
             Log($"the backup's runtime soft-restarted {softRestarts} time(s): its list of changes starts at {changes[0]}");
             Assert.True(replaced.Count == 0 || replaced.Count == 1 && changes[0].Operation == "replaced",

@@ -78,7 +78,7 @@ public sealed class PartitionTests(ITestOutputHelper output) : PairTest(output)
         Assert.False(backup.HasExited, "the backup process exited");
         Assert.Equal(1, ProcessCount("master"));
         Assert.Equal(1, ProcessCount("backup"));
-        Log($"soft restarts of the actor systems: master {masterAfter.SoftRestarts}, backup {backupAfter.SoftRestarts}");
+        Log($"rebuilds of the actor systems: master {masterAfter.Rebuilds}, backup {backupAfter.Rebuilds}");
         await LogEventsAsync(master);
         await LogEventsAsync(backup);
     });

@@ -96,34 +96,34 @@ public abstract class ConfigReplicationTestBase(ITestOutputHelper output) : Pair
             $"{backup.Label} right after its full transfer: {sync}; expected in-sync at revision {masterRevision}");
     }
 
-    /// <summary>A node's config status before anything happened: no transfer, no soft restart.</summary>
+    /// <summary>A node's config status before anything happened: no transfer, no rebuild of the actor system.</summary>
     protected static readonly ConfigSyncInfo FreshNode = new(new ConfigReplicationStatus(null, 0, "", "", null, null, null, 0, 0, 0, null, 0, "", 0, null), 0);
 
     /// <summary>
     /// config.transfers grew by <paramref name="added"/>. It counts the transfers of the current actor system:
-    /// a soft restart of the node's runtime (e.g. when a starting pair first forms two clusters) starts it
+    /// a rebuild of the node's actor system (e.g. when a starting pair first forms two clusters) starts it
     /// again at 0 (the events are kept), so then it can only be checked to be at most <paramref name="added"/>.
     /// </summary>
     protected void AssertTransfers(ConfigSyncInfo before, ConfigSyncInfo after, int added, string what)
     {
-        if (after.NodeSoftRestarts == before.NodeSoftRestarts)
+        if (after.NodeRebuilds == before.NodeRebuilds)
         {
             Assert.True(after.Transfers == before.Transfers + added, $"{what}: config.transfers {after.Transfers}, expected {before.Transfers} + {added}");
             return;
         }
-        Log($"{what}: the runtime soft-restarted ({before.NodeSoftRestarts} -> {after.NodeSoftRestarts}) meanwhile: config.transfers {before.Transfers} -> {after.Transfers}");
-        Assert.True(after.Transfers <= added, $"{what}: config.transfers {after.Transfers} after a soft restart, expected at most {added}");
+        Log($"{what}: the actor system was rebuilt ({before.NodeRebuilds} -> {after.NodeRebuilds}) meanwhile: config.transfers {before.Transfers} -> {after.Transfers}");
+        Assert.True(after.Transfers <= added, $"{what}: config.transfers {after.Transfers} after a rebuild of the actor system, expected at most {added}");
     }
 
     /// <summary>
     /// config.lastTransfer is the full transfer to <paramref name="revision"/> whose reason has <paramref name="reasonPart"/>.
-    /// Like config.transfers it is forgotten by a soft restart of the runtime (the event stays): then it may be null.
+    /// Like config.transfers it is forgotten by a rebuild of the actor system (the event stays): then it may be null.
     /// </summary>
     protected void AssertLastFullTransfer(ConfigSyncInfo sync, string reasonPart, long revision)
     {
-        if (sync.LastTransfer is null && sync.NodeSoftRestarts > 0)
+        if (sync.LastTransfer is null && sync.NodeRebuilds > 0)
         {
-            Log($"config.lastTransfer is null after {sync.NodeSoftRestarts} soft restart(s) of the runtime: not checked");
+            Log($"config.lastTransfer is null after {sync.NodeRebuilds} rebuild(s) of the actor system: not checked");
             return;
         }
         Assert.True(sync.LastTransfer is { Kind: "full" } last && last.Revision == revision && (last.Reason ?? "").Contains(reasonPart),

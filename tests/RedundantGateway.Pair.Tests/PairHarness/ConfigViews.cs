@@ -26,7 +26,7 @@ public sealed record ConfigView(string? Identity, long Revision, string Digest, 
 }
 
 /// <summary>The config object of GET /api/redundancy, with the node's softRestarts beside it.</summary>
-public sealed record ConfigSyncInfo(ConfigReplicationStatus Status, int NodeSoftRestarts)
+public sealed record ConfigSyncInfo(ConfigReplicationStatus Status, int NodeRebuilds)
 {
     public string? Identity => Status.Identity;
     public long Revision => Status.Revision;
@@ -43,7 +43,7 @@ public sealed record ConfigSyncInfo(ConfigReplicationStatus Status, int NodeSoft
 
     public override string ToString() =>
         $"state={State} revision={Revision} digest={(Digest.Length > 12 ? Digest[..12] : Digest)} peerRevision={PeerRevision} lastPull={LastPullAt:HH:mm:ss.fff} " +
-        $"queue={QueueLength}@{QueueOldestRevision} modules={Modules} transfers={Transfers} last={LastTransfer?.Kind}:{LastTransfer?.Reason} softRestarts={NodeSoftRestarts}";
+        $"queue={QueueLength}@{QueueOldestRevision} modules={Modules} transfers={Transfers} last={LastTransfer?.Kind}:{LastTransfer?.Reason} softRestarts={NodeRebuilds}";
 }
 
 /// <summary>An answer: status code (0: no answer) and body, with the message and revision the body carries.</summary>
@@ -106,7 +106,7 @@ internal static class ConfigHttp
         await OrNull(ct => Client(node).GetConfigAsync(ct)) is { } snapshot ? ConfigView.From(snapshot) : null;
 
     public static async Task<ConfigSyncInfo?> GetSyncAsync(NodeProcess node) =>
-        await OrNull(ct => Client(node).GetStatusAsync(ct)) is { Config: { } config } status ? new ConfigSyncInfo(config, status.SoftRestarts) : null;
+        await OrNull(ct => Client(node).GetStatusAsync(ct)) is { Config: { } config } status ? new ConfigSyncInfo(config, status.Rebuilds) : null;
 
     public static Task<IReadOnlyList<ConfigChangeInfo>?> GetChangesAsync(NodeProcess node, long after) =>
         OrNull(ct => Client(node).GetConfigChangesAsync(after, 100_000, ct));

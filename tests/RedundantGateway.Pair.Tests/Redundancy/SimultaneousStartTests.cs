@@ -31,7 +31,7 @@ public sealed class SimultaneousStartTests(ITestOutputHelper output) : PairTest(
                 return m is { PeerConnected: true } && b is { PeerConnected: true } && (m.IsActive ? 1 : 0) + (b.IsActive ? 1 : 0) == 1;
             }, $"run {run}: one cluster (both peerConnected) with exactly one active node");
             var active = m!.IsActive ? m : b!;
-            results.Add($"run {run}: {active.NodeName} active after {clock.Elapsed.TotalSeconds:0.0} s (epoch {active.Epoch}, soft restarts {m.SoftRestarts}/{b!.SoftRestarts})");
+            results.Add($"run {run}: {active.NodeName} active after {clock.Elapsed.TotalSeconds:0.0} s (epoch {active.Epoch}, actor system rebuilds {m.Rebuilds}/{b!.Rebuilds})");
             Log(results[^1]);
 
             master.KillHard();

@@ -43,7 +43,7 @@ public sealed class ContractJsonSpec
         standbyActivityLevel = s.StandbyActivityLevel,
         failoverTimeoutMs = s.FailoverTimeoutMs,
         version = s.Version,
-        softRestarts = s.SoftRestarts,
+        softRestarts = s.Rebuilds,
         peer = new
         {
             nodeName = s.Peer!.NodeName,

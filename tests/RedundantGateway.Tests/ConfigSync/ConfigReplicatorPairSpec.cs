@@ -16,7 +16,7 @@ namespace RedundantGateway.Tests.ConfigSync;
 /// <summary>
 /// A master and a backup replicator in two actor systems of this process, linked by Akka remoting on loopback
 /// (so every message between them goes through <see cref="ConfigSyncSerializer"/>), each at
-/// /user/redundancy/config-replicator like in the product, with a probe as the coordinator that grants soft restarts.
+/// /user/redundancy/config-replicator like in the product, with a probe as the coordinator that grants runtime restarts.
 /// </summary>
 public sealed class ConfigReplicatorPairSpec : Akka.TestKit.Xunit2.TestKit, IAsyncLifetime
 {
@@ -82,8 +82,8 @@ public sealed class ConfigReplicatorPairSpec : Akka.TestKit.Xunit2.TestKit, IAsy
 
     private PairNode Start(GatewaySettings settings)
     {
-        ConfigStorePersistence.Prepare(settings);
-        var config = ConfigStorePersistence.Hocon(settings)
+        ConfigStorePersistence.Prepare(settings.ConfigStore, settings.DataDir);
+        var config = ConfigStorePersistence.Hocon(settings.ConfigStore, settings.DataDir)
             .WithFallback(ConfigurationFactory.ParseString($"""
                 akka.loglevel = WARNING
                 akka.stdout-loglevel = WARNING
@@ -103,7 +103,7 @@ public sealed class ConfigReplicatorPairSpec : Akka.TestKit.Xunit2.TestKit, IAsy
             if (message is RestartRuntime restart) sender.Tell(new RuntimeRestarted(1.0, restart.RequestId));
             return AutoPilot.KeepRunning;
         }));
-        var guardian = system.ActorOf(NamedParent.Props(ConfigReplicator.Props(settings, coordinator.Ref), ConfigReplicator.Name),
+        var guardian = system.ActorOf(NamedParent.Props(ConfigReplicator.Props(settings.ConfigSync, settings.ConfigStore, settings.ReplicationNode, coordinator.Ref, null), ConfigReplicator.Name),
             RedundancyPaths.Guardian);
         var node = new PairNode(system, guardian, settings, log);
         _nodes.Add(node);
@@ -285,7 +285,7 @@ public sealed class ConfigReplicatorPairSpec : Akka.TestKit.Xunit2.TestKit, IAsy
         var again = StartBackup(master);
         Assert.Equal(5, again.Document.Revision);   // recovered from its own journal
         AwaitSameConfig(master, again, 13);
-        // No transfer and no soft restart this time: the master's queue held revisions 6..13.
+        // No transfer and no runtime restart this time: the master's queue held revisions 6..13.
         Assert.Empty(again.Restarts);
         Assert.DoesNotContain(again.Events, e => e.Kind.StartsWith("config-full", StringComparison.Ordinal));
         Assert.Equal(0, again.Status.Transfers);

@@ -35,7 +35,7 @@ public sealed class ConfigStorePostgresSpec : Akka.TestKit.Xunit2.TestKit, IClas
             """;
         var settings = backup ? StoreNode.BackupSettings(_dataDir, store) : StoreNode.MasterSettings(_dataDir, store);
         Assert.Equal(ConfigStoreProvider.Postgresql, settings.ConfigStore.Provider);
-        Assert.Equal(connectionString, ConfigStorePersistence.ConnectionString(settings));
+        Assert.Equal(connectionString, ConfigStorePersistence.ConnectionString(settings.ConfigStore, settings.DataDir));
         return (settings, connectionString);
     }
 
@@ -57,7 +57,7 @@ public sealed class ConfigStorePostgresSpec : Akka.TestKit.Xunit2.TestKit, IClas
         Assert.Equal(Enumerable.Range(1, 30).Select(i => (long)i), replayed);
         // The journal is in the database, not in a SQLite file under the data dir.
         Assert.Equal(32, await Scalar(connectionString, "SELECT count(*) FROM journal"));
-        Assert.False(File.Exists(ConfigStorePersistence.DefaultSqliteFile(settings)));
+        Assert.False(File.Exists(ConfigStorePersistence.DefaultSqliteFile(settings.DataDir)));
     }
 
     [Fact]

@@ -31,7 +31,7 @@ public sealed class ConfigStoreSpec : Akka.TestKit.Xunit2.TestKit
 
     /// <summary>The snapshots' SQLite file, next to the journal's.</summary>
     private string SnapshotFile =>
-        new SqliteConnectionStringBuilder(ConfigStorePersistence.SnapshotConnectionString(StoreNode.MasterSettings(_dataDir))).DataSource;
+        new SqliteConnectionStringBuilder(ConfigStorePersistence.SnapshotConnectionString(StoreNode.MasterSettings(_dataDir).ConfigStore, _dataDir)).DataSource;
 
     private T Query<T>(string sql, Func<SqliteDataReader, T> read, string? file = null)
     {

@@ -57,8 +57,8 @@ internal sealed class StoreNode : IAsyncDisposable
     /// <summary>Starts a store and waits until it has recovered (and told its listener).</summary>
     public static StoreNode Start(TestKitBase kit, GatewaySettings settings, string name = "store")
     {
-        ConfigStorePersistence.Prepare(settings);
-        var config = ConfigStorePersistence.Hocon(settings)
+        ConfigStorePersistence.Prepare(settings.ConfigStore, settings.DataDir);
+        var config = ConfigStorePersistence.Hocon(settings.ConfigStore, settings.DataDir)
             .WithFallback(ConfigurationFactory.ParseString("""
                 akka.loglevel = WARNING
                 akka.stdout-loglevel = WARNING

@@ -133,7 +133,7 @@ public sealed class MembershipRulesSpec
         Assert.Equal(members[0], MembershipRules.PeerMember(members, MasterAddress.ToString()));
     }
 
-    // ---- Rule 4: two clusters merge by a soft restart ------------------------------------------------------
+    // ---- Rule 4: two clusters merge by a rebuild ---------------------------------------------------------
 
     [Fact]
     public void Rule4_two_clusters_when_both_are_up_and_neither_contains_the_other()

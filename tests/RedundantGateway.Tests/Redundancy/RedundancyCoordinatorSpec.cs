@@ -464,7 +464,7 @@ public sealed class RedundancyCoordinatorSpec : ClusterTestKit
     }
 
     [Fact]
-    public void The_epoch_and_events_of_a_soft_restart_carry_over()
+    public void The_epoch_and_events_carry_over_a_rebuild_of_the_actor_system()
     {
         new EpochFile(_dataDir).Write(4);
         var remembered = new RedundancyEvent(DateTimeOffset.UtcNow.AddMinutes(-1), "failover", "before the restart", 9, "active");

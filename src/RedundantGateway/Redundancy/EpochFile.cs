@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace RedundantGateway.Runtime;
+namespace RedundantGateway.Redundancy;
 
 /// <summary>Keeps the newest epoch this node has seen in its data dir, so that epochs keep growing across restarts.</summary>
 public sealed class EpochFile(string dataDir)

@@ -14,20 +14,20 @@ namespace RedundantGateway.Node;
 
 /// <summary>
 /// The restartable part of a node: an inner host that owns the actor system (built with Akka.Hosting).
-/// The web surface and the process stay up while it is rebuilt (a soft restart), which is how a node
+/// The web surface and the process stay up while it is rebuilt, which is how a node
 /// that found itself in a second cluster joins its peer's: a downed or separate actor system can never
 /// join again, a new one can. The actors come from <see cref="RedundantGatewayHostingExtensions.WithRedundantGateway"/>,
 /// as in any embedding host; <paramref name="subsystems"/> outlive the incarnations.
 /// </summary>
-public sealed class NodeRuntime(GatewaySettings settings, Config config, ILogger logger, IReadOnlyList<IRuntimeSubsystem> subsystems)
-    : IRuntimeControl
+public sealed class NodeActorSystem(GatewaySettings settings, Config config, ILogger logger, IReadOnlyList<IRuntimeSubsystem> subsystems)
+    : IActorSystemHost
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
 
     private readonly SemaphoreSlim _lifecycle = new(1, 1);
     private volatile Incarnation? _current;
     private volatile bool _stopping;
-    private int _softRestarts;
+    private int _rebuilds;
 
     private sealed record Incarnation(IHost Host, ActorSystem System, RedundancyHandles Handles);
 
@@ -36,7 +36,7 @@ public sealed class NodeRuntime(GatewaySettings settings, Config config, ILogger
 
     public GatewaySettings Settings => settings;
 
-    public int SoftRestarts => _softRestarts;
+    public int Rebuilds => _rebuilds;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -69,7 +69,7 @@ public sealed class NodeRuntime(GatewaySettings settings, Config config, ILogger
         finally { _lifecycle.Release(); }
     }
 
-    public void RequestSoftRestart(string reason)
+    public void RequestRebuild(string reason)
     {
         if (_stopping) return;
         _ = Task.Run(async () =>
@@ -78,16 +78,16 @@ public sealed class NodeRuntime(GatewaySettings settings, Config config, ILogger
             try
             {
                 if (_stopping || _current is not { } current) return;
-                logger.Warning("Soft restart of the actor system: {Reason}", reason);
+                logger.Warning("Rebuilding the actor system: {Reason}", reason);
                 var memory = await ReadMemoryAsync(current, reason);
                 _current = null;
                 await StopIncarnationAsync(current);
-                Interlocked.Increment(ref _softRestarts);
+                Interlocked.Increment(ref _rebuilds);
                 _current = await StartIncarnationAsync(memory);
             }
             catch (Exception e)
             {
-                logger.Error(e, "Soft restart failed; stopping the node");
+                logger.Error(e, "Rebuilding the actor system failed; stopping the node");
                 Environment.ExitCode = 4;
                 _stopping = true;
                 ApplicationStopRequested?.Invoke();
@@ -105,7 +105,7 @@ public sealed class NodeRuntime(GatewaySettings settings, Config config, ILogger
         {
             var status = await current.Handles.Coordinator.Ask<RedundancyStatus>(GetRedundancyStatus.Instance, TimeSpan.FromSeconds(2));
             var events = await current.Handles.Coordinator.Ask<RedundancyEvents>(new GetRedundancyEvents(int.MaxValue), TimeSpan.FromSeconds(2));
-            var kept = events.Events.Reverse().Append(new RedundancyEvent(DateTimeOffset.UtcNow, RedundancyEventKinds.SoftRestart, reason,
+            var kept = events.Events.Reverse().Append(new RedundancyEvent(DateTimeOffset.UtcNow, RedundancyEventKinds.ActorSystemRebuilt, reason,
                 status.Epoch, status.Level.ToString().ToLowerInvariant())).ToList();
             ConfigSyncMemory? config = null;
             try
@@ -125,7 +125,7 @@ public sealed class NodeRuntime(GatewaySettings settings, Config config, ILogger
     private async Task<Incarnation> StartIncarnationAsync(NodeMemory memory)
     {
         // Here too (WithRedundantGateway prepares it again): a store that cannot be opened is reported in its own words.
-        ConfigStorePersistence.Prepare(settings);
+        ConfigStorePersistence.Prepare(settings.ConfigStore, settings.DataDir);
         var host = new HostBuilder()
             .UseSerilog(logger)
             // The process's signals belong to the outer host, which hands over before this one stops.
@@ -134,7 +134,7 @@ public sealed class NodeRuntime(GatewaySettings settings, Config config, ILogger
             .ConfigureServices(services =>
             {
                 foreach (var subsystem in subsystems) services.AddSingleton(subsystem);
-                services.AddSingleton<IRuntimeControl>(this);
+                services.AddSingleton<IActorSystemHost>(this);
             })
             .ConfigureServices(services => services.AddAkka(RedundancyPaths.SystemName, builder =>
             {
@@ -178,7 +178,7 @@ public sealed class NodeRuntime(GatewaySettings settings, Config config, ILogger
         _ = started.Item1.WhenTerminated.ContinueWith(_ =>
         {
             if (!_stopping && ReferenceEquals(_current, incarnation))
-                RequestSoftRestart("the actor system terminated (removed from the cluster)");
+                RequestRebuild("the actor system terminated (removed from the cluster)");
         }, TaskScheduler.Default);
         return incarnation;
     }

@@ -1,7 +1,6 @@
 using Akka.Actor;
 using Akka.Cluster.Tools.Singleton;
 using Akka.Event;
-using RedundantGateway.Configuration;
 using RedundantGateway.ConfigSync;
 using RedundantGateway.Liveness;
 using RedundantGateway.Membership;
@@ -14,7 +13,7 @@ namespace RedundantGateway;
 /// <param name="Config">the config replicator: edits and reads of the configuration go through it to the store.</param>
 public sealed record RedundancyHandles(IActorRef Coordinator, IActorRef Liveness, IActorRef Membership, IActorRef Config);
 
-/// <summary>The actors <see cref="RedundancyRuntime.Start"/> announces as they are created (hosts register them, e.g. in Akka.Hosting's ActorRegistry).</summary>
+/// <summary>The actors <see cref="RedundancyActors.Start"/> announces as they are created (hosts register them, e.g. in Akka.Hosting's ActorRegistry).</summary>
 public enum RedundancyActor
 {
     /// <summary>/user/redundancy, the node guardian.</summary>
@@ -28,7 +27,7 @@ public enum RedundancyActor
 }
 
 /// <summary>Starts the redundancy actors of one node in an actor system configured for clustering.</summary>
-public static class RedundancyRuntime
+public static class RedundancyActors
 {
     /// <summary>
     /// Creates the designator singleton, its proxy and the node guardian, and returns at once (no ask): each
@@ -36,7 +35,7 @@ public static class RedundancyRuntime
     /// guardian itself, so a host looks them up when it needs them instead of blocking here.
     /// </summary>
     public static IActorRef Start(ActorSystem system, GatewaySettings settings, IReadOnlyList<IRuntimeSubsystem> subsystems,
-        IRuntimeControl control, NodeMemory memory, Action<RedundancyActor, IActorRef>? started = null)
+        IActorSystemHost host, NodeMemory memory, Action<RedundancyActor, IActorRef>? started = null)
     {
         var announce = started ?? ((_, _) => { });
         var singletonSettings = ClusterSingletonManagerSettings.Create(system);
@@ -49,7 +48,7 @@ public static class RedundancyRuntime
             RedundancyPaths.DesignatorProxy);
         announce(RedundancyActor.DesignatorProxy, designator);
 
-        var guardian = system.ActorOf(Props.Create(() => new NodeGuardian(settings, subsystems, control, memory, designator, announce)),
+        var guardian = system.ActorOf(Props.Create(() => new NodeGuardian(settings, subsystems, host, memory, designator, announce)),
             RedundancyPaths.Guardian);
         announce(RedundancyActor.Guardian, guardian);
         return guardian;
@@ -61,23 +60,23 @@ public static class RedundancyRuntime
     /// </summary>
     private sealed class NodeGuardian : ReceiveActor
     {
-        private readonly IRuntimeControl _control;
+        private readonly IActorSystemHost _host;
         private readonly ILoggingAdapter _log = Context.GetLogger();
         private readonly IActorRef _coordinator;
         private readonly IActorRef _membership;
 
         public NodeGuardian(GatewaySettings settings, IReadOnlyList<IRuntimeSubsystem> subsystems,
-            IRuntimeControl control, NodeMemory memory, IActorRef designator, Action<RedundancyActor, IActorRef> announce)
+            IActorSystemHost host, NodeMemory memory, IActorRef designator, Action<RedundancyActor, IActorRef> announce)
         {
-            _control = control;
+            _host = host;
             var peerAddress = settings.PeerAddress is { } peer ? RedundancyPaths.NodeAddress(Context.System.Name, peer) : null;
             var initialActivity = new PeerActivity(settings.Role, ActivityLevel.Undecided, memory.Epoch, null);
             var liveness = Context.ActorOf(PeerFailureDetector.Props(settings.Liveness, settings.NodeName,
                 settings.Role == NodeRole.Independent ? null : peerAddress, initialActivity), PeerFailureDetector.Name);
             _coordinator = Context.ActorOf(RedundancyCoordinator.Props(settings.Identity, settings.Redundancy, settings.Liveness, subsystems, designator, memory,
                 new EpochFile(settings.DataDir)), RedundancyCoordinator.Name);
-            _membership = Context.ActorOf(PairMembership.Props(settings.Identity, settings.Redundancy, control), PairMembership.Name);
-            var config = Context.ActorOf(ConfigReplicator.Props(settings, _coordinator, memory.Config), ConfigReplicator.Name);
+            _membership = Context.ActorOf(PairMembership.Props(settings.Identity, settings.Redundancy, host), PairMembership.Name);
+            var config = Context.ActorOf(ConfigReplicator.Props(settings.ConfigSync, settings.ConfigStore, settings.ReplicationNode, _coordinator, memory.Config), ConfigReplicator.Name);
 
             announce(RedundancyActor.Liveness, liveness);
             announce(RedundancyActor.Coordinator, _coordinator);
@@ -97,9 +96,9 @@ public static class RedundancyRuntime
                 // incarnations it downed. Both are rebuilt with the whole actor system (a new incarnation, as a
                 // merge does), and until then the failed actor keeps its state, still consistent with the subsystems.
                 var reason = $"the {child.Path.Name} failed: {cause.GetType().Name}: {cause.Message}";
-                // Logged here: a host without a way to rebuild (NoRuntimeControl) says nothing itself.
+                // Logged here: a host without a way to rebuild (NoRebuildHost) says nothing itself.
                 _log.Warning("Asking the host to rebuild the actor system: {0}", reason);
-                _control.RequestSoftRestart(reason);
+                _host.RequestRebuild(reason);
                 return cause is ActorInitializationException or ActorKilledException or DeathPactException
                     ? Directive.Stop // nothing to resume
                     : Directive.Resume;
