@@ -52,6 +52,12 @@ public sealed record ConfigReplacedAck(long Revision, string Digest);
 /// <summary>Told by the store to its parent after each persisted change (and once after recovery, with no updates).</summary>
 public sealed record ConfigCommitted(ConfigDocument Document, IReadOnlyList<ConfigUpdate> Updates);
 
+/// <summary>
+/// Published on the local event stream after every commit of this node's store (an edit, applied updates, a
+/// full transfer, the recovery at start): the configuration the node now runs with. Local only, never sent.
+/// </summary>
+public sealed record ConfigurationChanged(ConfigDocument Document);
+
 public sealed record GetRecentConfigChanges(long AfterRevision, int Limit);
 
 /// <summary>One change as this node saw it: when the master acknowledged it, and when it was applied here.</summary>

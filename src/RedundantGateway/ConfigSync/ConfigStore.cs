@@ -127,12 +127,12 @@ public sealed class ConfigStore : ReceivePersistentActor, IWithTimers
                 _committed = _committed.WithIdentity(e.Identity);
                 _pending = _committed;
                 _log.Info("Config store created the system identity {Identity}", e.Identity);
-                _listener.Tell(new ConfigCommitted(_committed, []));
+                Committed([]);
             });
         }
         else
         {
-            _listener.Tell(new ConfigCommitted(_committed, _replayed.ToList()));
+            Committed(_replayed.ToList());
         }
         _replayed.Clear();
     }
@@ -164,7 +164,7 @@ public sealed class ConfigStore : ReceivePersistentActor, IWithTimers
         {
             var update = Commit(e, DateTimeOffset.UtcNow);
             replyTo.Tell(new EditResult(EditOutcome.Accepted, e.Revision, e.Value is null ? "deleted" : "stored"));
-            _listener.Tell(new ConfigCommitted(_committed, [update]));
+            Committed([update]);
             SnapshotWhenDue();
         });
     }
@@ -213,7 +213,7 @@ public sealed class ConfigStore : ReceivePersistentActor, IWithTimers
             if (e.Revision != last) return;
             _pending = _committed;
             // The listener (the replicator, usually also the asker) must know the new revision before the answer.
-            _listener.Tell(new ConfigCommitted(_committed, applied));
+            Committed(applied);
             replyTo.Tell(new ReplicatedUpdatesApplied(true, _committed.Revision, _committed.Digest, "", apply.Batch));
             SnapshotWhenDue();
         });
@@ -231,7 +231,7 @@ public sealed class ConfigStore : ReceivePersistentActor, IWithTimers
             Remember(new ConfigChangeRecord(e.Revision, "*", "replaced", now, now));
             _log.Info("Config replaced by a full transfer: identity {Identity}, revision {Revision}, {Resources} resources ({Reason})",
                 e.Identity, e.Revision, e.Resources.Count, e.Reason);
-            _listener.Tell(new ConfigCommitted(_committed, []));
+            Committed([]);
             replyTo.Tell(new ConfigReplacedAck(_committed.Revision, _committed.Digest));
             // A snapshot at once: the next start must not replay a large replacement event.
             _changesSinceSnapshot = _settings.SnapshotEvery;
@@ -284,5 +284,15 @@ public sealed class ConfigStore : ReceivePersistentActor, IWithTimers
     {
         _log.Error("Config store could not recover: {Reason}", reason.Message);
         base.OnRecoveryFailure(reason, message);
+    }
+
+    /// <summary>
+    /// Tells the replicator what was committed, and every local reader of the configuration (the tag and alarm
+    /// engines) through the event stream, so that nothing reads the store's state in between.
+    /// </summary>
+    private void Committed(IReadOnlyList<ConfigUpdate> updates)
+    {
+        _listener.Tell(new ConfigCommitted(_committed, updates));
+        Context.System.EventStream.Publish(new ConfigurationChanged(_committed));
     }
 }
