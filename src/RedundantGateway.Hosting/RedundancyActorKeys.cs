@@ -24,6 +24,9 @@ public sealed class PairMembershipKey { private PairMembershipKey() { } }
 /// <summary>/user/redundancy/config-replicator: edits and reads of the configuration.</summary>
 public sealed class ConfigReplicatorKey { private ConfigReplicatorKey() { } }
 
+/// <summary>/user/redundancy/tags: the tag engine.</summary>
+public sealed class TagEngineKey { private TagEngineKey() { } }
+
 public static class RedundancyActorKeys
 {
     /// <summary>The registry key of <paramref name="actor"/>.</summary>
@@ -35,6 +38,7 @@ public static class RedundancyActorKeys
         RedundancyActor.Coordinator => typeof(RedundancyCoordinatorKey),
         RedundancyActor.Membership => typeof(PairMembershipKey),
         RedundancyActor.ConfigReplicator => typeof(ConfigReplicatorKey),
+        RedundancyActor.Tags => typeof(TagEngineKey),
         _ => throw new ArgumentOutOfRangeException(nameof(actor), actor, null),
     };
 
@@ -62,6 +66,7 @@ public static class RedundancyActorKeys
         && registry.TryGet<PeerFailureDetectorKey>(out var liveness)
         && registry.TryGet<PairMembershipKey>(out var membership)
         && registry.TryGet<ConfigReplicatorKey>(out var config)
-            ? new RedundancyHandles(coordinator, liveness, membership, config)
+        && registry.TryGet<TagEngineKey>(out var tags)
+            ? new RedundancyHandles(coordinator, liveness, membership, config, tags)
             : null;
 }

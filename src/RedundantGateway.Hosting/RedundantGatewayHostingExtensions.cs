@@ -6,6 +6,7 @@ using RedundantGateway.ConfigSync;
 using RedundantGateway.Configuration;
 using RedundantGateway.Redundancy;
 using RedundantGateway.Runtime;
+using RedundantGateway.Tags;
 
 namespace RedundantGateway.Hosting;
 
@@ -20,6 +21,9 @@ public sealed class RedundantGatewayOptions
     /// host's services, else <see cref="NoRebuildHost"/> (a host that cannot rebuild).
     /// </summary>
     public IActorSystemHost? ActorSystemHost { get; set; }
+
+    /// <summary>The tag providers besides the simulator; null: every <see cref="ITagProvider"/> registered in the host's services.</summary>
+    public IReadOnlyList<ITagProvider>? TagProviders { get; set; }
 
     /// <summary>What a previous incarnation of this node left (epoch, events log, transfer summary); empty on a first start.</summary>
     public NodeMemory Memory { get; set; } = NodeMemory.Empty;
@@ -60,10 +64,14 @@ public static class RedundantGatewayHostingExtensions
                 var subsystems = options.Subsystems
                     ?? resolver.GetService<IEnumerable<IRuntimeSubsystem>>()?.ToList()
                     ?? [];
+                var tagProviders = options.TagProviders
+                    ?? resolver.GetService<IEnumerable<ITagProvider>>()?.ToList()
+                    ?? [];
                 var host = options.ActorSystemHost ?? resolver.GetService<IActorSystemHost>() ?? NoRebuildHost.Instance;
                 RedundancyActors.Start(system, settings, subsystems, host, options.Memory,
                     // overwrite: a guardian restarted by its own supervisor registers its new children.
-                    (actor, actorRef) => registry.TryRegister(RedundancyActorKeys.KeyOf(actor), actorRef, overwrite: true));
+                    (actor, actorRef) => registry.TryRegister(RedundancyActorKeys.KeyOf(actor), actorRef, overwrite: true),
+                    tagProviders);
             });
     }
 }

@@ -3,6 +3,7 @@ using RedundantGateway.Configuration;
 using RedundantGateway.ConfigSync;
 using RedundantGateway.Liveness;
 using RedundantGateway.Redundancy;
+using RedundantGateway.Tags;
 
 namespace RedundantGateway;
 
@@ -22,6 +23,8 @@ public sealed record GatewaySettings(
     RedundancySettings Redundancy,
     ConfigStoreSettings ConfigStore,
     ConfigSyncSettings ConfigSync,
+    TagsSettings Tags,
+    DemoSettings Demo,
     IReadOnlyList<string> Warnings)
 {
     public NodeIdentity Identity => new(NodeName, Role);
@@ -79,6 +82,8 @@ public sealed record GatewaySettings(
             Redundancy: redundancy,
             ConfigStore: store,
             ConfigSync: sync,
+            Tags: TagsSettings.Create(gateway.Section("tags")),
+            Demo: DemoSettings.Create(gateway.Section("demo")),
             Warnings: warnings);
     }
 }

@@ -6,12 +6,14 @@ using RedundantGateway.Liveness;
 using RedundantGateway.Membership;
 using RedundantGateway.Redundancy;
 using RedundantGateway.Runtime;
+using RedundantGateway.Tags;
 
 namespace RedundantGateway;
 
 /// <summary>The actors of one node, as the host needs them.</summary>
 /// <param name="Config">the config replicator: edits and reads of the configuration go through it to the store.</param>
-public sealed record RedundancyHandles(IActorRef Coordinator, IActorRef Liveness, IActorRef Membership, IActorRef Config);
+/// <param name="Tags">the tag engine: current values, subscriptions, provider connections.</param>
+public sealed record RedundancyHandles(IActorRef Coordinator, IActorRef Liveness, IActorRef Membership, IActorRef Config, IActorRef? Tags = null);
 
 /// <summary>The actors <see cref="RedundancyActors.Start"/> announces as they are created (hosts register them, e.g. in Akka.Hosting's ActorRegistry).</summary>
 public enum RedundancyActor
@@ -24,6 +26,8 @@ public enum RedundancyActor
     Coordinator,
     Membership,
     ConfigReplicator,
+    /// <summary>/user/redundancy/tags: the tag engine.</summary>
+    Tags,
 }
 
 /// <summary>Starts the redundancy actors of one node in an actor system configured for clustering.</summary>
@@ -32,11 +36,14 @@ public static class RedundancyActors
     /// <summary>
     /// Creates the designator singleton, its proxy and the node guardian, and returns at once (no ask): each
     /// actor is handed to <paramref name="started"/> when it is created, the guardian's children by the
-    /// guardian itself, so a host looks them up when it needs them instead of blocking here.
+    /// guardian itself, so a host looks them up when it needs them instead of blocking here. The tag engine
+    /// (with the simulator and <paramref name="tagProviders"/>) is driven by the coordinator after the host's subsystems.
     /// </summary>
     public static IActorRef Start(ActorSystem system, GatewaySettings settings, IReadOnlyList<IRuntimeSubsystem> subsystems,
-        IActorSystemHost host, NodeMemory memory, Action<RedundancyActor, IActorRef>? started = null)
+        IActorSystemHost host, NodeMemory memory, Action<RedundancyActor, IActorRef>? started = null,
+        IReadOnlyList<ITagProvider>? tagProviders = null)
     {
+        var providers = tagProviders ?? [];
         var announce = started ?? ((_, _) => { });
         var singletonSettings = ClusterSingletonManagerSettings.Create(system);
         system.ActorOf(ClusterSingletonManager.Props(
@@ -48,7 +55,7 @@ public static class RedundancyActors
             RedundancyPaths.DesignatorProxy);
         announce(RedundancyActor.DesignatorProxy, designator);
 
-        var guardian = system.ActorOf(Props.Create(() => new NodeGuardian(settings, subsystems, host, memory, designator, announce)),
+        var guardian = system.ActorOf(Props.Create(() => new NodeGuardian(settings, subsystems, providers, host, memory, designator, announce)),
             RedundancyPaths.Guardian);
         announce(RedundancyActor.Guardian, guardian);
         return guardian;
@@ -65,7 +72,10 @@ public static class RedundancyActors
         private readonly IActorRef _coordinator;
         private readonly IActorRef _membership;
 
-        public NodeGuardian(GatewaySettings settings, IReadOnlyList<IRuntimeSubsystem> subsystems,
+        /// <summary>How long the coordinator waits for a runtime actor to reach a level or rebuild.</summary>
+        private static readonly TimeSpan RuntimeActorTimeout = TimeSpan.FromSeconds(10);
+
+        public NodeGuardian(GatewaySettings settings, IReadOnlyList<IRuntimeSubsystem> subsystems, IReadOnlyList<ITagProvider> tagProviders,
             IActorSystemHost host, NodeMemory memory, IActorRef designator, Action<RedundancyActor, IActorRef> announce)
         {
             _host = host;
@@ -73,7 +83,12 @@ public static class RedundancyActors
             var initialActivity = new PeerActivity(settings.Role, ActivityLevel.Undecided, memory.Epoch, null);
             var liveness = Context.ActorOf(PeerFailureDetector.Props(settings.Liveness, settings.NodeName,
                 settings.Role == NodeRole.Independent ? null : peerAddress, initialActivity), PeerFailureDetector.Name);
-            _coordinator = Context.ActorOf(RedundancyCoordinator.Props(settings.Identity, settings.Redundancy, settings.Liveness, subsystems, designator, memory,
+            // The tag engine reads the replicator, which needs the coordinator, which drives the engine: the engine
+            // gets the replicator by its path (it exists by the time the engine's first ask is delivered).
+            var configPath = Context.System.ActorSelection(Self.Path / ConfigReplicator.Name);
+            var tags = Context.ActorOf(TagEngine.Props(settings.Tags, configPath, tagProviders), TagEngine.Name);
+            IReadOnlyList<IRuntimeSubsystem> runtime = [.. subsystems, new ActorSubsystem(TagEngine.Name, tags, RuntimeActorTimeout)];
+            _coordinator = Context.ActorOf(RedundancyCoordinator.Props(settings.Identity, settings.Redundancy, settings.Liveness, runtime, designator, memory,
                 new EpochFile(settings.DataDir)), RedundancyCoordinator.Name);
             _membership = Context.ActorOf(PairMembership.Props(settings.Identity, settings.Redundancy, host), PairMembership.Name);
             var config = Context.ActorOf(ConfigReplicator.Props(settings.ConfigSync, settings.ConfigStore, settings.ReplicationNode, _coordinator, memory.Config), ConfigReplicator.Name);
@@ -81,6 +96,11 @@ public static class RedundancyActors
             announce(RedundancyActor.Liveness, liveness);
             announce(RedundancyActor.Coordinator, _coordinator);
             announce(RedundancyActor.Membership, _membership);
+            // A fresh master shows something alive at once; a backup gets the demo by replication.
+            if (settings.Demo.Enabled && settings.Role == NodeRole.Master)
+                Context.ActorOf(DemoLoader.Props(config), DemoLoader.Name);
+
+            announce(RedundancyActor.Tags, tags);
             announce(RedundancyActor.ConfigReplicator, config);
         }
 

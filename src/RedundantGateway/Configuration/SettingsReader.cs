@@ -85,6 +85,15 @@ public sealed class SettingsReader
         return string.IsNullOrWhiteSpace(value) ? throw Error(key, "must not be empty") : value;
     }
 
+    public bool Bool(string key) => Read(key, p => _config.GetString(p)?.Trim().ToLowerInvariant() switch
+    {
+        "on" or "true" or "yes" => true,
+        "off" or "false" or "no" => false,
+        var raw => throw Error(key, $"'{raw}' is not on or off"),
+    });
+
+    public IReadOnlyList<string> StringList(string key) => Read(key, p => (IReadOnlyList<string>)_config.GetStringList(p).ToList());
+
     public int Int(string key) => Read(key, p =>
         int.TryParse(_config.GetString(p), out var v) ? v : throw Error(key, $"'{_config.GetString(p)}' is not a whole number"));
 

@@ -1,0 +1,151 @@
+using System.Text.Json;
+using Akka.Actor;
+using Akka.Event;
+using RedundantGateway.ConfigSync;
+
+namespace RedundantGateway.Tags;
+
+/// <summary>
+/// The demo a fresh master loads (<c>redundant-gateway.demo.enabled</c>): simulated tags under
+/// <c>projects/demo/tags/</c> and alarm definitions under <c>projects/demo/alarms/</c>, some of which fire within
+/// seconds of start (fast sines, ramps and squares against setpoints inside their range).
+/// </summary>
+public static class DemoConfiguration
+{
+    public const string Root = "projects/demo";
+    public const string TagRoot = Root + "/tags/";
+    public const string AlarmRoot = Root + "/alarms/";
+
+    private static readonly string[] Functions = ["ramp", "sine", "square", "randomWalk", "counter"];
+    private static readonly int[] ScanRates = [250, 500, 1000, 2000];
+
+    /// <summary>Every demo resource, path to canonical JSON, tags first (alarms refer to them).</summary>
+    public static IReadOnlyList<KeyValuePair<string, string>> Resources()
+    {
+        var resources = new List<KeyValuePair<string, string>>();
+        void Tag(string name, object definition) => resources.Add(new(TagRoot + name, Json(definition)));
+
+        // The tags the alarms watch: fast enough that several alarms are active within 30 s of start.
+        Tag("line1/temperature", new { provider = "simulator", function = "sine", dataType = "float", scanRateMs = 250, deadband = 0.5, units = "degC", amplitude = 100, periodMs = 20000, offset = 0, seed = 11 });
+        Tag("line1/level", new { provider = "simulator", function = "ramp", dataType = "float", scanRateMs = 250, deadband = 0.0, units = "%", amplitude = 100, periodMs = 10000, offset = 0, seed = 12 });
+        Tag("line1/pump-running", new { provider = "simulator", function = "square", dataType = "bool", scanRateMs = 500, units = "", amplitude = 1, periodMs = 8000, offset = 0, seed = 13 });
+        Tag("line1/pressure", new { provider = "simulator", function = "square", dataType = "float", scanRateMs = 500, units = "bar", amplitude = 100, periodMs = 6000, offset = 0, seed = 14 });
+        Tag("line2/flow", new { provider = "simulator", function = "sine", dataType = "float", scanRateMs = 500, deadband = 1.0, units = "m3/h", amplitude = 100, periodMs = 30000, offset = 0, seed = 21 });
+        Tag("line2/batch-step", new { provider = "simulator", function = "counter", dataType = "int", scanRateMs = 1000, units = "", amplitude = 10, rate = 1, seed = 22 });
+        Tag("line2/vibration", new { provider = "simulator", function = "randomWalk", dataType = "float", scanRateMs = 250, units = "mm/s", rate = 1, offset = 0, seed = 23 });
+        Tag("line2/speed", new { provider = "simulator", function = "ramp", dataType = "int", scanRateMs = 1000, units = "rpm", amplitude = 3000, periodMs = 15000, offset = 0, seed = 24 });
+
+        // The rest: eight areas of 29 tags, a mix of functions and scan rates (250-2000 ms), for volume.
+        for (var i = 0; i < 232; i++)
+        {
+            var function = Functions[i % Functions.Length];
+            var area = i / 29 + 1;
+            var dataType = function switch { "counter" => "int", "square" when i % 2 == 0 => "bool", _ => "float" };
+            Tag($"area{area}/{function}-{i:D3}", new
+            {
+                provider = "simulator",
+                function,
+                dataType,
+                scanRateMs = ScanRates[i / Functions.Length % ScanRates.Length],
+                deadband = function == "sine" ? 0.1 : 0.0,
+                units = function == "counter" ? "count" : "units",
+                amplitude = 10 + i % 90,
+                periodMs = 10_000 + 1000 * (i % 50),
+                offset = i % 7,
+                rate = 1,
+                seed = 1000 + i,
+            });
+        }
+
+        void Alarm(int number, string tag, string condition, double setpoint, double deadband, int onDelayMs, string priority, string display, string notes) =>
+            resources.Add(new(AlarmRoot + $"a{number:D2}", Json(new
+            {
+                tag = TagRoot + tag, condition, setpoint, deadband, onDelayMs, offDelayMs = 0, priority,
+                displayPath = "Demo/" + display, notes,
+            })));
+        Alarm(1, "line1/temperature", "above", 50, 1, 0, "high", "Line 1/Temperature high", "sine of amplitude 100: above 50 a third of each 20 s period");
+        Alarm(2, "line1/temperature", "below", -50, 1, 0, "medium", "Line 1/Temperature low", "the other third of the period");
+        Alarm(3, "line1/level", "above", 80, 1, 0, "critical", "Line 1/Tank level high", "ramp 0-100 every 10 s");
+        Alarm(4, "line1/level", "below", 20, 1, 500, "low", "Line 1/Tank level low", "with a 500 ms on delay");
+        Alarm(5, "line1/pump-running", "equal", 0, 0, 0, "medium", "Line 1/Pump stopped", "square: off half of each 8 s period");
+        Alarm(6, "line1/pressure", "above", 50, 1, 0, "high", "Line 1/Pressure high", "square of amplitude 100: above half of each 6 s period");
+        Alarm(7, "line2/flow", "above", 50, 2, 1000, "medium", "Line 2/Flow high", "30 s sine, 1 s on delay");
+        Alarm(8, "line2/batch-step", "equal", 5, 0, 0, "low", "Line 2/Batch at step 5", "counter 0-9, one step a second");
+        Alarm(9, "line2/vibration", "above", 6, 0.5, 0, "high", "Line 2/Vibration high", "random walk of 32 steps in [-1, 1]");
+        Alarm(10, "line2/speed", "above", 2500, 50, 0, "medium", "Line 2/Overspeed", "ramp 0-3000 rpm every 15 s");
+        Alarm(11, "line2/flow", "badQuality", 0, 0, 0, "critical", "Line 2/Flow meter failed", "active when the simulator is disconnected");
+        Alarm(12, "area1/ramp-000", "above", 5, 0.5, 0, "low", "Area 1/Ramp high", "ramp of amplitude 10 over 10 s");
+        return resources;
+    }
+
+    private static string Json(object value) =>
+        ConfigDocument.TryCanonicalJson(JsonSerializer.Serialize(value), out var canonical, out var error)
+            ? canonical
+            : throw new InvalidOperationException(error);
+
+    /// <summary>Whether a configuration is the empty one a fresh master starts with.</summary>
+    public static bool IsFresh(ConfigDocument document) => document.Revision == 0 && document.Resources.Count == 0;
+}
+
+/// <summary>
+/// Loads <see cref="DemoConfiguration"/> on a master whose store is fresh, through the normal edit path (one
+/// <see cref="EditConfig"/> after the other to the config replicator, so it replicates like any edit), then stops.
+/// A store with anything in it is left alone, so an operator's configuration is never mixed with the demo.
+/// </summary>
+public sealed class DemoLoader : ReceiveActor
+{
+    public const string Name = "demo-loader";
+
+    private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(15);
+
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly IActorRef _config;
+    private readonly IReadOnlyList<KeyValuePair<string, string>> _resources = DemoConfiguration.Resources();
+    private int _next;
+
+    public static Props Props(IActorRef config) => Akka.Actor.Props.Create(() => new DemoLoader(config));
+
+    public DemoLoader(IActorRef config)
+    {
+        _config = config;
+        Receive<ConfigDocumentView>(view =>
+        {
+            if (!DemoConfiguration.IsFresh(view.Document))
+            {
+                _log.Debug("Demo configuration not loaded: the store holds revision {Revision}", view.Document.Revision);
+                Context.Stop(Self);
+                return;
+            }
+            _log.Info("Loading the demo configuration: {Count} resources under {Root}", _resources.Count, DemoConfiguration.Root);
+            SendNext();
+        });
+        Receive<EditResult>(result =>
+        {
+            if (result.Outcome != EditOutcome.Accepted)
+            {
+                _log.Warning("Demo configuration stopped at {Path}: {Message}", _resources[_next - 1].Key, result.Message);
+                Context.Stop(Self);
+                return;
+            }
+            if (_next < _resources.Count) SendNext();
+            else
+            {
+                _log.Info("Demo configuration loaded: {Count} resources, revision {Revision}", _resources.Count, result.Revision);
+                Context.Stop(Self);
+            }
+        });
+        Receive<Status.Failure>(failure =>
+        {
+            _log.Warning("Demo configuration not loaded: {Reason}", failure.Cause.Message);
+            Context.Stop(Self);
+        });
+    }
+
+    protected override void PreStart() => _config.Ask<ConfigDocumentView>(GetConfigDocument.Instance, AskTimeout).PipeTo(Self);
+
+    private void SendNext()
+    {
+        var (path, value) = _resources[_next++];
+        _config.Ask<EditResult>(new EditConfig(path, value), AskTimeout).PipeTo(Self);
+    }
+}
