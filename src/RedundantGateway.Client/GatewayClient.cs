@@ -57,6 +57,14 @@ public sealed class GatewayClient : IDisposable
     public Task<ConfigEditAnswer> DeleteResourceAsync(string path, CancellationToken cancellationToken = default) =>
         SendForAsync<ConfigEditAnswer>(HttpMethod.Delete, GatewayRoutes.Resource(path), null, cancellationToken);
 
+    /// <summary>The current values of the tags under <paramref name="prefix"/> (empty on a node whose level runs none).</summary>
+    public Task<TagList> GetTagsAsync(string? prefix = null, CancellationToken cancellationToken = default) =>
+        GetAsync<TagList>(GatewayRoutes.Tags(prefix), cancellationToken);
+
+    /// <summary>One tag's current value; a <see cref="GatewayException"/> with 404 when there is none.</summary>
+    public Task<TagInfo> GetTagAsync(string path, CancellationToken cancellationToken = default) =>
+        GetAsync<TagInfo>(GatewayRoutes.Tag(path), cancellationToken);
+
     /// <summary>Moves the active role to the other node; refused (409, a <see cref="GatewayException"/>) when the peer is not connected.</summary>
     public Task<ActionAnswer> FailoverAsync(CancellationToken cancellationToken = default) =>
         SendForAsync<ActionAnswer>(HttpMethod.Post, GatewayRoutes.Failover, null, cancellationToken);

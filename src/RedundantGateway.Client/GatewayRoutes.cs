@@ -10,6 +10,18 @@ public static class GatewayRoutes
     public const string Failover = "api/redundancy/failover";
     public const string Resync = "api/redundancy/resync";
     public const string Config = "api/config";
+    public const string TagsRoute = "api/tags";
+
+    /// <summary>The tags under <paramref name="prefix"/> (all of them when null).</summary>
+    public static string Tags(string? prefix = null) =>
+        string.IsNullOrEmpty(prefix) ? TagsRoute : $"{TagsRoute}?prefix={Uri.EscapeDataString(prefix)}";
+
+    /// <summary>One tag's route (the path as given, as for resources).</summary>
+    public static string Tag(string path) => $"{TagsRoute}/{path.TrimStart('/')}";
+
+    /// <summary>The live stream of the tags under <paramref name="prefix"/> (Server-Sent Events).</summary>
+    public static string TagStream(string? prefix = null) =>
+        string.IsNullOrEmpty(prefix) ? $"{TagsRoute}/stream" : $"{TagsRoute}/stream?prefix={Uri.EscapeDataString(prefix)}";
 
     public static string Events(int? limit = null) =>
         limit is { } l ? $"api/redundancy/events?limit={l.ToString(CultureInfo.InvariantCulture)}" : "api/redundancy/events";

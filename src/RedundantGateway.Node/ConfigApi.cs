@@ -4,6 +4,7 @@ using Akka.Actor;
 using RedundantGateway.Client;
 using RedundantGateway.ConfigSync;
 using RedundantGateway.Configuration;
+using RedundantGateway.Tags;
 
 namespace RedundantGateway.Node;
 
@@ -44,6 +45,9 @@ internal static class ConfigApi
             if (tooLarge)
                 return Problem(StatusCodes.Status413PayloadTooLarge, $"the value is larger than config-sync.max-resource-size ({settings.ConfigSync.MaxResourceSize} bytes)");
             if (!ConfigDocument.TryCanonicalJson(body, out var canonical, out error)) return Problem(StatusCodes.Status400BadRequest, error);
+            // A tag the engine could not run is refused before it reaches the store (the node's only provider is the simulator).
+            if (TagDefinition.IsTagDefinition(normalized, canonical) && !TagDefinition.TryParse(normalized, canonical, out _, out error))
+                return Problem(StatusCodes.Status400BadRequest, error);
             return await EditAsync(runtime, new EditConfig(normalized, canonical));
         });
 

@@ -34,6 +34,9 @@ public sealed class NodeActorSystem(GatewaySettings settings, Config config, ILo
     /// <summary>The current actors; null while the runtime is (re)starting.</summary>
     public RedundancyHandles? Handles => _current?.Handles;
 
+    /// <summary>The current actor system with its actors (one read, so both are of the same incarnation); null while (re)starting.</summary>
+    public (ActorSystem System, RedundancyHandles Handles)? Actors => _current is { } current ? (current.System, current.Handles) : null;
+
     public GatewaySettings Settings => settings;
 
     public int Rebuilds => _rebuilds;

@@ -115,6 +115,7 @@ internal static class NodeWeb
         });
 
         ConfigApi.Map(app, runtime);
+        TagsApi.Map(app, runtime);
 
         app.MapGet("/api/redundancy/events", async (int? limit) =>
         {

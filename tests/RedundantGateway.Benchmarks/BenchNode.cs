@@ -150,6 +150,8 @@ internal sealed class BenchPair : IDisposable
               web.port = {{web}}
               cluster.port = {{link}}
               redundancy { {{peerKey}} = "127.0.0.1:{{peerLink}}", join-wait-time = 10s, recovery-mode = {{recoveryMode}} }
+              # The benchmarks measure their own configurations: no demo resources in a fresh master's store.
+              demo.enabled = off
             }
             {{extraHocon}}
             """;

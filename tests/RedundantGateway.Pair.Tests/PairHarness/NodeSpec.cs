@@ -39,6 +39,8 @@ public sealed record NodeSpec
         text.AppendLine($"    join-wait-time = {((int)JoinWaitTime.TotalMilliseconds).ToString(CultureInfo.InvariantCulture)}ms");
         text.AppendLine($"    recovery-mode = {RecoveryMode}");
         text.AppendLine("  }");
+        // Off unless a test asks for it (Extra comes after and wins): the demo adds resources to a fresh master's store.
+        text.AppendLine("  demo.enabled = off");
         if (Extra.Length > 0) text.AppendLine(Extra);
         text.AppendLine("}");
         return text.ToString();

@@ -1,0 +1,27 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace RedundantGateway.Client;
+
+// The records of /api/tags and its live stream.
+
+/// <summary>One tag's current value.</summary>
+/// <param name="Value">a number, bool or string (the tag's data type); null with bad quality.</param>
+/// <param name="Quality">good, bad or uncertain.</param>
+/// <param name="T">the source's time of the value (UTC).</param>
+/// <param name="Reason">why the quality is not good; left out when it is.</param>
+public sealed record TagInfo(
+    string Path,
+    JsonElement? Value,
+    string Quality,
+    DateTime T,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Reason = null);
+
+/// <summary>GET /api/tags: the values at this node (empty when its level runs no provider: cold, undecided).</summary>
+public sealed record TagList(string Node, string ActivityLevel, IReadOnlyList<TagInfo> Tags);
+
+/// <summary>The first event of /api/tags/stream (<c>event: snapshot</c>).</summary>
+public sealed record TagStreamSnapshot(string ActivityLevel, IReadOnlyList<TagInfo> Tags);
+
+/// <summary><c>event: level</c> of /api/tags/stream: the node's level changed (cold or undecided: the stream ends).</summary>
+public sealed record TagStreamLevel(string ActivityLevel);

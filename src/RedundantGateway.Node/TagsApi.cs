@@ -1,0 +1,128 @@
+using System.Text.Json;
+using Akka.Actor;
+using RedundantGateway.Client;
+using RedundantGateway.Tags;
+
+namespace RedundantGateway.Node;
+
+/// <summary>
+/// /api/tags: current values (with a prefix filter), one tag, the live stream (Server-Sent Events), and connecting
+/// or disconnecting a whole provider. A node whose level runs no provider (cold, undecided) answers empty lists and
+/// a stream that says its level and ends.
+/// </summary>
+internal static class TagsApi
+{
+    private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(5);
+
+    public static void Map(WebApplication app, NodeActorSystem runtime)
+    {
+        var settings = runtime.Settings;
+
+        app.MapGet("/api/tags", async (string? prefix) =>
+        {
+            if (runtime.Handles is not { Tags: { } engine }) return NodeWeb.Restarting();
+            var snapshot = await engine.Ask<TagSnapshot>(new GetTagValues(TagSelection.ByPrefix(prefix)), AskTimeout);
+            return NodeWeb.Json(new TagList(settings.NodeName, LevelName(snapshot.Level), snapshot.Values.Select(ToInfo).ToList()));
+        });
+
+        app.MapGet("/api/tags/stream", StreamAsync);
+
+        app.MapGet("/api/tags/{**path}", async (string path) =>
+        {
+            if (runtime.Handles is not { Tags: { } engine }) return NodeWeb.Restarting();
+            var snapshot = await engine.Ask<TagSnapshot>(new GetTagValues(new TagSelection([path], null)), AskTimeout);
+            return snapshot.Values.FirstOrDefault(v => v.Path == path) is { } value
+                ? NodeWeb.Json(ToInfo(value))
+                : NodeWeb.Json(new ErrorBody($"no current value for tag '{path}' (level {LevelName(snapshot.Level)})"), StatusCodes.Status404NotFound);
+        });
+
+        app.MapPost("/api/tags/providers/{name}/disconnect", (string name) => SetConnectedAsync(runtime, name, false));
+        app.MapPost("/api/tags/providers/{name}/connect", (string name) => SetConnectedAsync(runtime, name, true));
+
+        async Task StreamAsync(HttpContext http, string? prefix, string? paths)
+        {
+            if (runtime.Actors is not { } actors || actors.Handles.Tags is not { } engine)
+            {
+                await NodeWeb.Restarting().ExecuteAsync(http);
+                return;
+            }
+            var selection = new TagSelection(
+                (paths ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+                string.IsNullOrEmpty(prefix) ? null : prefix);
+            http.Response.ContentType = "text/event-stream";
+            http.Response.Headers.CacheControl = "no-cache";
+            var buffer = new TagStreamBuffer(settings.Tags.StreamBufferPaths);
+            var bridge = actors.System.ActorOf(TagStreamBridge.Props(engine, selection, buffer));
+            try
+            {
+                await WriteStreamAsync(http.Response, buffer, http.RequestAborted);
+            }
+            catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested) { }
+            finally
+            {
+                bridge.Tell(PoisonPill.Instance);
+            }
+        }
+    }
+
+    /// <summary>The writer loop: takes what the buffer coalesced, writes it, until the node leaves warm/active or the client goes.</summary>
+    private static async Task WriteStreamAsync(HttpResponse response, TagStreamBuffer buffer, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var batch = await buffer.TakeAsync(cancellationToken);
+            if (batch.Snapshot is { } snapshot)
+            {
+                await WriteEventAsync(response, "snapshot", new TagStreamSnapshot(LevelName(snapshot.Level), snapshot.Values.Select(ToInfo).ToList()), cancellationToken);
+                if (!Runs(snapshot.Level))
+                {
+                    await response.Body.FlushAsync(cancellationToken);
+                    return; // a cold or undecided node streams nothing: its level said why
+                }
+            }
+            foreach (var change in batch.Changes) await WriteEventAsync(response, "change", ToInfo(change), cancellationToken);
+            if (batch.Level is { } level)
+            {
+                await WriteEventAsync(response, "level", new TagStreamLevel(LevelName(level)), cancellationToken);
+                if (!Runs(level))
+                {
+                    await response.Body.FlushAsync(cancellationToken);
+                    return;
+                }
+            }
+            await response.Body.FlushAsync(cancellationToken);
+            if (batch.Ended is { } reason)
+            {
+                await WriteEventAsync(response, "end", new ErrorBody(reason), cancellationToken);
+                await response.Body.FlushAsync(cancellationToken);
+                return;
+            }
+        }
+    }
+
+    private static async Task WriteEventAsync<T>(HttpResponse response, string name, T data, CancellationToken cancellationToken)
+    {
+        // One line of JSON per event (the serializer writes no newlines unless asked to indent).
+        var json = JsonSerializer.Serialize(data, ContractJson.Options);
+        await response.WriteAsync($"event: {name}\ndata: {json}\n\n", cancellationToken);
+    }
+
+    private static async Task<IResult> SetConnectedAsync(NodeActorSystem runtime, string name, bool connected)
+    {
+        if (runtime.Handles is not { Tags: { } engine }) return NodeWeb.Restarting();
+        var answer = await engine.Ask<TagProviderConnection>(new SetTagProviderConnected(name, connected), AskTimeout);
+        return NodeWeb.Json(new ActionAnswer(answer.Accepted, answer.Message),
+            answer.Accepted ? StatusCodes.Status200OK : StatusCodes.Status404NotFound);
+    }
+
+    private static bool Runs(ActivityLevel level) => level is ActivityLevel.Warm or ActivityLevel.Active;
+
+    private static string LevelName(ActivityLevel level) => level.ToString().ToLowerInvariant();
+
+    internal static TagInfo ToInfo(TagValue value) => new(
+        value.Path,
+        value.Value is null ? null : JsonSerializer.SerializeToElement(value.Value, ContractJson.Options),
+        value.Quality.ToString().ToLowerInvariant(),
+        value.Timestamp.UtcDateTime,
+        value.Reason);
+}
