@@ -32,6 +32,9 @@ public sealed class NodeApi : IDisposable
     /// <summary>The events, newest first, or null.</summary>
     public Task<IReadOnlyList<RedundancyEventInfo>?> GetEventsAsync(int limit = 1000) => OrNull(ct => Client.GetEventsAsync(limit, ct));
 
+    /// <summary>The tags under <paramref name="prefix"/>, or null.</summary>
+    public Task<TagList?> GetTagsAsync(string? prefix = null) => OrNull(ct => Client.GetTagsAsync(prefix, ct));
+
     /// <summary>POST /api/redundancy/failover: the status code and body, or (0, error) when it did not answer.</summary>
     public async Task<(int Status, string Body)> PostFailoverAsync()
     {
