@@ -18,6 +18,7 @@ public sealed class TagEngine : ReceiveActor, IWithTimers
     // Short: the first ask may reach the replicator before it exists (see the guardian); the store's recovery also publishes.
     private static readonly TimeSpan ConfigReadTimeout = TimeSpan.FromSeconds(3);
     private static readonly TimeSpan ConfigReadRetry = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan ApplyInterval = TimeSpan.FromMilliseconds(100);
 
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly ICanTell _config;
@@ -32,6 +33,7 @@ public sealed class TagEngine : ReceiveActor, IWithTimers
     private readonly List<IActorRef> _pendingRestarts = [];
     private readonly HashSet<ITagProvider> _started = [];
     private ConfigDocument? _document;
+    private ConfigDocument? _latest;
     private ActivityLevel _level = ActivityLevel.Undecided;
     private int _providerStarts;
 
@@ -50,7 +52,18 @@ public sealed class TagEngine : ReceiveActor, IWithTimers
         foreach (var provider in providers) _providers[provider.Name] = provider;
         _disconnected = new HashSet<string>(settings.DisconnectedProviders, StringComparer.Ordinal);
 
-        Receive<ConfigurationChanged>(changed => Apply(changed.Document, everything: false));
+        Receive<ConfigurationChanged>(changed =>
+        {
+            // A burst of commits (a full load, the backup applying a pull) is applied once, at its latest: each apply
+            // looks at every resource.
+            _latest = changed.Document;
+            if (!Timers.IsTimerActive(nameof(ApplyLatest))) Timers.StartSingleTimer(nameof(ApplyLatest), ApplyLatest.Instance, ApplyInterval);
+        });
+        Receive<ApplyLatest>(_ =>
+        {
+            if (_latest is { } latest) Apply(latest, everything: false);
+            _latest = null;
+        });
         Receive<DocumentRead>(read => OnDocumentRead(read.View.Document));
         Receive<DocumentReadFailed>(OnDocumentReadFailed);
         Receive<ReadConfig>(_ => RequestDocument());
@@ -132,7 +145,9 @@ public sealed class TagEngine : ReceiveActor, IWithTimers
     private void Apply(ConfigDocument document, bool everything)
     {
         _document = document;
-        var definitions = document.Resources.Where(r => TagDefinition.IsTagDefinition(r.Key, r.Value)).ToDictionary(r => r.Key, r => r.Value, StringComparer.Ordinal);
+        var definitions = document.Resources
+            .Where(r => (_tags.TryGetValue(r.Key, out var known) && known.Json == r.Value) || TagDefinition.IsTagDefinition(r.Key, r.Value))
+            .ToDictionary(r => r.Key, r => r.Value, StringComparer.Ordinal);
         var removed = _tags.Keys.Where(path => !definitions.ContainsKey(path)).ToList();
         foreach (var path in removed)
         {
@@ -161,8 +176,11 @@ public sealed class TagEngine : ReceiveActor, IWithTimers
             if (!_byScanRate.TryGetValue(rate, out var group)) _byScanRate[rate] = group = [];
             group.Add(entry);
         }
-        _log.Info("Tag engine at configuration revision {Revision}: {Tags} tags, {Rebuilt} rebuilt, {Removed} removed",
-            document.Revision, _tags.Count, rebuilt.Count, removed.Count);
+        // Info for a whole (re)build, debug for each edit that follows (a replicated load is hundreds of them).
+        if (everything || rebuilt.Count == _tags.Count)
+            _log.Info("Tag engine at configuration revision {Revision}: {Tags} tags, {Rebuilt} rebuilt, {Removed} removed", document.Revision, _tags.Count, rebuilt.Count, removed.Count);
+        else
+            _log.Debug("Tag engine at configuration revision {Revision}: {Tags} tags, {Rebuilt} rebuilt, {Removed} removed", document.Revision, _tags.Count, rebuilt.Count, removed.Count);
         if (!Running) return;
         UpdateTimers();
         Evaluate(rebuilt);
@@ -298,6 +316,11 @@ public sealed class TagEngine : ReceiveActor, IWithTimers
     private sealed record DocumentRead(ConfigDocumentView View);
 
     private sealed record DocumentReadFailed(string Reason);
+
+    private sealed record ApplyLatest
+    {
+        public static readonly ApplyLatest Instance = new();
+    }
 
     private sealed record ReadConfig
     {
