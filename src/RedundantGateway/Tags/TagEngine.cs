@@ -61,7 +61,7 @@ public sealed class TagEngine : ReceiveActor, IWithTimers
         });
         Receive<ApplyLatest>(_ =>
         {
-            if (_latest is { } latest) Apply(latest, everything: false);
+            if (_latest is { } latest && IsNewer(latest)) Apply(latest, everything: false);
             _latest = null;
         });
         Receive<DocumentRead>(read => OnDocumentRead(read.View.Document));
@@ -123,10 +123,13 @@ public sealed class TagEngine : ReceiveActor, IWithTimers
     {
         var restarting = _pendingRestarts.Count > 0;
         // An answer older than a commit already applied is skipped (unless a restart asked for a full rebuild).
-        if (restarting || _document is null || _document.Identity != document.Identity || document.Revision >= _document.Revision)
-            Apply(document, everything: restarting);
+        if (restarting || IsNewer(document)) Apply(document, everything: restarting);
         AnswerRestarts(document.Revision);
     }
+
+    /// <summary>Not older than what the engine runs (another identity, as after a full transfer, always counts as newer).</summary>
+    private bool IsNewer(ConfigDocument document) =>
+        _document is null || _document.Identity != document.Identity || document.Revision >= _document.Revision;
 
     private void OnDocumentReadFailed(DocumentReadFailed failed)
     {
