@@ -1,0 +1,99 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Akka.Actor;
+using RedundantGateway.ConfigSync;
+using RedundantGateway.Tags;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace RedundantGateway.Tests.Tags;
+
+/// <summary>The demo: enough valid tags, alarms on tags that exist and fire soon after start, loaded only into a fresh store.</summary>
+public sealed class DemoConfigurationSpec(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(output: output)
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(10);
+
+    [Fact]
+    public void The_demo_has_at_least_200_valid_simulated_tags_with_scan_rates_of_250_to_2000_ms()
+    {
+        var tags = DemoConfiguration.Resources().Where(r => r.Key.StartsWith(DemoConfiguration.TagRoot, StringComparison.Ordinal)).ToList();
+        Assert.True(tags.Count >= 200, $"{tags.Count} tags");
+        foreach (var (path, json) in tags)
+        {
+            Assert.True(TagDefinition.IsTagDefinition(path, json), path);
+            Assert.True(TagDefinition.TryParse(path, json, out var definition, out var error), error);
+            Assert.InRange(definition!.ScanRateMs, 250, 2000);
+        }
+        Assert.Equal(5, tags.Select(t => JsonDocument.Parse(t.Value).RootElement.GetProperty("function").GetString()).Distinct().Count());
+    }
+
+    [Fact]
+    public void The_demo_alarms_watch_demo_tags_and_several_become_active_within_30_seconds_of_any_start()
+    {
+        var resources = DemoConfiguration.Resources().ToDictionary(r => r.Key, r => r.Value);
+        var alarms = resources.Where(r => r.Key.StartsWith(DemoConfiguration.AlarmRoot, StringComparison.Ordinal)).ToList();
+        Assert.Equal(12, alarms.Count);
+        Assert.All(alarms, a => Assert.Matches(@"^projects/demo/alarms/a\d\d$", a.Key));
+
+        // Whatever the start time, the conditions that are true at some sample of the first 30 s.
+        foreach (var start in new[] { 0L, 1_234_567L, 1_780_000_000_000L })
+        {
+            var fired = 0;
+            foreach (var (_, json) in alarms)
+            {
+                var alarm = JsonDocument.Parse(json).RootElement;
+                var tagPath = alarm.GetProperty("tag").GetString()!;
+                Assert.True(resources.ContainsKey(tagPath), tagPath);
+                Assert.True(TagDefinition.TryParse(tagPath, resources[tagPath], out var tag, out _));
+                var setpoint = alarm.GetProperty("setpoint").GetDouble();
+                var condition = alarm.GetProperty("condition").GetString();
+                Assert.Contains(condition, new[] { "above", "below", "equal", "badQuality" });
+                Assert.Contains(alarm.GetProperty("priority").GetString(), new[] { "low", "medium", "high", "critical" });
+                var samples = Enumerable.Range(0, 30_000 / tag!.ScanRateMs)
+                    .Select(i => TagSimulator.Read(tag, DateTimeOffset.FromUnixTimeMilliseconds(start + i * (long)tag.ScanRateMs)).Value)
+                    .Select(v => v is bool b ? (b ? 1.0 : 0.0) : Convert.ToDouble(v, System.Globalization.CultureInfo.InvariantCulture));
+                if (samples.Any(v => condition switch { "above" => v > setpoint, "below" => v < setpoint, "equal" => v == setpoint, _ => false }))
+                    fired++;
+            }
+            Assert.True(fired >= 8, $"only {fired} alarms would fire within 30 s of {start}");
+        }
+    }
+
+    /// <summary>A config replicator that holds a document and takes every edit.</summary>
+    private sealed class RecordingConfig : ReceiveActor
+    {
+        public RecordingConfig(ConfigDocument document, ConcurrentQueue<EditConfig> edits)
+        {
+            Receive<GetConfigDocument>(_ => Sender.Tell(new ConfigDocumentView(document, true)));
+            Receive<EditConfig>(edit =>
+            {
+                edits.Enqueue(edit);
+                document = document.Apply(document.Revision + 1, edit.Path, edit.Value);
+                Sender.Tell(new EditResult(EditOutcome.Accepted, document.Revision, "ok"));
+            });
+        }
+    }
+
+    [Fact]
+    public void A_fresh_store_gets_the_demo_through_edits()
+    {
+        var edits = new ConcurrentQueue<EditConfig>();
+        var config = Sys.ActorOf(Props.Create(() => new RecordingConfig(ConfigDocument.Empty.WithIdentity("id"), edits)));
+        var loader = Sys.ActorOf(DemoLoader.Props(config));
+        Watch(loader);
+        ExpectTerminated(loader, Deadline);
+        Assert.Equal(DemoConfiguration.Resources().Select(r => r.Key), edits.Select(e => e.Path));
+    }
+
+    [Fact]
+    public void A_store_with_anything_in_it_is_left_alone()
+    {
+        var edits = new ConcurrentQueue<EditConfig>();
+        var used = ConfigDocument.Empty.WithIdentity("id").Apply(1, "plant/settings", "{}");
+        var config = Sys.ActorOf(Props.Create(() => new RecordingConfig(used, edits)));
+        var loader = Sys.ActorOf(DemoLoader.Props(config));
+        Watch(loader);
+        ExpectTerminated(loader, Deadline);
+        Assert.Empty(edits);
+    }
+}
