@@ -156,10 +156,10 @@ public sealed class AlarmEngine : ReceiveActor, IWithTimers
         var evaluated = Evaluates;
         _level = level;
         if (Evaluates && !evaluated) Subscribe();
-        else if (!Evaluates && evaluated)
+        else if (!Evaluates)
         {
             // Nothing runs at cold: no subscription, no timers, and no state that would look current but is not.
-            _tagEngine.Tell(new UnsubscribeTags(Self));
+            if (evaluated) _tagEngine.Tell(new UnsubscribeTags(Self));
             Timers.Cancel(TimerKey);
             _values.Clear();
             foreach (var id in _definitions.Keys) _states[id] = AlarmState.Initial(NotEvaluatedReason());
