@@ -104,6 +104,20 @@ public sealed record AlarmDefinition(
         }
     }
 
+    /// <summary>
+    /// The check of a config edit (PUT): true when the resource is no alarm definition, or a valid one whose tag
+    /// exists (<paramref name="tagExists"/>, e.g. a lookup in the configuration being edited); otherwise false with
+    /// one line for the 400. An alarm whose tag disappears later is no edit error: it shows bad quality.
+    /// </summary>
+    public static bool CheckEdit(string path, string json, Func<string, bool> tagExists, out string error)
+    {
+        error = "";
+        if (!IsDefinition(path, json)) return true;
+        if (!TryParse(path, json, out var definition, out error)) return false;
+        if (tagExists(definition!.Tag)) return true;
+        return Fail(path, "tag", $"names no tag: '{definition.Tag}' is not in the configuration", out error);
+    }
+
     /// <summary>The contract's spelling of a condition or priority: camelCase.</summary>
     public static string Name<T>(T value) where T : struct, Enum => JsonNamingPolicy.CamelCase.ConvertName(value.ToString());
 

@@ -75,4 +75,19 @@ public sealed class AlarmDefinitionSpec
         Assert.False(AlarmDefinition.TryParse("tags/t", """{"tag":"t","condition":"badQuality"}""", out _, out var error));
         Assert.Contains("no 'alarms' segment", error);
     }
+
+    [Fact]
+    public void An_edit_check_refuses_a_definition_on_a_missing_tag_and_ignores_other_resources()
+    {
+        var tags = new HashSet<string> { "projects/demo/tags/t001" };
+        const string onT1 = """{"tag":"projects/demo/tags/t001","condition":"badQuality"}""";
+        const string onT9 = """{"tag":"projects/demo/tags/t009","condition":"badQuality"}""";
+        Assert.True(AlarmDefinition.CheckEdit("projects/demo/alarms/a", onT1, tags.Contains, out var error), error);
+        Assert.False(AlarmDefinition.CheckEdit("projects/demo/alarms/a", onT9, tags.Contains, out error));
+        Assert.Equal("alarm 'projects/demo/alarms/a': 'tag' names no tag: 'projects/demo/tags/t009' is not in the configuration", error);
+        Assert.False(AlarmDefinition.CheckEdit("alarms/b", """{"tag":"projects/demo/tags/t001"}""", tags.Contains, out error));
+        Assert.Contains("'condition' is required", error);
+        Assert.True(AlarmDefinition.CheckEdit("projects/demo/tags/t001", "{}", tags.Contains, out _));
+        Assert.True(AlarmDefinition.CheckEdit("alarms/notes", "\"text\"", tags.Contains, out _));
+    }
 }
