@@ -38,6 +38,8 @@ public sealed class AlarmEngine : ReceiveActor, IWithTimers
     private ActivityLevel _level = ActivityLevel.Undecided;
     // Whether the tag engine's snapshot for the current subscription has come: only then is a tag absent from it missing.
     private bool _snapshotReceived;
+    // When the timer is set for (null: not set), so a batch of values that changes nothing due does not reset it.
+    private DateTimeOffset? _timerDue;
 
     public AlarmEngine(AlarmsSettings settings, IActorRef tagEngine, IActorRef configReplicator, TimeProvider clock)
     {
@@ -113,6 +115,11 @@ public sealed class AlarmEngine : ReceiveActor, IWithTimers
     /// <summary>Takes the definitions of a configuration: unchanged alarms keep their state, changed ones start afresh.</summary>
     private void Apply(ConfigDocument document, bool rebuild)
     {
+        // A tag's own definition changed or went (resource path = tag path): ask again, so a tag that no longer
+        // exists shows as missing instead of keeping its last value.
+        var previous = _document;
+        var tagsTouched = previous is not null && _alarmsByTag.Keys.Any(tag =>
+            previous.Resources.GetValueOrDefault(tag) != document.Resources.GetValueOrDefault(tag));
         _document = document;
         var definitions = new Dictionary<string, AlarmDefinition>(StringComparer.Ordinal);
         var invalid = new Dictionary<string, (string, string)>(StringComparer.Ordinal);
@@ -146,7 +153,7 @@ public sealed class AlarmEngine : ReceiveActor, IWithTimers
         foreach (var tag in _values.Keys.Where(tag => !_alarmsByTag.ContainsKey(tag)).ToList()) _values.Remove(tag);
 
         if (!Evaluates) return;
-        if (rebuild || !oldTags.SetEquals(_alarmsByTag.Keys)) Subscribe();
+        if (rebuild || tagsTouched || !oldTags.SetEquals(_alarmsByTag.Keys)) Subscribe();
         else foreach (var id in changed) EvaluateFromCache(id);
         ScheduleTimers();
     }
@@ -161,6 +168,7 @@ public sealed class AlarmEngine : ReceiveActor, IWithTimers
             // Nothing runs at cold: no subscription, no timers, and no state that would look current but is not.
             if (evaluated) _tagEngine.Tell(new UnsubscribeTags(Self));
             Timers.Cancel(TimerKey);
+            _timerDue = null;
             _values.Clear();
             foreach (var id in _definitions.Keys) _states[id] = AlarmState.Initial(NotEvaluatedReason());
         }
@@ -222,6 +230,7 @@ public sealed class AlarmEngine : ReceiveActor, IWithTimers
 
     private void OnTimers()
     {
+        _timerDue = null;
         if (!Evaluates) return;
         var now = Now;
         foreach (var (id, definition) in _definitions) _states[id] = AlarmRules.Tick(definition, _states[id], now);
@@ -234,6 +243,8 @@ public sealed class AlarmEngine : ReceiveActor, IWithTimers
         DateTimeOffset? next = null;
         foreach (var (id, definition) in _definitions)
             if (AlarmRules.NextDue(definition, _states[id]) is { } due && (next is null || due < next)) next = due;
+        if (next == _timerDue) return;
+        _timerDue = next;
         if (next is not { } at)
         {
             Timers.Cancel(TimerKey);

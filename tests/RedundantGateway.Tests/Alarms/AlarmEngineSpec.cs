@@ -214,6 +214,20 @@ public sealed class AlarmEngineSpec : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
+    public void On_the_system_clock_the_engine_s_own_timer_ends_a_delay()
+    {
+        var engine = Sys.ActorOf(AlarmEngine.Props(null, _tags.Ref, _config.Ref, TimeProvider.System));
+        _config.ExpectMsg<GetConfigDocument>();
+        _config.Reply(new ConfigDocumentView(Document(1, (High, AboveJson(T1, 50, onMs: 200))), false));
+        SetLevel(engine, ActivityLevel.Active);
+        ExpectSubscription(engine);
+        var sent = DateTimeOffset.UtcNow;
+        engine.Tell(new TagSnapshot(ActivityLevel.Active, [Good(T1, 60)]));
+        AwaitAssert(() => Assert.True(Alarm(engine, High).Active), TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(50));
+        Assert.True(Alarm(engine, High).ActiveSince >= sent.AddMilliseconds(200));
+    }
+
+    [Fact]
     public void Definitions_follow_the_configuration_as_it_changes()
     {
         var engine = Engine(Document(1, (High, AboveJson(T1, 50))), ActivityLevel.Active);
@@ -275,6 +289,28 @@ public sealed class AlarmEngineSpec : Akka.TestKit.Xunit2.TestKit
         var low = Alarm(engine, Low);
         Assert.True(low.Active);
         Assert.Null(low.QualityReason);
+    }
+
+    [Fact]
+    public void A_tag_whose_definition_goes_is_asked_for_again_and_shows_missing()
+    {
+        const string tagJson = """{"provider":"simulator","function":"ramp"}""";
+        var engine = Engine(Document(1, (High, AboveJson(T1, 50)), (T1, tagJson)), ActivityLevel.Active);
+        ExpectSubscription(engine);
+        engine.Tell(new TagSnapshot(ActivityLevel.Active, [Good(T1, 60)]));
+        Assert.True(Alarm(engine, High).Active);
+
+        // Another resource changes: nothing to ask again.
+        Sys.EventStream.Publish(new ConfigurationChanged(Document(2, (High, AboveJson(T1, 50)), (T1, tagJson), ("projects/demo/tags/t003", tagJson))));
+        Assert.True(Alarm(engine, High).Active);
+        Assert.False(_tags.HasMessages);
+
+        Sys.EventStream.Publish(new ConfigurationChanged(Document(3, (High, AboveJson(T1, 50)))));
+        Assert.Equal([T1], ExpectSubscription(engine));
+        engine.Tell(new TagSnapshot(ActivityLevel.Active, []));
+        var alarm = Alarm(engine, High);
+        Assert.Equal($"tag '{T1}' does not exist", alarm.QualityReason);
+        Assert.True(alarm.Active);
     }
 
     [Fact]
