@@ -42,9 +42,9 @@ internal static class AlarmsApi
             {
                 command = action switch
                 {
-                    "ack" => await ReadAsync<AlarmAckRequest>(request) is { } ack ? new AckAlarm(id, ack.By, ack.Note) : throw Missing(),
+                    "ack" => await ReadAsync<AlarmAckRequest>(request) is { } ack ? new AckAlarm(id, By(ack.By), ack.Note) : throw Missing(),
                     "shelve" => await ReadAsync<AlarmShelveRequest>(request) is { } shelve ? ToShelve(id, shelve) : throw Missing(),
-                    _ => await ReadAsync<AlarmUnshelveRequest>(request) is { } unshelve ? new UnshelveAlarm(id, unshelve.By) : throw Missing(),
+                    _ => await ReadAsync<AlarmUnshelveRequest>(request) is { } unshelve ? new UnshelveAlarm(id, By(unshelve.By)) : throw Missing(),
                 };
             }
             catch (Exception e) when (e is JsonException or BadHttpRequestException or ArgumentException)
@@ -131,8 +131,12 @@ internal static class AlarmsApi
         if (shelve.Minutes is { } minutes && (!double.IsFinite(minutes) || minutes <= 0 || minutes > TimeSpan.MaxValue.TotalMinutes / 2))
             throw new ArgumentException($"'minutes' must be a positive number, not {minutes}");
         var until = shelve.Until ?? DateTimeOffset.UtcNow.AddMinutes(shelve.Minutes!.Value);
-        return new ShelveAlarm(id, shelve.By ?? "", until);
+        return new ShelveAlarm(id, By(shelve.By), until);
     }
+
+    // The body's "by" is required (records do not enforce it when the key is absent): who acts goes on the record.
+    private static string By(string? by) =>
+        string.IsNullOrWhiteSpace(by) ? throw new ArgumentException("'by' is required: who acts on the alarm") : by;
 
     private static async Task<T?> ReadAsync<T>(HttpRequest request) where T : class =>
         await JsonSerializer.DeserializeAsync<T>(request.Body, ContractJson.Options);
