@@ -33,6 +33,8 @@ public sealed class AlarmEngine : ReceiveActor, IWithTimers
     private readonly Dictionary<string, AlarmState> _states = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<string>> _alarmsByTag = new(StringComparer.Ordinal);
     private readonly Dictionary<string, TagValue> _values = new(StringComparer.Ordinal);
+    // The JSON text each definition (valid or not) was read from.
+    private readonly Dictionary<string, string> _texts = new(StringComparer.Ordinal);
     private readonly List<IActorRef> _restartRequesters = [];
     private ConfigDocument? _document;
     private ActivityLevel _level = ActivityLevel.Undecided;
@@ -123,12 +125,24 @@ public sealed class AlarmEngine : ReceiveActor, IWithTimers
         _document = document;
         var definitions = new Dictionary<string, AlarmDefinition>(StringComparer.Ordinal);
         var invalid = new Dictionary<string, (string, string)>(StringComparer.Ordinal);
+        var texts = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (path, json) in document.Resources)
         {
+            if (!AlarmDefinition.IsAlarmPath(path)) continue;
+            // An edit changes one resource: the others are taken as read last time, not parsed again.
+            if (_texts.TryGetValue(path, out var text) && text == json)
+            {
+                texts[path] = json;
+                if (_definitions.TryGetValue(path, out var known)) definitions[path] = known;
+                else invalid[path] = _invalid[path];
+                continue;
+            }
             if (!AlarmDefinition.IsDefinition(path, json)) continue;
+            texts[path] = json;
             if (AlarmDefinition.TryParse(path, json, out var definition, out var error)) definitions[path] = definition!;
             else invalid[path] = (TagOf(json), error);
         }
+        Replace(_texts, texts);
         foreach (var (path, (_, error)) in invalid)
             if (!_invalid.TryGetValue(path, out var known) || known.Error != error)
                 _log.Warning("Alarm {0} is not evaluated: {1}", path, error);
