@@ -292,6 +292,27 @@ public sealed class AlarmEngineSpec : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
+    public void An_unchanged_definition_keeps_its_state_and_one_edited_invalid_shows_why_until_it_is_fixed()
+    {
+        var engine = Engine(Document(1, (High, AboveJson(T1, 50)), (Low, AboveJson(T1, 55))), ActivityLevel.Active);
+        ExpectSubscription(engine);
+        engine.Tell(new TagSnapshot(ActivityLevel.Active, [Good(T1, 60)]));
+        Assert.True(Command(engine, new AckAlarm(High, "op", null)).Accepted);
+
+        Sys.EventStream.Publish(new ConfigurationChanged(Document(2, (High, AboveJson(T1, 50)), (Low, """{"tag":"projects/demo/tags/t001","condition":"above"}"""))));
+        var list = Alarms(engine).Alarms;
+        Assert.Equal("op", list.Single(a => a.Id == High).AckedBy);
+        Assert.StartsWith("invalid definition:", list.Single(a => a.Id == Low).QualityReason);
+
+        Sys.EventStream.Publish(new ConfigurationChanged(Document(3, (High, AboveJson(T1, 50)), (Low, AboveJson(T1, 58)))));
+        var low = Alarm(engine, Low);
+        Assert.True(low.Active);
+        Assert.Null(low.QualityReason);
+        Assert.Equal("op", Alarm(engine, High).AckedBy);
+        Assert.False(_tags.HasMessages);
+    }
+
+    [Fact]
     public void A_tag_whose_definition_goes_is_asked_for_again_and_shows_missing()
     {
         const string tagJson = """{"provider":"simulator","function":"ramp"}""";
