@@ -65,6 +65,21 @@ public sealed class GatewayClient : IDisposable
     public Task<TagInfo> GetTagAsync(string path, CancellationToken cancellationToken = default) =>
         GetAsync<TagInfo>(GatewayRoutes.Tag(path), cancellationToken);
 
+    /// <summary>The node's alarms, filtered by state (active, clear), priority (low ... critical) and id prefix.</summary>
+    public Task<AlarmListAnswer> GetAlarmsAsync(string? state = null, string? priority = null, string? prefix = null, CancellationToken cancellationToken = default) =>
+        GetAsync<AlarmListAnswer>(GatewayRoutes.AlarmList(state, priority, prefix), cancellationToken);
+
+    /// <summary>Acknowledges an alarm; 409 (a <see cref="GatewayException"/>) on a node that is not active, or when there is nothing to acknowledge.</summary>
+    public Task<AlarmCommandAnswer> AckAlarmAsync(string id, string by, string? note = null, CancellationToken cancellationToken = default) =>
+        SendForAsync<AlarmCommandAnswer>(HttpMethod.Post, GatewayRoutes.AlarmAction(id, "ack"), Body(new AlarmAckRequest(by, note)), cancellationToken);
+
+    /// <summary>Shelves an alarm for <paramref name="duration"/> from now.</summary>
+    public Task<AlarmCommandAnswer> ShelveAlarmAsync(string id, string by, TimeSpan duration, CancellationToken cancellationToken = default) =>
+        SendForAsync<AlarmCommandAnswer>(HttpMethod.Post, GatewayRoutes.AlarmAction(id, "shelve"), Body(new AlarmShelveRequest(by, duration.TotalMinutes)), cancellationToken);
+
+    public Task<AlarmCommandAnswer> UnshelveAlarmAsync(string id, string by, CancellationToken cancellationToken = default) =>
+        SendForAsync<AlarmCommandAnswer>(HttpMethod.Post, GatewayRoutes.AlarmAction(id, "unshelve"), Body(new AlarmUnshelveRequest(by)), cancellationToken);
+
     /// <summary>Moves the active role to the other node; refused (409, a <see cref="GatewayException"/>) when the peer is not connected.</summary>
     public Task<ActionAnswer> FailoverAsync(CancellationToken cancellationToken = default) =>
         SendForAsync<ActionAnswer>(HttpMethod.Post, GatewayRoutes.Failover, null, cancellationToken);
@@ -106,6 +121,8 @@ public sealed class GatewayClient : IDisposable
         return await response.Content.ReadFromJsonAsync<T>(ContractJson.Options, cancellationToken).ConfigureAwait(false)
                ?? throw new System.Text.Json.JsonException($"{route} answered null, expected {typeof(T).Name}");
     }
+
+    private static StringContent Body<T>(T request) => JsonContent(System.Text.Json.JsonSerializer.Serialize(request, ContractJson.Options));
 
     private static StringContent JsonContent(string json) => new(json, Encoding.UTF8, "application/json");
 

@@ -23,6 +23,8 @@ public static class GatewayRoutes
     public static string TagStream(string? prefix = null) =>
         string.IsNullOrEmpty(prefix) ? $"{TagsRoute}/stream" : $"{TagsRoute}/stream?prefix={Uri.EscapeDataString(prefix)}";
 
+    public const string Alarms = "api/alarms";
+
     public static string Events(int? limit = null) =>
         limit is { } l ? $"api/redundancy/events?limit={l.ToString(CultureInfo.InvariantCulture)}" : "api/redundancy/events";
 
@@ -33,6 +35,19 @@ public static class GatewayRoutes
         if (limit is { } l) query.Add($"limit={l.ToString(CultureInfo.InvariantCulture)}");
         return query.Count == 0 ? "api/redundancy/config-changes" : $"api/redundancy/config-changes?{string.Join('&', query)}";
     }
+
+    /// <summary>The alarms, filtered by state (active, clear), priority and id prefix (null: any).</summary>
+    public static string AlarmList(string? state = null, string? priority = null, string? prefix = null)
+    {
+        var query = new List<string>(3);
+        if (!string.IsNullOrEmpty(state)) query.Add($"state={Uri.EscapeDataString(state)}");
+        if (!string.IsNullOrEmpty(priority)) query.Add($"priority={Uri.EscapeDataString(priority)}");
+        if (!string.IsNullOrEmpty(prefix)) query.Add($"prefix={Uri.EscapeDataString(prefix)}");
+        return query.Count == 0 ? Alarms : $"{Alarms}?{string.Join('&', query)}";
+    }
+
+    /// <summary>An action on one alarm (ack, shelve, unshelve); the id is a config path and goes in as given.</summary>
+    public static string AlarmAction(string id, string action) => $"{Alarms}/{id.Trim('/')}/{action}";
 
     /// <summary>
     /// A resource's route. The path goes in as given (letters, digits, '-', '_', '.', '/' need no escaping): the
