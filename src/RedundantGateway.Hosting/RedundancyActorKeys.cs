@@ -27,6 +27,9 @@ public sealed class ConfigReplicatorKey { private ConfigReplicatorKey() { } }
 /// <summary>/user/redundancy/tags: the tag engine.</summary>
 public sealed class TagEngineKey { private TagEngineKey() { } }
 
+/// <summary>/user/redundancy/alarms: the alarm engine.</summary>
+public sealed class AlarmEngineKey { private AlarmEngineKey() { } }
+
 public static class RedundancyActorKeys
 {
     /// <summary>The registry key of <paramref name="actor"/>.</summary>
@@ -39,6 +42,7 @@ public static class RedundancyActorKeys
         RedundancyActor.Membership => typeof(PairMembershipKey),
         RedundancyActor.ConfigReplicator => typeof(ConfigReplicatorKey),
         RedundancyActor.Tags => typeof(TagEngineKey),
+        RedundancyActor.Alarms => typeof(AlarmEngineKey),
         _ => throw new ArgumentOutOfRangeException(nameof(actor), actor, null),
     };
 
@@ -67,6 +71,7 @@ public static class RedundancyActorKeys
         && registry.TryGet<PairMembershipKey>(out var membership)
         && registry.TryGet<ConfigReplicatorKey>(out var config)
         && registry.TryGet<TagEngineKey>(out var tags)
-            ? new RedundancyHandles(coordinator, liveness, membership, config, tags)
+        && registry.TryGet<AlarmEngineKey>(out var alarms)
+            ? new RedundancyHandles(coordinator, liveness, membership, config, tags, alarms)
             : null;
 }

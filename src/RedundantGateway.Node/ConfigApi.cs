@@ -4,6 +4,7 @@ using Akka.Actor;
 using RedundantGateway.Client;
 using RedundantGateway.ConfigSync;
 using RedundantGateway.Configuration;
+using RedundantGateway.Alarms;
 using RedundantGateway.Tags;
 
 namespace RedundantGateway.Node;
@@ -48,6 +49,13 @@ internal static class ConfigApi
             // A tag the engine could not run is refused before it reaches the store (the node's only provider is the simulator).
             if (TagDefinition.IsTagDefinition(normalized, canonical) && !TagDefinition.TryParse(normalized, canonical, out _, out error))
                 return Problem(StatusCodes.Status400BadRequest, error);
+            // An alarm must name a tag the configuration has (asked only for alarm definitions).
+            if (AlarmDefinition.IsDefinition(normalized, canonical) && runtime.Handles is { } handles)
+            {
+                var document = (await handles.Config.Ask<ConfigDocumentView>(GetConfigDocument.Instance, AskTimeout)).Document;
+                if (!AlarmDefinition.CheckEdit(normalized, canonical, document.Resources.ContainsKey, out error))
+                    return Problem(StatusCodes.Status400BadRequest, error);
+            }
             return await EditAsync(runtime, new EditConfig(normalized, canonical));
         });
 

@@ -116,6 +116,8 @@ internal static class NodeWeb
 
         ConfigApi.Map(app, runtime);
         TagsApi.Map(app, runtime);
+        app.MapAlarms(() => runtime.Handles?.Alarms, async () =>
+            runtime.Handles is { } handles ? (await ConfigStatusOrNull(handles))?.MasterWebAddress : null);
 
         app.MapGet("/api/redundancy/events", async (int? limit) =>
         {

@@ -3,6 +3,7 @@ using RedundantGateway.Configuration;
 using RedundantGateway.ConfigSync;
 using RedundantGateway.Liveness;
 using RedundantGateway.Redundancy;
+using RedundantGateway.Alarms;
 using RedundantGateway.Tags;
 
 namespace RedundantGateway;
@@ -24,6 +25,7 @@ public sealed record GatewaySettings(
     ConfigStoreSettings ConfigStore,
     ConfigSyncSettings ConfigSync,
     TagsSettings Tags,
+    AlarmsSettings Alarms,
     DemoSettings Demo,
     IReadOnlyList<string> Warnings)
 {
@@ -83,6 +85,7 @@ public sealed record GatewaySettings(
             ConfigStore: store,
             ConfigSync: sync,
             Tags: TagsSettings.Create(gateway.Section("tags")),
+            Alarms: AlarmsSettings.Create(gateway.Section("alarms")),
             Demo: DemoSettings.Create(gateway.Section("demo")),
             Warnings: warnings);
     }

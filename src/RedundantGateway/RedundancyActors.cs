@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Cluster.Tools.Singleton;
 using Akka.Event;
+using RedundantGateway.Alarms;
 using RedundantGateway.ConfigSync;
 using RedundantGateway.Liveness;
 using RedundantGateway.Membership;
@@ -13,7 +14,9 @@ namespace RedundantGateway;
 /// <summary>The actors of one node, as the host needs them.</summary>
 /// <param name="Config">the config replicator: edits and reads of the configuration go through it to the store.</param>
 /// <param name="Tags">the tag engine: current values, subscriptions, provider connections.</param>
-public sealed record RedundancyHandles(IActorRef Coordinator, IActorRef Liveness, IActorRef Membership, IActorRef Config, IActorRef? Tags = null);
+/// <param name="Alarms">the alarm engine: alarm states, acknowledgements, shelving.</param>
+public sealed record RedundancyHandles(IActorRef Coordinator, IActorRef Liveness, IActorRef Membership, IActorRef Config,
+    IActorRef? Tags = null, IActorRef? Alarms = null);
 
 /// <summary>The actors <see cref="RedundancyActors.Start"/> announces as they are created (hosts register them, e.g. in Akka.Hosting's ActorRegistry).</summary>
 public enum RedundancyActor
@@ -28,6 +31,7 @@ public enum RedundancyActor
     ConfigReplicator,
     /// <summary>/user/redundancy/tags: the tag engine.</summary>
     Tags,
+    Alarms,
 }
 
 /// <summary>Starts the redundancy actors of one node in an actor system configured for clustering.</summary>
@@ -87,7 +91,14 @@ public static class RedundancyActors
             // gets the replicator by its path (it exists by the time the engine's first ask is delivered).
             var configPath = Context.System.ActorSelection(Self.Path / ConfigReplicator.Name);
             var tags = Context.ActorOf(TagEngine.Props(settings.Tags, configPath, tagProviders), TagEngine.Name);
-            IReadOnlyList<IRuntimeSubsystem> runtime = [.. subsystems, new ActorSubsystem(TagEngine.Name, tags, RuntimeActorTimeout)];
+            // The alarm engine reads the same configuration (and is told of every commit on the event stream).
+            var alarms = Context.ActorOf(AlarmEngine.Props(settings.Alarms, tags, configPath), AlarmEngine.Name);
+            IReadOnlyList<IRuntimeSubsystem> runtime =
+            [
+                .. subsystems,
+                new ActorSubsystem(TagEngine.Name, tags, RuntimeActorTimeout),
+                new ActorSubsystem(AlarmEngine.Name, alarms, RuntimeActorTimeout),
+            ];
             _coordinator = Context.ActorOf(RedundancyCoordinator.Props(settings.Identity, settings.Redundancy, settings.Liveness, runtime, designator, memory,
                 new EpochFile(settings.DataDir)), RedundancyCoordinator.Name);
             _membership = Context.ActorOf(PairMembership.Props(settings.Identity, settings.Redundancy, host), PairMembership.Name);
@@ -101,6 +112,7 @@ public static class RedundancyActors
                 Context.ActorOf(DemoLoader.Props(config), DemoLoader.Name);
 
             announce(RedundancyActor.Tags, tags);
+            announce(RedundancyActor.Alarms, alarms);
             announce(RedundancyActor.ConfigReplicator, config);
         }
 

@@ -16,6 +16,8 @@ namespace RedundantGateway.Alarms;
 /// </summary>
 public sealed class AlarmEngine : ReceiveActor, IWithTimers
 {
+    public const string Name = "alarms";
+
     private const string TimerKey = "alarm-timers";
 
     // A timer never fires sooner than this (a clock that moves oddly must not spin) nor later (one that jumps is caught up).
@@ -24,7 +26,7 @@ public sealed class AlarmEngine : ReceiveActor, IWithTimers
 
     private readonly AlarmsSettings _settings;
     private readonly IActorRef _tagEngine;
-    private readonly IActorRef _configReplicator;
+    private readonly ICanTell _configReplicator;
     private readonly TimeProvider _clock;
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
@@ -43,7 +45,7 @@ public sealed class AlarmEngine : ReceiveActor, IWithTimers
     // When the timer is set for (null: not set), so a batch of values that changes nothing due does not reset it.
     private DateTimeOffset? _timerDue;
 
-    public AlarmEngine(AlarmsSettings settings, IActorRef tagEngine, IActorRef configReplicator, TimeProvider clock)
+    public AlarmEngine(AlarmsSettings settings, IActorRef tagEngine, ICanTell configReplicator, TimeProvider clock)
     {
         _settings = settings;
         _tagEngine = tagEngine;
@@ -57,7 +59,7 @@ public sealed class AlarmEngine : ReceiveActor, IWithTimers
         {
             // Rebuilt from the configuration as the store has it now, answered once it is read.
             _restartRequesters.Add(Sender);
-            _configReplicator.Tell(GetConfigDocument.Instance);
+            _configReplicator.Tell(GetConfigDocument.Instance, Self);
         });
         Receive<TagSnapshot>(OnSnapshot);
         Receive<TagsChanged>(changed => OnValues(changed.Values));
@@ -77,7 +79,7 @@ public sealed class AlarmEngine : ReceiveActor, IWithTimers
 
     /// <param name="settings">null: <see cref="AlarmsSettings.Default"/>.</param>
     /// <param name="clock">null: the system clock (tests pass a fake one).</param>
-    public static Props Props(AlarmsSettings? settings, IActorRef tagEngine, IActorRef configReplicator, TimeProvider? clock = null) =>
+    public static Props Props(AlarmsSettings? settings, IActorRef tagEngine, ICanTell configReplicator, TimeProvider? clock = null) =>
         Akka.Actor.Props.Create(() => new AlarmEngine(settings ?? AlarmsSettings.Default, tagEngine, configReplicator, clock ?? TimeProvider.System));
 
     private bool Evaluates => _level is ActivityLevel.Warm or ActivityLevel.Active;
@@ -88,7 +90,7 @@ public sealed class AlarmEngine : ReceiveActor, IWithTimers
     {
         // Subscribe first, then read: a commit between the two is seen either way, none is lost.
         Context.System.EventStream.Subscribe(Self, typeof(ConfigurationChanged));
-        _configReplicator.Tell(GetConfigDocument.Instance);
+        _configReplicator.Tell(GetConfigDocument.Instance, Self);
     }
 
     protected override void PostStop() => Context.System.EventStream.Unsubscribe(Self);
