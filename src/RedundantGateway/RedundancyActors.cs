@@ -75,6 +75,7 @@ public static class RedundancyActors
         private readonly ILoggingAdapter _log = Context.GetLogger();
         private readonly IActorRef _coordinator;
         private readonly IActorRef _membership;
+        private readonly IActorRef _alarms;
 
         /// <summary>How long the coordinator waits for a runtime actor to reach a level or rebuild.</summary>
         private static readonly TimeSpan RuntimeActorTimeout = TimeSpan.FromSeconds(10);
@@ -92,7 +93,7 @@ public static class RedundancyActors
             var configPath = Context.System.ActorSelection(Self.Path / ConfigReplicator.Name);
             var tags = Context.ActorOf(TagEngine.Props(settings.Tags, configPath, tagProviders), TagEngine.Name);
             // The alarm engine reads the same configuration (and is told of every commit on the event stream).
-            var alarms = Context.ActorOf(AlarmEngine.Props(settings.Alarms, tags, configPath), AlarmEngine.Name);
+            var alarms = _alarms = Context.ActorOf(AlarmEngine.Props(settings.Alarms, tags, configPath), AlarmEngine.Name);
             IReadOnlyList<IRuntimeSubsystem> runtime =
             [
                 .. subsystems,
@@ -135,6 +136,10 @@ public static class RedundancyActors
                     ? Directive.Stop // nothing to resume
                     : Directive.Resume;
             }
+            // The alarm engine holds runtime state no other place has yet (acknowledgements, shelving; the state sync
+            // is to come): a restart would forget it, so it resumes and only the failed message is lost.
+            if (child.Equals(_alarms))
+                return cause is ActorInitializationException or ActorKilledException or DeathPactException ? Directive.Stop : Directive.Resume;
             // Liveness and config replicator restart (and stop when they cannot be created): the detector's state is
             // rebuilt by the next heartbeats; the replicator's lives in its event-sourced store, which has its own
             // back-off supervisor, and its queue is refilled from the journal at start.
