@@ -163,7 +163,7 @@ public abstract class PairTest(ITestOutputHelper output) : IAsyncLifetime
 
     /// <summary>Waits until both report each other connected, exactly one active (<paramref name="expectedActive"/> when given) and the other cold.</summary>
     protected async Task<(NodeStatus Master, NodeStatus Backup)> UntilPairSettledAsync(NodeProcess master, NodeProcess backup,
-        string? expectedActive, string what, TimeSpan? timeout = null)
+        string? expectedActive, string what, TimeSpan? timeout = null, string standbyLevel = "cold")
     {
         (NodeStatus, NodeStatus)? seen = null;
         await UntilAsync(async () =>
@@ -174,7 +174,7 @@ public abstract class PairTest(ITestOutputHelper output) : IAsyncLifetime
             var active = new[] { m, b }.Where(s => s.IsActive).ToList();
             if (active.Count != 1) return false;
             var standby = active[0] == m ? b : m;
-            if (standby.ActivityLevel != "cold") return false;
+            if (standby.ActivityLevel != standbyLevel) return false;
             if (expectedActive is not null && active[0].NodeName != expectedActive) return false;
             seen = (m, b);
             return true;
