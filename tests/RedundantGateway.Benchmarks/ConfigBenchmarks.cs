@@ -18,6 +18,10 @@ internal static partial class ConfigBenchmarks
     /// <summary>Distinct resource paths the edits go to (each edit replaces one tag definition).</summary>
     public const int Paths = 3000;
 
+    /// <summary>Simulated tags and alarms the full-transfer benchmark adds, so its runtime restart has work to do.</summary>
+    private const int RuntimeTags = 1000;
+    private const int RuntimeAlarms = 100;
+
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(120);
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(10) };
 
@@ -312,6 +316,15 @@ internal static partial class ConfigBenchmarks
         await PairReadyAsync(pair);
         using (var load = LoadClient())
             await ClosedLoopAsync(new GatewayClient(load, new Uri(pair.Master.BaseUrl)), Enumerable.Range(0, Paths).Select(i => (i, (long)i)).ToList(), 32);
+        // Real runtime content, so the runtime restart after each transfer rebuilds something: simulated tags and
+        // alarms on them, which the backup's tag and alarm engines rebuild from the new configuration.
+        var master = Api(pair.Master);
+        for (var t = 0; t < RuntimeTags; t++)
+            await master.PutResourceAsync($"projects/bench/tags/t{t:D4}",
+                $$"""{"provider":"simulator","function":"sine","scanRateMs":1000,"amplitude":100,"periodMs":{{30_000 + t}},"seed":{{t}}}""");
+        for (var a = 0; a < RuntimeAlarms; a++)
+            await master.PutResourceAsync($"projects/bench/alarms/a{a:D3}",
+                $$"""{"tag":"projects/bench/tags/t{{a * (RuntimeTags / RuntimeAlarms):D4}}","condition":"above","setpoint":50,"deadband":1,"priority":"high"}""");
         await InSyncAsync(pair, modulesToo: true);
         var first = (await pair.Backup.ConfigStatusAsync())!.LastTransfer!;
         Console.WriteLine($"  first contact: {first}");
@@ -370,8 +383,10 @@ internal static partial class ConfigBenchmarks
             .AppendLine()
             .AppendLine($"A master and a backup with the shipped defaults{(hoconFile.Length > 0 ? $" and `{Path.GetFileName(hoconFile)}`" : "")} (chunks of `config-sync.chunk-size`, `chunks-in-flight` at a time).")
             .AppendLine($"The master's modules folder holds {moduleFiles} files of {perFile / (1024.0 * 1024):F0} MiB of random (incompressible) bytes, written before it starts; the")
-            .AppendLine($"configuration holds {Paths} tag definitions. After the backup's first-contact transfer ({first.DurationMs:F0} ms, cold, not counted), each run")
-            .AppendLine("POSTs `/api/redundancy/resync` to the backup, which fetches the whole archive, checks and installs it, and restarts its runtime subsystems.")
+            .AppendLine($"configuration holds {Paths} plain resources (tag-like JSON objects), {RuntimeTags} simulated tags and {RuntimeAlarms} alarms on them. After the backup's")
+            .AppendLine($"first-contact transfer ({first.DurationMs:F0} ms, cold, not counted), each run POSTs `/api/redundancy/resync` to the backup, which fetches the whole")
+            .AppendLine("archive, checks and installs it, and restarts its runtime subsystems: the tag and alarm engines rebuild from the new configuration (the backup")
+            .AppendLine("is a cold standby, as shipped: it rebuilds the definitions and starts no provider).")
             .AppendLine()
             .AppendLine($"Archive: {bytes:N0} bytes. Chunks fetched again over all runs: {refetched}.")
             .AppendLine()
