@@ -77,9 +77,6 @@ public static class RedundancyActors
         private readonly IActorRef _membership;
         private readonly IActorRef _alarms;
 
-        /// <summary>How long the coordinator waits for a runtime actor to reach a level or rebuild.</summary>
-        private static readonly TimeSpan RuntimeActorTimeout = TimeSpan.FromSeconds(10);
-
         public NodeGuardian(GatewaySettings settings, IReadOnlyList<IRuntimeSubsystem> subsystems, IReadOnlyList<ITagProvider> tagProviders,
             IActorSystemHost host, NodeMemory memory, IActorRef designator, Action<RedundancyActor, IActorRef> announce)
         {
@@ -97,8 +94,8 @@ public static class RedundancyActors
             IReadOnlyList<IRuntimeSubsystem> runtime =
             [
                 .. subsystems,
-                new ActorSubsystem(TagEngine.Name, tags, RuntimeActorTimeout),
-                new ActorSubsystem(AlarmEngine.Name, alarms, RuntimeActorTimeout),
+                new ActorSubsystem(TagEngine.Name, tags, settings.Tags.RuntimeActorTimeout),
+                new ActorSubsystem(AlarmEngine.Name, alarms, settings.Tags.RuntimeActorTimeout),
             ];
             _coordinator = Context.ActorOf(RedundancyCoordinator.Props(settings.Identity, settings.Redundancy, settings.Liveness, runtime, designator, memory,
                 new EpochFile(settings.DataDir)), RedundancyCoordinator.Name);

@@ -16,11 +16,9 @@ public sealed class TagEngine : ReceiveActor, IWithTimers
     public const string Name = "tags";
 
     // Short: the first ask may reach the replicator before it exists (see the guardian); the store's recovery also publishes.
-    private static readonly TimeSpan ConfigReadTimeout = TimeSpan.FromSeconds(3);
-    private static readonly TimeSpan ConfigReadRetry = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan ApplyInterval = TimeSpan.FromMilliseconds(100);
 
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly TagsSettings _settings;
     private readonly ICanTell _config;
     private readonly TimeProvider _clock;
     private readonly Dictionary<string, ITagProvider> _providers = new(StringComparer.Ordinal);
@@ -50,6 +48,7 @@ public sealed class TagEngine : ReceiveActor, IWithTimers
         _clock = clock;
         _providers[TagDefinition.SimulatorProvider] = new SimulatorTagProvider();
         foreach (var provider in providers) _providers[provider.Name] = provider;
+        _settings = settings;
         _disconnected = new HashSet<string>(settings.DisconnectedProviders, StringComparer.Ordinal);
 
         Receive<ConfigurationChanged>(changed =>
@@ -57,7 +56,7 @@ public sealed class TagEngine : ReceiveActor, IWithTimers
             // A burst of commits (a full load, the backup applying a pull) is applied once, at its latest: each apply
             // looks at every resource.
             _latest = changed.Document;
-            if (!Timers.IsTimerActive(nameof(ApplyLatest))) Timers.StartSingleTimer(nameof(ApplyLatest), ApplyLatest.Instance, ApplyInterval);
+            if (!Timers.IsTimerActive(nameof(ApplyLatest))) Timers.StartSingleTimer(nameof(ApplyLatest), ApplyLatest.Instance, _settings.ApplyInterval);
         });
         Receive<ApplyLatest>(_ =>
         {
@@ -116,7 +115,7 @@ public sealed class TagEngine : ReceiveActor, IWithTimers
     }
 
     private void RequestDocument() =>
-        _config.Ask<ConfigDocumentView>(GetConfigDocument.Instance, ConfigReadTimeout)
+        _config.Ask<ConfigDocumentView>(GetConfigDocument.Instance, _settings.ConfigReadTimeout)
             .PipeTo(Self, success: view => new DocumentRead(view), failure: e => new DocumentReadFailed(e.Message));
 
     private void OnDocumentRead(ConfigDocument document)
@@ -135,7 +134,7 @@ public sealed class TagEngine : ReceiveActor, IWithTimers
     {
         _log.Warning("Tag engine could not read the configuration ({Reason}); asking again", failed.Reason);
         if (_pendingRestarts.Count > 0) AnswerRestarts(_document?.Revision ?? 0);
-        if (_document is null) Timers.StartSingleTimer(nameof(ReadConfig), ReadConfig.Instance, ConfigReadRetry);
+        if (_document is null) Timers.StartSingleTimer(nameof(ReadConfig), ReadConfig.Instance, _settings.ConfigReadRetry);
     }
 
     private void AnswerRestarts(long revision)

@@ -8,12 +8,29 @@ namespace RedundantGateway.Tags;
 /// <param name="StreamBufferPaths">most distinct paths one stream client's coalescing buffer holds before it is cut off.</param>
 public sealed record TagsSettings(IReadOnlyList<string> DisconnectedProviders, int StreamBufferPaths)
 {
+    /// <summary>How long the engine waits for the configuration it asked for before asking again after <see cref="ConfigReadRetry"/>.</summary>
+    public TimeSpan ConfigReadTimeout { get; init; } = TimeSpan.FromSeconds(3);
+
+    public TimeSpan ConfigReadRetry { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>A burst of configuration commits is applied once, this long after the first (a bulk load does not re-scan per edit).</summary>
+    public TimeSpan ApplyInterval { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>How long the coordinator waits for the tag or alarm engine to reach a level or rebuild.</summary>
+    public TimeSpan RuntimeActorTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
     public static TagsSettings Create(Config config) =>
         Create(SettingsReader.ForGateway(config, "configuration").Section("tags"));
 
     public static TagsSettings Create(SettingsReader tags) =>
         new(tags.StringList("disconnected-providers").Select(p => p.Trim()).Where(p => p.Length > 0).ToList(),
-            tags.PositiveInt("stream-buffer-paths"));
+            tags.PositiveInt("stream-buffer-paths"))
+        {
+            ConfigReadTimeout = tags.Duration("config-read-timeout"),
+            ConfigReadRetry = tags.Duration("config-read-retry"),
+            ApplyInterval = tags.Duration("apply-interval", allowZero: true),
+            RuntimeActorTimeout = tags.Duration("runtime-actor-timeout"),
+        };
 }
 
 /// <summary>The demo configuration a fresh master loads (<c>redundant-gateway.demo</c>).</summary>
