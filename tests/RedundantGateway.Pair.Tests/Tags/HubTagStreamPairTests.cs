@@ -9,7 +9,8 @@ namespace RedundantGateway.Pair.Tests;
 /// <summary>
 /// The SignalR hub (/hubs/tags) on a real pair with the demo: through <see cref="TagStreamClient"/> the active master
 /// streams a snapshot then changes, the cold backup its snapshot at level cold and then completes; Ack over the hub
-/// is refused on the backup with the REST API's line and accepted on the master.
+/// is refused on the backup with the REST API's line and accepted on the master; a failover ends the master's
+/// stream with its new level.
 /// </summary>
 public sealed class HubTagStreamPairTests(ITestOutputHelper output) : PairTest(output)
 {
@@ -18,7 +19,7 @@ public sealed class HubTagStreamPairTests(ITestOutputHelper output) : PairTest(o
     private const string AlarmPrefix = "projects/demo/alarms/";
 
     [Fact]
-    public Task The_hub_streams_the_masters_demo_tags_ends_on_the_cold_backup_and_acks_on_the_active_node() => Scenario(async () =>
+    public Task The_hub_streams_the_masters_demo_tags_ends_on_the_cold_backup_and_on_failover_and_acks_on_the_active_node() => Scenario(async () =>
     {
         var (masterSpec, backupSpec) = PairSpecs();
         masterSpec = masterSpec with { Extra = "  demo.enabled = on" };
@@ -76,6 +77,23 @@ public sealed class HubTagStreamPairTests(ITestOutputHelper output) : PairTest(o
         var acked = await masterHub.AckAsync(alarm.Id, "op", "seen");
         Assert.True(acked.Accepted, $"hub ack on the master refused: {acked}");
         Assert.True(acked.Alarm is { Acked: true, AckedBy: "op", AckNote: "seen" }, $"the acked alarm: {acked.Alarm}");
+
+        // The master leaves active (failover): its open stream gets the level and completes.
+        var snapshotSeen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var untilEnd = ReadAsync(ct => masterHub.StreamAsync(paths: [FastTag], cancellationToken: ct), until: _ =>
+        {
+            snapshotSeen.TrySetResult();
+            return false;
+        });
+        await snapshotSeen.Task.WaitAsync(Deadline);
+        var moved = await master.Api!.Client.FailoverAsync();
+        Log($"failover: {moved.Message}");
+        var ended = await untilEnd;
+        Log($"hub stream of the master over the failover: {string.Join(", ", ended.Select(i => $"{i.Kind} {i.ActivityLevel}"))}");
+        Assert.Equal("active", ended[0].ActivityLevel);
+        Assert.Equal(TagStreamItem.LevelKind, ended[^1].Kind);
+        Assert.NotEqual("active", ended[^1].ActivityLevel);
+        Assert.NotEqual("warm", ended[^1].ActivityLevel);
     });
 
     /// <summary>Reads the stream until <paramref name="until"/> holds (then unsubscribes) or the node completes it, within the deadline.</summary>
