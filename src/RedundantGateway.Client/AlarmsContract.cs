@@ -58,3 +58,10 @@ public sealed record AlarmUnshelveRequest(string By);
 
 /// <summary>The answer to an accepted ack, shelve or unshelve: the alarm after it.</summary>
 public sealed record AlarmCommandAnswer(bool Accepted, string Message, AlarmInfo Alarm);
+
+/// <summary>
+/// The hub's answer to <c>Ack</c>: what POST /api/alarms/{id}/ack would have answered, as one record
+/// (<paramref name="Status"/> is that HTTP status, <paramref name="Message"/> its one line; <paramref name="Alarm"/>
+/// is set when accepted), so a page that writes over the hub gets the same refusals as over REST.
+/// </summary>
+public sealed record AlarmHubAnswer(bool Accepted, int Status, string Message, AlarmInfo? Alarm);

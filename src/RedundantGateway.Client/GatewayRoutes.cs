@@ -25,6 +25,9 @@ public static class GatewayRoutes
 
     public const string Alarms = "api/alarms";
 
+    /// <summary>The SignalR hub of the live stream (methods Stream and Ack; see <see cref="TagStreamClient"/>).</summary>
+    public const string TagHub = "hubs/tags";
+
     public static string Events(int? limit = null) =>
         limit is { } l ? $"api/redundancy/events?limit={l.ToString(CultureInfo.InvariantCulture)}" : "api/redundancy/events";
 

@@ -25,3 +25,23 @@ public sealed record TagStreamSnapshot(string ActivityLevel, IReadOnlyList<TagIn
 
 /// <summary><c>event: level</c> of /api/tags/stream: the node's level changed (cold or undecided: the stream ends).</summary>
 public sealed record TagStreamLevel(string ActivityLevel);
+
+/// <summary>
+/// One item of the hub's live stream (<c>Stream</c> on <see cref="GatewayRoutes.TagHub"/>), the same information as
+/// the Server-Sent Events in one typed record. <paramref name="Kind"/> says which fields are set:
+/// <c>snapshot</c> (<paramref name="ActivityLevel"/>, <paramref name="Tags"/>), <c>change</c> (<paramref name="Tag"/>),
+/// <c>level</c> (<paramref name="ActivityLevel"/>), <c>end</c> (<paramref name="Reason"/>). After a snapshot or level
+/// at which the node runs no provider (cold, undecided), or after an end, the stream completes.
+/// </summary>
+public sealed record TagStreamItem(
+    string Kind,
+    string? ActivityLevel = null,
+    IReadOnlyList<TagInfo>? Tags = null,
+    TagInfo? Tag = null,
+    string? Reason = null)
+{
+    public const string SnapshotKind = "snapshot";
+    public const string ChangeKind = "change";
+    public const string LevelKind = "level";
+    public const string EndKind = "end";
+}

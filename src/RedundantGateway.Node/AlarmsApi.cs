@@ -51,22 +51,36 @@ internal static class AlarmsApi
             {
                 return Problem(StatusCodes.Status400BadRequest, OneLine(e.Message));
             }
-            if (alarms() is not { } engine) return NodeWeb.Restarting();
-            AlarmCommandResult result;
-            try { result = await engine.Ask<AlarmCommandResult>(command, AskTimeout); }
-            catch (Exception e) when (e is AskTimeoutException or TaskCanceledException) { return EngineUnavailable(); }
-
-            if (result.NotActive)
-            {
-                var web = await activeNodeWebAddress();
-                var where = string.IsNullOrEmpty(web) ? "no active node is known now" : $"the active node is at {web}";
-                return Problem(StatusCodes.Status409Conflict, $"{result.Error}; {where}");
-            }
-            if (result.Alarm is null) return Problem(StatusCodes.Status404NotFound, result.Error ?? $"no alarm '{id}'");
-            if (!result.Accepted) return Problem(StatusCodes.Status409Conflict, result.Error ?? "refused");
-            var done = action switch { "ack" => "acknowledged", "shelve" => "shelved", _ => "unshelved" };
-            return NodeWeb.Json(new AlarmCommandAnswer(true, $"alarm '{id}' {done}", ToInfo(result.Alarm)));
+            var answer = await RunAsync(alarms(), command, id, action, activeNodeWebAddress);
+            return answer.Accepted
+                ? NodeWeb.Json(new AlarmCommandAnswer(true, answer.Message, answer.Alarm!))
+                : Problem(answer.Status, answer.Message);
         });
+    }
+
+    /// <summary>
+    /// Sends an ack, shelve or unshelve to the alarm engine and says what the REST API answers (status and one line);
+    /// the hub's Ack answers the same, so a refusal reads alike on both.
+    /// </summary>
+    public static async Task<AlarmHubAnswer> RunAsync(IActorRef? engine, object command, string id, string action, Func<Task<string?>> activeNodeWebAddress)
+    {
+        if (engine is null) return Refused(StatusCodes.Status503ServiceUnavailable, NodeWeb.RestartingMessage);
+        AlarmCommandResult result;
+        try { result = await engine.Ask<AlarmCommandResult>(command, AskTimeout); }
+        catch (Exception e) when (e is AskTimeoutException or TaskCanceledException) { return Refused(StatusCodes.Status503ServiceUnavailable, EngineUnavailableMessage); }
+
+        if (result.NotActive)
+        {
+            var web = await activeNodeWebAddress();
+            var where = string.IsNullOrEmpty(web) ? "no active node is known now" : $"the active node is at {web}";
+            return Refused(StatusCodes.Status409Conflict, $"{result.Error}; {where}");
+        }
+        if (result.Alarm is null) return Refused(StatusCodes.Status404NotFound, result.Error ?? $"no alarm '{id}'");
+        if (!result.Accepted) return Refused(StatusCodes.Status409Conflict, result.Error ?? "refused");
+        var done = action switch { "ack" => "acknowledged", "shelve" => "shelved", _ => "unshelved" };
+        return new AlarmHubAnswer(true, StatusCodes.Status200OK, $"alarm '{id}' {done}", ToInfo(result.Alarm));
+
+        static AlarmHubAnswer Refused(int status, string message) => new(false, status, message, null);
     }
 
     /// <summary>An alarm engine's status as the contract's record.</summary>
@@ -143,8 +157,9 @@ internal static class AlarmsApi
 
     private static JsonException Missing() => new("the body must be a JSON object with 'by'");
 
-    private static IResult EngineUnavailable() =>
-        Problem(StatusCodes.Status503ServiceUnavailable, "the alarm engine did not answer in time; try again shortly");
+    private const string EngineUnavailableMessage = "the alarm engine did not answer in time; try again shortly";
+
+    private static IResult EngineUnavailable() => Problem(StatusCodes.Status503ServiceUnavailable, EngineUnavailableMessage);
 
     private static IResult Problem(int status, string message) => NodeWeb.Json(new ErrorBody(message), status);
 

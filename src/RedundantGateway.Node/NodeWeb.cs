@@ -49,6 +49,7 @@ internal static class NodeWeb
         // The node's runtime subsystems: the recorder stands in until the tag engine exists.
         var runtime = new NodeActorSystem(settings, config, Log.Logger, [new RedundantGateway.Runtime.ActivityRecorder("runtime")]);
         builder.Services.AddSingleton(runtime);
+        TagHub.AddServices(builder.Services);
 
         var app = builder.Build();
         runtime.ApplicationStopRequested += () => app.Lifetime.StopApplication();
@@ -116,6 +117,7 @@ internal static class NodeWeb
 
         ConfigApi.Map(app, runtime);
         TagsApi.Map(app, runtime);
+        app.MapHub<TagHub>("/" + GatewayRoutes.TagHub);
         app.MapAlarms(() => runtime.Handles?.Alarms, async () =>
             runtime.Handles is { } handles ? (await ConfigStatusOrNull(handles))?.MasterWebAddress : null);
 
@@ -149,8 +151,9 @@ internal static class NodeWeb
         catch (Exception e) when (e is AskTimeoutException or TaskCanceledException) { return null; }
     }
 
-    internal static IResult Restarting() =>
-        Json(new ErrorBody("the node's runtime is restarting; try again shortly"), StatusCodes.Status503ServiceUnavailable);
+    internal const string RestartingMessage = "the node's runtime is restarting; try again shortly";
+
+    internal static IResult Restarting() => Json(new ErrorBody(RestartingMessage), StatusCodes.Status503ServiceUnavailable);
 
     /// <summary>Every JSON answer goes out with the contract's options, the ones the client reads with.</summary>
     internal static IResult Json<T>(T body, int statusCode = StatusCodes.Status200OK) =>

@@ -115,9 +115,9 @@ internal static class TagsApi
             answer.Accepted ? StatusCodes.Status200OK : StatusCodes.Status404NotFound);
     }
 
-    private static bool Runs(ActivityLevel level) => level is ActivityLevel.Warm or ActivityLevel.Active;
+    internal static bool Runs(ActivityLevel level) => level is ActivityLevel.Warm or ActivityLevel.Active;
 
-    private static string LevelName(ActivityLevel level) => level.ToString().ToLowerInvariant();
+    internal static string LevelName(ActivityLevel level) => level.ToString().ToLowerInvariant();
 
     internal static TagInfo ToInfo(TagValue value) => new(
         value.Path,
