@@ -30,19 +30,27 @@ internal static class RuntimeBenchmarks
     {
         var load = await Machine.QuietnessAsync();
         Console.WriteLine($"tag-throughput: engine {engineTags} tags, stream {streamTags} tags, {seconds} s each ({load})");
+        // The goal's rate, then twice as many tags to see where the engine itself stops keeping up.
         var engine = await EngineThroughputAsync(engineTags, seconds);
-        Console.WriteLine($"  engine: {engine.PerSecond:F0} changes/s, latency median {engine.Median:F1} ms p99 {engine.P99:F1} ms");
+        Console.WriteLine($"  engine, {engineTags} tags: {engine.PerSecond:F0} changes/s, latency median {engine.Median:F1} ms p99 {engine.P99:F1} ms");
+        var engine2 = await EngineThroughputAsync(engineTags * 2, seconds);
+        Console.WriteLine($"  engine, {engineTags * 2} tags: {engine2.PerSecond:F0} changes/s, latency median {engine2.Median:F1} ms p99 {engine2.P99:F1} ms");
 
         using var pair = new BenchPair("");
         pair.Master.Start();
         await Until(async () => await pair.Master.LevelAsync() == "active", "master active alone");
-        await PutAllAsync(pair.Master, Enumerable.Range(0, streamTags).Select(i => (TagPath(i), CounterTag(50))));
+        await PutAllAsync(pair.Master, Enumerable.Range(0, streamTags).Select(i => (TagPath(i), CounterTag(50, i + 1))));
         await Until(async () => (await pair.Master.Client.GetTagsAsync(TagPrefix)).Tags.Count == streamTags, "all tags running");
-        var one = await StreamThroughputAsync(pair.Master, 1, seconds);
+        var pid = pair.Master.Pid ?? throw new InvalidOperationException("the master is not running");
+        var cpu = ProcessCpuSeconds(pid);
+        var one = await StreamThroughputAsync(pair.Master, [TagPrefix], seconds);
+        var oneCpu = ProcessCpuSeconds(pid) - cpu;
         Console.WriteLine($"  1 subscriber: {one.PerSecond:F0} changes/s, latency median {one.Median:F1} ms p99 {one.P99:F1} ms");
-        var hundred = await StreamThroughputAsync(pair.Master, 100, seconds);
+        // 100 clients of 10 tags each (prefixes t0000, t0001... : tags 0-9, 10-19...), 1000 tags in all.
+        cpu = ProcessCpuSeconds(pid);
+        var hundred = await StreamThroughputAsync(pair.Master, Enumerable.Range(0, 100).Select(i => $"{TagPrefix}t{i:D4}").ToList(), seconds);
+        var hundredCpu = ProcessCpuSeconds(pid) - cpu;
         Console.WriteLine($"  100 subscribers: {hundred.PerSecond:F0} changes/s in all, latency median {hundred.Median:F1} ms p99 {hundred.P99:F1} ms");
-        var nodeCpu = pair.Master.Pid is { } pid ? ProcessCpuSeconds(pid) : 0;
         pair.Master.Terminate();
 
         return new StringBuilder()
@@ -50,19 +58,21 @@ internal static class RuntimeBenchmarks
             .AppendLine()
             .AppendLine($"Command: `{command}`")
             .AppendLine()
-            .AppendLine("| path | offered (changes/s) | delivered (changes/s) | latency median (ms) | latency p99 (ms) | latency max (ms) | values timed |")
-            .AppendLine("|---|---|---|---|---|---|---|")
-            .AppendLine(engine.Row($"engine in process: {engineTags} host-provider tags at 50 ms, one subscriber actor", engineTags * 20.0))
-            .AppendLine(one.Row($"real master, `GET /api/tags/stream?prefix=...`, 1 client, {streamTags} simulator counters at 50 ms", streamTags * 20.0))
-            .AppendLine(hundred.Row($"the same, 100 clients (delivered: the sum over the clients)", streamTags * 20.0 * 100))
+            .AppendLine("| path | offered (changes/s) | delivered (changes/s) | latency median (ms) | latency p99 (ms) | latency max (ms) | values timed | node CPU (cores) |")
+            .AppendLine("|---|---|---|---|---|---|---|---|")
+            .AppendLine(engine.Row($"engine in process: {engineTags:N0} host-provider tags at 50 ms, one subscriber actor", engineTags * 20.0) + " |")
+            .AppendLine(engine2.Row($"the same with {engineTags * 2:N0} tags", engineTags * 40.0) + " |")
+            .AppendLine(one.Row($"real master, `GET /api/tags/stream?prefix=bench/tags/`, 1 client of all {streamTags:N0} simulator counters at 50 ms", streamTags * 20.0) + $" {oneCpu / seconds:F2} |")
+            .AppendLine(hundred.Row("the same master, 100 clients of 10 counters each (`?prefix=bench/tags/t0000`, `t0001`...; delivered: the sum)", 100 * 10 * 20.0) + $" {hundredCpu / seconds:F2} |")
             .AppendLine()
             .AppendLine("Latency is the receive time minus the value's source timestamp. In the engine the host provider stamps each value " +
                         "with the time it was read, so it is the engine's own delay (the scan tick's batch, the Tell, the subscriber's mailbox). " +
                         "The simulator stamps a value with the start of its scan period (its values are quantised to the scan rate so " +
                         "that both nodes agree), so the stream's latency includes up to one scan period (50 ms) before the engine even reads it; " +
-                        "the SSE clients run in the benchmark process on the same 2 cores as the node.")
+                        "the SSE clients run in the benchmark process on the same 2 cores as the node. Node CPU: the node process's user+system " +
+                        "time over the measured window, in cores.")
             .AppendLine()
-            .AppendLine($"Node CPU over both stream runs and the load before them: {nodeCpu:F1} s. Load before: {load}.")
+            .AppendLine($"Load before: {load}.")
             .ToString();
     }
 
@@ -154,14 +164,15 @@ internal static class RuntimeBenchmarks
         }
     }
 
-    /// <summary><paramref name="clients"/> SSE clients of the whole prefix, read for <paramref name="seconds"/> after each one's snapshot.</summary>
-    private static async Task<Throughput> StreamThroughputAsync(BenchNode node, int clients, double seconds)
+    /// <summary>One SSE client per prefix, read for <paramref name="seconds"/> after each one's snapshot.</summary>
+    private static async Task<Throughput> StreamThroughputAsync(BenchNode node, IReadOnlyList<string> prefixes, double seconds)
     {
+        var clients = prefixes.Count;
         var counter = new ChangeCounter();
         using var stop = new CancellationTokenSource();
         var snapshots = 0;
-        var readers = Enumerable.Range(0, clients).Select(_ => Task.Run(() => ReadStreamAsync(
-            $"{node.BaseUrl}/api/tags/stream?prefix={Uri.EscapeDataString(TagPrefix)}",
+        var readers = prefixes.Select(prefix => Task.Run(() => ReadStreamAsync(
+            $"{node.BaseUrl}/api/tags/stream?prefix={Uri.EscapeDataString(prefix)}",
             onSnapshot: () => Interlocked.Increment(ref snapshots),
             onChange: (t, now) => counter.Add((now - t).TotalMilliseconds),
             stop.Token))).ToList();
