@@ -243,7 +243,8 @@ internal static class RuntimeBenchmarks
             $$"""{"tag":"{{TagPath(i % tags)}}","condition":"above","setpoint":50,"deadband":1,"onDelayMs":0,"offDelayMs":0,"priority":"medium","displayPath":"Bench/a{{i}}","notes":""}""")));
         await Until(async () => (await pair.Master.Client.GetTagsAsync(TagPrefix)).Tags.Count == tags, "all tags running");
         await Until(async () => (await pair.Master.Client.GetAlarmsAsync(prefix: "bench/alarms/")).Alarms.Count == alarms, "all alarms loaded");
-        Console.WriteLine($"  loaded in {loading.Elapsed.TotalSeconds:F1} s");
+        var loadSeconds = loading.Elapsed.TotalSeconds;
+        Console.WriteLine($"  loaded in {loadSeconds:F1} s");
         var idle = await IdleRssAsync(pid, idleSeconds);
         pair.Master.Terminate();
 
@@ -254,7 +255,7 @@ internal static class RuntimeBenchmarks
             .AppendLine()
             .AppendLine($"A master alone (active after its join wait, `demo.enabled = off`), loaded with {tags:N0} simulator sine tags (scan 1000 ms, " +
                         $"deadband 0, so every tag changes every second) and {alarms:N0} `above` alarms through `PUT /api/config/...` " +
-                        $"(one resource per request, 16 at a time; {loading.Elapsed.TotalSeconds:F0} s), then left alone. VmRSS from /proc/PID/status, sampled every second.")
+                        $"(one resource per request, 16 at a time, until `GET /api/tags` and `/api/alarms` list them all: {loadSeconds:F0} s), then left alone. VmRSS from /proc/PID/status, sampled every second.")
             .AppendLine()
             .AppendLine("| state | samples | median (MB) | max (MB) |")
             .AppendLine("|---|---|---|---|")
