@@ -132,7 +132,7 @@ internal static partial class ConfigBenchmarks
         /// How long each revision waited on the backup once it was acknowledged and the revision before it applied:
         /// a pull round trip and an apply normally (a few ms), longer when the backup's apply stalled.
         /// </summary>
-        public List<(long Revision, double Ms)> Pauses { get; } = Changes.Zip(Changes.Skip(1))
+        public List<(long Revision, double Ms)> Pauses { get; } = Enumerable.Zip(Changes, Changes.Skip(1))
             .Where(p => p.Second.Revision == p.First.Revision + 1)
             .Select(p => (p.Second.Revision, (p.Second.AppliedAt - (p.First.AppliedAt > p.Second.AckedAt ? p.First.AppliedAt : p.Second.AckedAt)).TotalMilliseconds))
             .ToList();

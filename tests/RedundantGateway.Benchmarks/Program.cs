@@ -11,6 +11,9 @@ using RedundantGateway.Benchmarks;
 //   ... -- false-failovers [--minutes 10] [--profile default|fast]
 //   ... -- config-lag [--rates 100,1000] [--seconds 20]          (issue 4: replication lag, p99 <= 50 ms at 1000 edits/s)
 //   ... -- full-transfer [--mb 50] [--runs 10]                   (issue 4: forced full transfer, <= 3 s for 50 MB)
+//   ... -- tag-throughput [--engine-tags 50000] [--stream-tags 5000] [--seconds 10]   (issue 9: engine and SSE stream)
+//   ... -- runtime-memory [--tags 10000] [--alarms 1000] [--seconds 30]              (issue 9: VmRSS of an idle loaded node)
+//   ... -- takeover [--runs 30] [--standby cold|warm]           (issue 9: failover request to first streamed value and alarm)
 // The two config benchmarks also take --hocon FILE (merged over both nodes' files, e.g. to try other
 // config-sync.chunk-size / chunks-in-flight) and --no-report (console only, docs/benchmarks.md untouched).
 // Results print to the console and replace their section of docs/benchmarks.md.
@@ -31,6 +34,17 @@ var report = new Report(Path.Combine(BenchNode.RepoRoot, "docs", "benchmarks.md"
 const string Run = "dotnet run -c Release --project tests/RedundantGateway.Benchmarks --";
 var hoconArg = hocon.Length > 0 ? $" --hocon {Path.GetRelativePath(Environment.CurrentDirectory, hocon)}" : "";
 var lagCommand = $"{Run} config-lag --rates {string.Join(',', rates.Select(r => r.ToString(CultureInfo.InvariantCulture)))} --seconds {seconds.ToString(CultureInfo.InvariantCulture)}{hoconArg}";
+var engineTags = IntOption("--engine-tags", 50_000);
+var streamTags = IntOption("--stream-tags", 5_000);
+var streamSeconds = DoubleOption("--seconds", 10);
+var memoryTags = IntOption("--tags", 10_000);
+var memoryAlarms = IntOption("--alarms", 1_000);
+var idleSeconds = DoubleOption("--seconds", 30);
+var standbys = Option("--standby") is { } sb ? [sb] : new[] { "cold", "warm" };
+string Inv(double d) => d.ToString(CultureInfo.InvariantCulture);
+var throughputCommand = $"{Run} tag-throughput --engine-tags {engineTags} --stream-tags {streamTags} --seconds {Inv(streamSeconds)}";
+var memoryCommand = $"{Run} runtime-memory --tags {memoryTags} --alarms {memoryAlarms} --seconds {Inv(idleSeconds)}";
+string TakeoverCommand(string standby) => $"{Run} takeover --runs {runs} --standby {standby}";
 var transferCommand = $"{Run} full-transfer --mb {megabytes.ToString(CultureInfo.InvariantCulture)} --runs {transferRuns}{hoconArg}";
 
 switch (command)
@@ -48,15 +62,27 @@ switch (command)
     case "full-transfer":
         report.Write("full-transfer", await ConfigBenchmarks.FullTransferAsync(megabytes, transferRuns, hocon, transferCommand));
         break;
+    case "tag-throughput":
+        report.Write("tag-throughput", await RuntimeBenchmarks.TagThroughputAsync(engineTags, streamTags, streamSeconds, throughputCommand));
+        break;
+    case "runtime-memory":
+        report.Write("runtime-memory", await RuntimeBenchmarks.RuntimeMemoryAsync(memoryTags, memoryAlarms, idleSeconds, memoryCommand));
+        break;
+    case "takeover":
+        foreach (var standby in standbys) report.Write($"takeover-{standby}", await RuntimeBenchmarks.TakeoverAsync(standby, runs, TakeoverCommand(standby)));
+        break;
     case "all":
         foreach (var profile in profiles)
             foreach (var fault in faults) report.Write($"failover-{fault}-{profile}", await Benchmarks.FailoverAsync(profile, fault, runs));
         foreach (var profile in profiles) report.Write($"false-failovers-{profile}", await Benchmarks.FalseFailoversAsync(profile, minutes));
         report.Write("config-lag", await ConfigBenchmarks.ConfigLagAsync(rates, seconds, hocon, lagCommand));
         report.Write("full-transfer", await ConfigBenchmarks.FullTransferAsync(megabytes, transferRuns, hocon, transferCommand));
+        report.Write("tag-throughput", await RuntimeBenchmarks.TagThroughputAsync(engineTags, streamTags, streamSeconds, throughputCommand));
+        report.Write("runtime-memory", await RuntimeBenchmarks.RuntimeMemoryAsync(memoryTags, memoryAlarms, idleSeconds, memoryCommand));
+        foreach (var standby in standbys) report.Write($"takeover-{standby}", await RuntimeBenchmarks.TakeoverAsync(standby, runs, TakeoverCommand(standby)));
         break;
     default:
-        Console.Error.WriteLine($"error: unknown benchmark '{command}' (expected failover, false-failovers, config-lag, full-transfer or all)");
+        Console.Error.WriteLine($"error: unknown benchmark '{command}' (expected failover, false-failovers, config-lag, full-transfer, tag-throughput, runtime-memory, takeover or all)");
         return 2;
 }
 return 0;
