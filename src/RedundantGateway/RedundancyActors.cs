@@ -83,8 +83,6 @@ public static class RedundancyActors
             _host = host;
             var peerAddress = settings.PeerAddress is { } peer ? RedundancyPaths.NodeAddress(Context.System.Name, peer) : null;
             var initialActivity = new PeerActivity(settings.Role, ActivityLevel.Undecided, memory.Epoch, null);
-            var liveness = Context.ActorOf(PeerFailureDetector.Props(settings.Liveness, settings.NodeName,
-                settings.Role == NodeRole.Independent ? null : peerAddress, initialActivity), PeerFailureDetector.Name);
             // The tag engine reads the replicator, which needs the coordinator, which drives the engine: the engine
             // gets the replicator by its path (it exists by the time the engine's first ask is delivered).
             var configPath = Context.System.ActorSelection(Self.Path / ConfigReplicator.Name);
@@ -101,6 +99,11 @@ public static class RedundancyActors
                 new EpochFile(settings.DataDir)), RedundancyCoordinator.Name);
             _membership = Context.ActorOf(PairMembership.Props(settings.Identity, settings.Redundancy, host), PairMembership.Name);
             var config = Context.ActorOf(ConfigReplicator.Props(settings.ConfigSync, settings.ConfigStore, settings.ReplicationNode, _coordinator, memory.Config), ConfigReplicator.Name);
+            // Last: the detector publishes PeerReachable once, at the peer's first answer, and the coordinator,
+            // membership and follower subscribe in their PreStart; created first, a fast first answer could come
+            // before they listen (the coordinator then never saw the peer connected).
+            var liveness = Context.ActorOf(PeerFailureDetector.Props(settings.Liveness, settings.NodeName,
+                settings.Role == NodeRole.Independent ? null : peerAddress, initialActivity), PeerFailureDetector.Name);
 
             announce(RedundancyActor.Liveness, liveness);
             announce(RedundancyActor.Coordinator, _coordinator);
