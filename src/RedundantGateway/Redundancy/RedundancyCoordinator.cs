@@ -68,6 +68,14 @@ public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
         {
             TakeOverFromSilentPeer("peer still down");
             Report();
+            // PeerReachable is published once, at the peer's first answer: a coordinator that was not yet
+            // subscribed then (a busy start) would never see the peer; it asks the detector until it has.
+            if (!_peerSeen) Context.ActorSelection("../" + RedundancyPaths.Liveness).Tell(GetLivenessStatus.Instance);
+        });
+        Receive<LivenessStatus>(status =>
+        {
+            if (!_peerSeen && status is { State: PeerState.Reachable, PeerAddress: { } address, LastAck: { } ack })
+                OnPeerReachable(new PeerReachable(address, ack.ResponderUid, ack.ResponderNodeName));
         });
         Receive<TakeOverRequested>(OnTakeOverRequested);
         Receive<FailoverRequested>(OnFailoverRequested);
