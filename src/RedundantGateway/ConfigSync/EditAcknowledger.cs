@@ -22,7 +22,7 @@ public sealed class EditAcknowledger : ReceiveActor, IWithTimers
     private readonly IActorRef _store;
     private readonly IActorRef _coordinator;
     private readonly ILoggingAdapter _log = Context.GetLogger();
-    /// <summary>Answers held for the backup, oldest first (revisions grow with the order the store answers in).</summary>
+    /// <summary>Answers held for the backup, by revision (the piped answers of the store may arrive out of order).</summary>
     private readonly List<HeldAnswer> _held = [];
     private AcknowledgeGate _gate;
 
@@ -70,7 +70,8 @@ public sealed class EditAcknowledger : ReceiveActor, IWithTimers
             answered.ReplyTo.Tell(answered.Result);
             return;
         }
-        _held.Add(new HeldAnswer(answered.ReplyTo, answered.Result, now + _sync.AcknowledgeTimeout));
+        var at = _held.FindLastIndex(h => h.Result.Revision <= answered.Result.Revision) + 1;
+        _held.Insert(at, new HeldAnswer(answered.ReplyTo, answered.Result, now + _sync.AcknowledgeTimeout));
         if (_held.Count == 1) Timers.StartSingleTimer(DeadlineDue.Instance, DeadlineDue.Instance, _sync.AcknowledgeTimeout);
     }
 
@@ -91,12 +92,13 @@ public sealed class EditAcknowledger : ReceiveActor, IWithTimers
         var now = DateTimeOffset.UtcNow;
         ReleaseAnswered(now);
         if (_held.Count == 0) return;
-        if (_held[0].Deadline > now)
+        var first = _held.MinBy(h => h.Deadline)!;
+        if (first.Deadline > now)
         {
-            Timers.StartSingleTimer(DeadlineDue.Instance, DeadlineDue.Instance, _held[0].Deadline - now);
+            Timers.StartSingleTimer(DeadlineDue.Instance, DeadlineDue.Instance, first.Deadline - now);
             return;
         }
-        var late = _held[0].Result.Revision;
+        var late = first.Result.Revision;
         _gate = _gate.Degrade();
         var reason = $"the backup did not persist revision {late} within {_sync.AcknowledgeTimeout.TotalMilliseconds:0} ms " +
                      $"(it holds {_gate.Backup?.Revision.ToString() ?? "nothing yet"}): edits are acknowledged by the master alone until the backup is in sync again";
