@@ -69,7 +69,19 @@ public sealed record ConfigReplicationStatus(
     int Modules,
     string ModulesDigest,
     int Transfers,
-    ConfigTransfer? LastTransfer);
+    ConfigTransfer? LastTransfer,
+    ConfigStoreInfo? Store = null,
+    ConfigAcknowledgeInfo? Acknowledge = null);
+
+/// <summary>The <c>config.store</c> object: whether the node's config store writes.</summary>
+/// <param name="State">ok or failing (a write failed, e.g. "disk full at ..."; edits are refused with 507 or 503 until one succeeds).</param>
+public sealed record ConfigStoreInfo(string State, string? Problem, DateTimeOffset? Since);
+
+/// <summary>The <c>config.acknowledge</c> object of a master: when its edits are answered (config-sync.acknowledge).</summary>
+/// <param name="Setting">backup or master, as configured.</param>
+/// <param name="Effective">backup while the backup is connected, in sync and not degraded; master otherwise.</param>
+/// <param name="Held">edits persisted by the master waiting for the backup.</param>
+public sealed record ConfigAcknowledgeInfo(string Setting, string Effective, bool Degraded, int Held);
 
 /// <summary>The <c>config.lastTransfer</c> object.</summary>
 /// <param name="Kind">full or module.</param>

@@ -80,7 +80,9 @@ internal static class ConfigApi
     {
         if (runtime.Handles is not { } handles) return NodeWeb.Restarting();
         EditResult result;
-        try { result = await handles.Config.Ask<EditResult>(edit, AskTimeout); }
+        // With config-sync.acknowledge = backup the answer may wait for the backup, up to acknowledge-timeout.
+        var timeout = EditAcknowledger.StoreAnswerTimeout + runtime.Settings.ConfigSync.AcknowledgeTimeout + TimeSpan.FromSeconds(1);
+        try { result = await handles.Config.Ask<EditResult>(edit, timeout); }
         catch (Exception e) when (e is AskTimeoutException or TaskCanceledException)
         {
             return Problem(StatusCodes.Status503ServiceUnavailable, "the config store did not answer in time; the edit may not have been stored, read it back");
@@ -89,6 +91,9 @@ internal static class ConfigApi
         {
             EditOutcome.Accepted => NodeWeb.Json(new ConfigEditAnswer(edit.Path, result.Revision, result.Message)),
             EditOutcome.NotFound => Problem(StatusCodes.Status404NotFound, result.Message),
+            // Nothing was stored: 507 for a full disk ("disk full at <path>"), 503 for another failed write.
+            EditOutcome.DiskFull => Problem(StatusCodes.Status507InsufficientStorage, result.Message),
+            EditOutcome.StoreFailed => Problem(StatusCodes.Status503ServiceUnavailable, result.Message),
             _ => Problem(StatusCodes.Status409Conflict, result.Message),
         };
     }

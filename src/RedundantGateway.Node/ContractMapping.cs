@@ -13,7 +13,8 @@ namespace RedundantGateway.Node;
 internal static class ContractMapping
 {
     public static NodeStatus ToNodeStatus(
-        GatewaySettings settings, string version, int rebuilds, RedundancyStatus status, LivenessStatus liveness, ConfigSyncStatus? config) =>
+        GatewaySettings settings, string version, int rebuilds, RedundancyStatus status, LivenessStatus liveness, ConfigSyncStatus? config,
+        ConfigEditHealth? edits = null) =>
         new(NodeName: settings.NodeName,
             Role: Lower(settings.Role),
             ActivityLevel: Lower(status.Level),
@@ -36,9 +37,9 @@ internal static class ContractMapping
                 RoundTripMs: liveness.RoundTripMs,
                 LastHeardMsAgo: liveness.LastHeardMsAgo),
             Subsystems: status.Subsystems.Select(s => new SubsystemStatus(s.Name, s.Level, s.Transitions, s.Restarts, s.ConfigRevision)).ToList(),
-            Config: config is null ? null : ToReplication(config));
+            Config: config is null ? null : ToReplication(config, edits));
 
-    public static ConfigReplicationStatus ToReplication(ConfigSyncStatus config) =>
+    public static ConfigReplicationStatus ToReplication(ConfigSyncStatus config, ConfigEditHealth? edits = null) =>
         new(Identity: config.Identity,
             Revision: config.Revision,
             Digest: config.Digest,
@@ -55,7 +56,9 @@ internal static class ContractMapping
             Transfers: config.Transfers,
             LastTransfer: config.LastTransfer is { } t
                 ? new ConfigTransfer(Lower(t.Kind), t.Reason, t.Bytes, Math.Round(t.DurationMs, 1), t.At, t.Revision)
-                : null);
+                : null,
+            Store: edits is null ? null : new ConfigStoreInfo(edits.Store.Failing ? "failing" : "ok", edits.Store.Problem, edits.Store.Since),
+            Acknowledge: edits?.Acknowledge is { } a ? new ConfigAcknowledgeInfo(Lower(a.Setting), Lower(a.Effective), a.Degraded, a.Held) : null);
 
     public static RedundancyEventInfo ToEvent(RedundancyEvent e) =>
         new(e.Time, e.Kind, e.Reason, e.Epoch, e.Level,

@@ -96,7 +96,8 @@ internal static class NodeWeb
             var status = await handles.Coordinator.Ask<RedundancyStatus>(GetRedundancyStatus.Instance, AskTimeout);
             var liveness = await handles.Liveness.Ask<LivenessStatus>(GetLivenessStatus.Instance, AskTimeout);
             var config = await ConfigStatusOrNull(handles);
-            return Json(ContractMapping.ToNodeStatus(settings, Version, runtime.Rebuilds, status, liveness, config));
+            var edits = await ConfigEditHealthOrNull(handles);
+            return Json(ContractMapping.ToNodeStatus(settings, Version, runtime.Rebuilds, status, liveness, config, edits));
         });
 
         app.MapPost("/api/redundancy/resync", async (HttpContext http) =>
@@ -141,6 +142,12 @@ internal static class NodeWeb
     internal static async Task<ConfigSyncStatus?> ConfigStatusOrNull(RedundancyHandles handles)
     {
         try { return await handles.Config.Ask<ConfigSyncStatus>(GetConfigSyncStatus.Instance, AskTimeout); }
+        catch (Exception e) when (e is AskTimeoutException or TaskCanceledException) { return null; }
+    }
+
+    private static async Task<ConfigEditHealth?> ConfigEditHealthOrNull(RedundancyHandles handles)
+    {
+        try { return await handles.Config.Ask<ConfigEditHealth>(GetConfigEditHealth.Instance, AskTimeout); }
         catch (Exception e) when (e is AskTimeoutException or TaskCanceledException) { return null; }
     }
 

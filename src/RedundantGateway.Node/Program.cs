@@ -51,7 +51,7 @@ catch (Exception e) when (NodeWeb.IsStartupProblem(e, out var reason))
 }
 finally
 {
-    await Log.CloseAndFlushAsync();
+    await NodeLogging.CloseAsync();
 }
 
 namespace RedundantGateway.Node
@@ -69,6 +69,16 @@ namespace RedundantGateway.Node
                 || text.StartsWith("Association with remote system", StringComparison.Ordinal)
                 || (text == "Disassociated" && e.Level >= LogEventLevel.Warning)
                 || e.Exception?.GetType().Name is "EndpointDisassociatedException" or "InvalidAssociation" or "ShutDownAssociation";
+        }
+
+        /// <summary>
+        /// Flushes and closes the log. A full disk makes the file sink's last flush throw: that is said in one
+        /// line on stderr, and the node still exits with its own code (it once died with SIGABRT, exit 134).
+        /// </summary>
+        public static async Task CloseAsync()
+        {
+            try { await Log.CloseAndFlushAsync(); }
+            catch (IOException e) { Console.Error.WriteLine($"warning: the log file could not be flushed at exit: {e.Message}"); }
         }
 
         /// <summary>Console and a daily file under the data dir; one line per event, the node's name on each.</summary>

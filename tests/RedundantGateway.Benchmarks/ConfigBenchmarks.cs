@@ -35,12 +35,13 @@ internal static partial class ConfigBenchmarks
     // config-lag
     // ------------------------------------------------------------------------------------------------
 
-    public static async Task<string> ConfigLagAsync(IReadOnlyList<double> rates, double seconds, string hoconFile, string command)
+    /// <param name="acknowledge">config-sync.acknowledge of the pair: backup (an edit is answered once the backup persisted it) or master.</param>
+    public static async Task<string> ConfigLagAsync(IReadOnlyList<double> rates, double seconds, string hoconFile, string acknowledge, string command)
     {
-        Console.WriteLine($"config lag, rates {string.Join(", ", rates)} edits/s, {seconds} s each");
+        Console.WriteLine($"config lag, rates {string.Join(", ", rates)} edits/s, {seconds} s each, acknowledge = {acknowledge}");
         var quiet = await Machine.QuietnessAsync();
         Console.WriteLine($"  before start: {quiet}");
-        using var pair = new BenchPair(hoconFile, extraHocon: LagHocon);
+        using var pair = new BenchPair(hoconFile, extraHocon: LagHocon + $"\nredundant-gateway.config-sync.acknowledge = {acknowledge}");
         pair.Master.Start();
         pair.Backup.Start();
         await PairReadyAsync(pair);
@@ -92,7 +93,7 @@ internal static partial class ConfigBenchmarks
 
         var valueBytes = TagValue(Paths - 1, seq).Length;
         var text = new StringBuilder()
-            .AppendLine("### Configuration replication lag under a steady edit rate (goal: p99 at most 50 ms at 1000 edits/s)")
+            .AppendLine($"### Configuration replication lag under a steady edit rate, `config-sync.acknowledge = {acknowledge}` (goal: p99 at most 50 ms at 1000 edits/s)")
             .AppendLine()
             .AppendLine($"Command: `{command}`")
             .AppendLine()
@@ -104,6 +105,9 @@ internal static partial class ConfigBenchmarks
             .AppendLine("`/api/redundancy/config-changes`: from the master's acknowledgement (right after persisting) to the backup having persisted")
             .AppendLine("and applied it (one machine, one clock). The load generator runs on the same machine as both nodes. A backup pause is how long")
             .AppendLine("a revision waited once it was acknowledged and the revision before it was applied (normally a pull round trip and an apply).")
+            .AppendLine(acknowledge == "backup"
+                ? "With `acknowledge = backup` the master answers a PUT only once the backup has persisted it: the PUT round trip includes the backup's pull and apply (the edit latency cost), while `ackedAt` stays the master's persist time."
+                : "With `acknowledge = master` the master answers a PUT as soon as it has persisted it (the behaviour before issue 10).")
             .AppendLine()
             .AppendLine("| rate asked (edits/s) | edits acknowledged | sent (edits/s) | acknowledged (edits/s) | failed | lag median (ms) | p90 | p99 | max | backup pauses ≥ 100 ms | PUT round trip median (ms) | p99 | load average before → after |")
             .AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|");

@@ -9,7 +9,8 @@ using RedundantGateway.Benchmarks;
 //   dotnet run -c Release --project tests/RedundantGateway.Benchmarks -- all
 //   ... -- failover [--runs 30] [--profile default|fast] [--fault kill|freeze]
 //   ... -- false-failovers [--minutes 10] [--profile default|fast]
-//   ... -- config-lag [--rates 100,1000] [--seconds 20]          (issue 4: replication lag, p99 <= 50 ms at 1000 edits/s)
+//   ... -- config-lag [--rates 100,1000] [--seconds 20] [--acknowledge backup,master]   (issue 4: replication lag, p99 <= 50 ms
+//        at 1000 edits/s; issue 10: the edit latency of config-sync.acknowledge = backup against master, one run per mode)
 //   ... -- full-transfer [--mb 50] [--runs 10]                   (issue 4: forced full transfer, <= 3 s for 50 MB)
 //   ... -- tag-throughput [--engine-tags 50000] [--stream-tags 5000] [--seconds 10]   (issue 9: engine and SSE stream)
 //   ... -- runtime-memory [--tags 10000] [--alarms 1000] [--seconds 30] [--gcdump FILE] (issue 9: VmRSS of an idle loaded node;
@@ -34,7 +35,16 @@ var hocon = Option("--hocon") is { } h ? Path.GetFullPath(h) : "";
 var report = new Report(Path.Combine(BenchNode.RepoRoot, "docs", "benchmarks.md"), write: !args.Contains("--no-report"));
 const string Run = "dotnet run -c Release --project tests/RedundantGateway.Benchmarks --";
 var hoconArg = hocon.Length > 0 ? $" --hocon {Path.GetRelativePath(Environment.CurrentDirectory, hocon)}" : "";
-var lagCommand = $"{Run} config-lag --rates {string.Join(',', rates.Select(r => r.ToString(CultureInfo.InvariantCulture)))} --seconds {seconds.ToString(CultureInfo.InvariantCulture)}{hoconArg}";
+var acknowledgeModes = (Option("--acknowledge") ?? "backup,master").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+if (acknowledgeModes.FirstOrDefault(m => m is not ("backup" or "master")) is { } badMode)
+{
+    Console.Error.WriteLine($"error: --acknowledge {badMode}: expected backup, master or both (backup,master)");
+    return 2;
+}
+string LagCommand(string acknowledge) =>
+    $"{Run} config-lag --rates {string.Join(',', rates.Select(r => r.ToString(CultureInfo.InvariantCulture)))} --seconds {seconds.ToString(CultureInfo.InvariantCulture)} --acknowledge {acknowledge}{hoconArg}";
+// The default mode keeps the section name it always had; the other gets its own.
+string LagSection(string acknowledge) => acknowledge == "backup" ? "config-lag" : "config-lag-acknowledge-master";
 var engineTags = IntOption("--engine-tags", 50_000);
 var streamTags = IntOption("--stream-tags", 5_000);
 var streamSeconds = DoubleOption("--seconds", 10);
@@ -58,7 +68,8 @@ switch (command)
         foreach (var profile in profiles) report.Write($"false-failovers-{profile}", await Benchmarks.FalseFailoversAsync(profile, minutes));
         break;
     case "config-lag":
-        report.Write("config-lag", await ConfigBenchmarks.ConfigLagAsync(rates, seconds, hocon, lagCommand));
+        foreach (var mode in acknowledgeModes)
+            report.Write(LagSection(mode), await ConfigBenchmarks.ConfigLagAsync(rates, seconds, hocon, mode, LagCommand(mode)));
         break;
     case "full-transfer":
         report.Write("full-transfer", await ConfigBenchmarks.FullTransferAsync(megabytes, transferRuns, hocon, transferCommand));
@@ -76,7 +87,8 @@ switch (command)
         foreach (var profile in profiles)
             foreach (var fault in faults) report.Write($"failover-{fault}-{profile}", await Benchmarks.FailoverAsync(profile, fault, runs));
         foreach (var profile in profiles) report.Write($"false-failovers-{profile}", await Benchmarks.FalseFailoversAsync(profile, minutes));
-        report.Write("config-lag", await ConfigBenchmarks.ConfigLagAsync(rates, seconds, hocon, lagCommand));
+        foreach (var mode in acknowledgeModes)
+            report.Write(LagSection(mode), await ConfigBenchmarks.ConfigLagAsync(rates, seconds, hocon, mode, LagCommand(mode)));
         report.Write("full-transfer", await ConfigBenchmarks.FullTransferAsync(megabytes, transferRuns, hocon, transferCommand));
         report.Write("tag-throughput", await RuntimeBenchmarks.TagThroughputAsync(engineTags, streamTags, streamSeconds, throughputCommand));
         report.Write("runtime-memory", await RuntimeBenchmarks.RuntimeMemoryAsync(memoryTags, memoryAlarms, idleSeconds, memoryCommand, Option("--gcdump")));

@@ -24,7 +24,11 @@ public sealed record ConfigStoreSnapshot(string? Identity, long Revision, IReadO
 /// <summary>An edit from an operator (REST). <paramref name="Value"/> is canonical JSON; null deletes the resource.</summary>
 public sealed record EditConfig(string Path, string? Value);
 
-public enum EditOutcome { Accepted, NotFound, Refused }
+/// <summary>
+/// <see cref="DiskFull"/>: the store could not write because its disk (or database) is full;
+/// <see cref="StoreFailed"/>: it could not write for another reason, or did not answer. Neither stored the edit.
+/// </summary>
+public enum EditOutcome { Accepted, NotFound, Refused, DiskFull, StoreFailed }
 
 /// <summary>The answer to <see cref="EditConfig"/>: the new revision when accepted.</summary>
 public sealed record EditResult(EditOutcome Outcome, long Revision, string Message);
@@ -50,7 +54,15 @@ public sealed record ReplaceConfig(ConfigDocument Document, string Reason);
 public sealed record ConfigReplacedAck(long Revision, string Digest);
 
 /// <summary>Told by the store to its parent after each persisted change (and once after recovery, with no updates).</summary>
-public sealed record ConfigCommitted(ConfigDocument Document, IReadOnlyList<ConfigUpdate> Updates);
+public sealed record ConfigCommitted(ConfigDocument Document, IReadOnlyList<ConfigUpdate> Updates)
+{
+    /// <summary>True for the commit told once the store has recovered (nothing was written for it).</summary>
+    public bool AfterRecovery { get; init; }
+}
+
+/// <summary>Told by the store to its parent when a write failed; the store then stops and is started again after a back-off.</summary>
+/// <param name="Problem">one line, e.g. "disk full at /var/lib/gateway/config-store/config.db".</param>
+public sealed record ConfigStoreFailed(string Problem, bool DiskFull, DateTimeOffset At);
 
 /// <summary>
 /// Published on the local event stream after every commit of this node's store (an edit, applied updates, a
@@ -132,6 +144,29 @@ public sealed record GetConfigSyncStatus
 {
     public static readonly GetConfigSyncStatus Instance = new();
 }
+
+/// <summary>Asks the replicator how edits fare: the store's health and, on the master, the acknowledgement mode.</summary>
+public sealed record GetConfigEditHealth
+{
+    public static readonly GetConfigEditHealth Instance = new();
+}
+
+/// <summary>Whether the config store writes; <paramref name="Problem"/> is the last failure's line while it does not.</summary>
+/// <param name="Since">when the store started failing.</param>
+public sealed record ConfigStoreHealth(bool Failing, string? Problem, bool DiskFull, DateTimeOffset? Since)
+{
+    public static readonly ConfigStoreHealth Ok = new(false, null, false, null);
+}
+
+/// <summary>The replicator asks its acknowledger to answer <see cref="GetConfigEditHealth"/> with the store's health added.</summary>
+public sealed record GetAcknowledgeStatus(ConfigStoreHealth Store);
+
+/// <param name="Effective">the mode edits are acknowledged in now (master alone while the backup is gone, behind or degraded).</param>
+/// <param name="Held">edits persisted by the master and waiting for the backup.</param>
+public sealed record AcknowledgeStatus(AcknowledgeMode Setting, AcknowledgeMode Effective, bool Degraded, int Held);
+
+/// <param name="Acknowledge">null on a backup or an independent node (they acknowledge nothing to a peer).</param>
+public sealed record ConfigEditHealth(ConfigStoreHealth Store, AcknowledgeStatus? Acknowledge);
 
 /// <summary>A transfer as the backup saw it, for the status surfaces.</summary>
 public sealed record TransferSummary(TransferKind Kind, string Reason, long Bytes, double DurationMs, DateTimeOffset At, long Revision);

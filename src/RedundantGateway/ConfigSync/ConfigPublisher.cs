@@ -161,7 +161,10 @@ public sealed class ConfigPublisher : ReceiveActor, IWithTimers, IWithUnboundedS
         // A new pull from the same backup replaces its held one (that one timed out on its side).
         if (_held.Remove(Sender)) Timers.Cancel(HeldTimerKey(Sender));
 
-        if (PullRules.FullTransferReason(pull, _document, _queue) is { } reason)
+        var fullTransferReason = PullRules.FullTransferReason(pull, _document, _queue);
+        // A backup pulls only what it has persisted: the acknowledger releases the edits it now holds.
+        Context.Parent.Tell(new BackupProgress(pull.AfterRevision, _document.Revision, fullTransferReason is null, _backupLastPull.Value));
+        if (fullTransferReason is { } reason)
         {
             Sender.Tell(new FullTransferRequired(pull.PullId, reason));
             return;

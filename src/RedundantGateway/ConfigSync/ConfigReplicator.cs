@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Event;
 using Akka.Pattern;
+using RedundantGateway.Redundancy;
 
 namespace RedundantGateway.ConfigSync;
 
@@ -24,6 +25,11 @@ public sealed class ConfigReplicator : ReceiveActor
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private IActorRef _store = ActorRefs.Nobody;
     private IActorRef? _role;
+    /// <summary>The master's: edits go through it, so they can wait for the backup (config-sync.acknowledge).</summary>
+    private IActorRef? _acknowledger;
+    private ConfigStoreHealth _storeHealth = ConfigStoreHealth.Ok;
+    /// <summary>Between a failed write and the store's recovery: edits are answered here at once (the store is not there).</summary>
+    private bool _storeDown;
 
     // An independent node's view, for its status.
     private ConfigDocument _document = ConfigDocument.Empty;
@@ -43,12 +49,25 @@ public sealed class ConfigReplicator : ReceiveActor
         _memory = memory;
 
         // The store stashes these itself until it has recovered.
-        Receive<EditConfig>(m => _store.Forward(m));
+        Receive<EditConfig>(OnEdit);
         Receive<GetConfigDocument>(m => _store.Forward(m));
         Receive<GetRecentConfigChanges>(m => _store.Forward(m));
+        Receive<ConfigStoreFailed>(OnStoreFailed);
+        Receive<GetConfigEditHealth>(_ =>
+        {
+            if (_acknowledger is { } acknowledger) acknowledger.Forward(new GetAcknowledgeStatus(_storeHealth));
+            else Sender.Tell(new ConfigEditHealth(_storeHealth, null));
+        });
+        // The publisher's news of the backup's pulls, for the acknowledger.
+        Receive<BackupProgress>(progress => _acknowledger?.Forward(progress));
+        Receive<ConfigCommitted>(committed =>
+        {
+            OnStoreCommitted(committed);
+            if (_role is { } role) role.Forward(committed);
+            else _document = committed.Document;
+        });
         if (node.Role == NodeRole.Independent)
         {
-            Receive<ConfigCommitted>(committed => _document = committed.Document);
             Receive<ModulesChanged>(changed => _modules = changed.Scan);
             Receive<GetConfigSyncStatus>(_ => Sender.Tell(IndependentStatus()));
             Receive<ResyncRequested>(_ => Sender.Tell(new ResyncResult(false, "an independent node has no peer to re-sync with")));
@@ -80,7 +99,8 @@ public sealed class ConfigReplicator : ReceiveActor
 
         // A store that fails to write stops; it comes back, recovering from the journal.
         _store = Context.ActorOf(BackoffSupervisor.Props(Backoff.OnStop(
-            ConfigStore.Props(_storeSettings, _sync, acceptsEdits: _node.Role != NodeRole.Backup, Self), ConfigStore.Name,
+            ConfigStore.Props(_storeSettings, _sync, acceptsEdits: _node.Role != NodeRole.Backup, Self,
+                ConfigStorePersistence.Location(_storeSettings, _node.DataDir)), ConfigStore.Name,
             _sync.StoreRestartMinBackoff, _sync.StoreRestartMaxBackoff, 0.2, -1)), ConfigStore.Name + "-supervisor");
         _role = _node.Role switch
         {
@@ -88,8 +108,40 @@ public sealed class ConfigReplicator : ReceiveActor
             NodeRole.Backup => Context.ActorOf(ConfigFollower.Props(_sync, _node, _store, _coordinator, _memory), ConfigFollower.Name),
             _ => null,
         };
+        if (_node.Role == NodeRole.Master)
+            _acknowledger = Context.ActorOf(EditAcknowledger.Props(_sync, _store, _coordinator), EditAcknowledger.Name);
         if (_role is null)
             Context.ActorOf(ModuleWatcher.Props(_node.ModulesDir, requireSettled: false, interval: null, _sync.PullRetryInterval), ModuleWatcher.Name);
+    }
+
+    private void OnEdit(EditConfig edit)
+    {
+        // The store is stopped until its back-off ends: answer now with what failed, rather than let the edit time out.
+        if (_storeDown && _storeHealth.Problem is { } problem)
+        {
+            Sender.Tell(new EditResult(_storeHealth.DiskFull ? EditOutcome.DiskFull : EditOutcome.StoreFailed, 0, problem));
+            return;
+        }
+        (_acknowledger ?? _store).Forward(edit);
+    }
+
+    private void OnStoreFailed(ConfigStoreFailed failed)
+    {
+        _storeDown = true;
+        var first = !_storeHealth.Failing || _storeHealth.Problem != failed.Problem;
+        _storeHealth = new ConfigStoreHealth(true, failed.Problem, failed.DiskFull, _storeHealth.Since ?? failed.At);
+        if (first) _coordinator.Tell(new AppendRedundancyEvent(RedundancyEventKinds.ConfigStoreFailing, failed.Problem));
+    }
+
+    private void OnStoreCommitted(ConfigCommitted committed)
+    {
+        _storeDown = false;
+        // A recovery writes nothing: the store is healthy again only once a write has succeeded.
+        if (committed.AfterRecovery || !_storeHealth.Failing) return;
+        _log.Info("Config store writes again (it failed since {Since}: {Problem})", _storeHealth.Since, _storeHealth.Problem);
+        _coordinator.Tell(new AppendRedundancyEvent(RedundancyEventKinds.ConfigStoreRecovered,
+            $"the config store writes again (failing since {_storeHealth.Since:HH:mm:ss}: {_storeHealth.Problem})"));
+        _storeHealth = ConfigStoreHealth.Ok;
     }
 
     private ConfigSyncStatus IndependentStatus() =>

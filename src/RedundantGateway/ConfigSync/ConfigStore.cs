@@ -24,6 +24,10 @@ public sealed class ConfigStore : ReceivePersistentActor, IWithTimers
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Queue<ConfigChangeRecord> _changes = new();
     private readonly List<ConfigUpdate> _replayed = [];
+    private readonly string _location;
+
+    /// <summary>Operators' edits being written, by revision: answered at once if the write fails.</summary>
+    private readonly Dictionary<long, IActorRef> _writing = [];
 
     /// <summary>What is persisted: served to readers and replicated.</summary>
     private ConfigDocument _committed = ConfigDocument.Empty;
@@ -44,15 +48,17 @@ public sealed class ConfigStore : ReceivePersistentActor, IWithTimers
     public ITimerScheduler Timers { get; set; } = null!;
 
     /// <param name="acceptsEdits">false on the backup: it takes only what comes from the master.</param>
-    public static Props Props(ConfigStoreSettings settings, ConfigSyncSettings sync, bool acceptsEdits, IActorRef listener) =>
-        Akka.Actor.Props.Create(() => new ConfigStore(settings, sync, acceptsEdits, listener));
+    /// <param name="location">where the store keeps its data (see <see cref="ConfigStorePersistence.Location"/>), named in write failures.</param>
+    public static Props Props(ConfigStoreSettings settings, ConfigSyncSettings sync, bool acceptsEdits, IActorRef listener, string location = "") =>
+        Akka.Actor.Props.Create(() => new ConfigStore(settings, sync, acceptsEdits, listener, location));
 
     public override string PersistenceId => Id;
 
     private bool AcceptsEdits => _acceptsEdits;
 
-    public ConfigStore(ConfigStoreSettings settings, ConfigSyncSettings sync, bool acceptsEdits, IActorRef listener)
+    public ConfigStore(ConfigStoreSettings settings, ConfigSyncSettings sync, bool acceptsEdits, IActorRef listener, string location = "")
     {
+        _location = location.Length > 0 ? location : "the config store";
         _settings = settings;
         _sync = sync;
         _acceptsEdits = acceptsEdits;
@@ -132,7 +138,7 @@ public sealed class ConfigStore : ReceivePersistentActor, IWithTimers
         }
         else
         {
-            Committed(_replayed.ToList());
+            Committed(_replayed.ToList(), afterRecovery: true);
         }
         _replayed.Clear();
     }
@@ -158,10 +164,12 @@ public sealed class ConfigStore : ReceivePersistentActor, IWithTimers
         var revision = _pending.Revision + 1;
         _pending = _pending.Apply(revision, edit.Path, edit.Value);
         var replyTo = Sender;
+        _writing[revision] = replyTo;
         // PersistAsync: edits keep arriving while earlier ones are written, and the journal batches them;
         // handlers still run in order, so revisions are acknowledged and replicated in order.
         PersistAsync(new ConfigResourceChanged(revision, edit.Path, edit.Value, DateTimeOffset.UtcNow), e =>
         {
+            _writing.Remove(e.Revision);
             var update = Commit(e, DateTimeOffset.UtcNow);
             replyTo.Tell(new EditResult(EditOutcome.Accepted, e.Revision, e.Value is null ? "deleted" : "stored"));
             Committed([update]);
@@ -268,8 +276,17 @@ public sealed class ConfigStore : ReceivePersistentActor, IWithTimers
 
     protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
     {
-        _log.Error("Config store could not write revision {Event}: {Reason}; restarting from the journal", @event, cause.Message);
-        base.OnPersistFailure(cause, @event, sequenceNr);
+        // An expected condition (a full disk, a database gone): one line, no stack trace. The edits being
+        // written are answered now rather than left to time out; the store stops and its supervisor starts
+        // it again after a back-off, recovering from the journal (so it resumes by itself once writes work).
+        var failure = StoreFailure.Describe(cause, _location);
+        var revision = @event is ConfigResourceChanged changed ? changed.Revision.ToString() : @event.GetType().Name;
+        _log.Error("Config store could not write ({Event}): {Problem}; restarting from the journal", revision, failure.Problem);
+        foreach (var replyTo in _writing.Values)
+            replyTo.Tell(new EditResult(failure.DiskFull ? EditOutcome.DiskFull : EditOutcome.StoreFailed, _committed.Revision, failure.Problem));
+        _writing.Clear();
+        _listener.Tell(new ConfigStoreFailed(failure.Problem, failure.DiskFull, DateTimeOffset.UtcNow));
+        Context.Stop(Self);
     }
 
     protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
@@ -277,6 +294,9 @@ public sealed class ConfigStore : ReceivePersistentActor, IWithTimers
         // The journal refused the event (e.g. serialization): the edit was not stored, but _pending has it.
         // Start again from the journal rather than answer later edits from a state that was never written.
         _log.Error("Config store: the journal refused {Event}: {Reason}; restarting from the journal", @event, cause.Message);
+        foreach (var replyTo in _writing.Values)
+            replyTo.Tell(new EditResult(EditOutcome.StoreFailed, _committed.Revision, $"the journal refused the edit: {cause.Message}"));
+        _writing.Clear();
         Context.Stop(Self);
     }
 
@@ -290,9 +310,9 @@ public sealed class ConfigStore : ReceivePersistentActor, IWithTimers
     /// Tells the replicator what was committed, and every local reader of the configuration (the tag and alarm
     /// engines) through the event stream, so that nothing reads the store's state in between.
     /// </summary>
-    private void Committed(IReadOnlyList<ConfigUpdate> updates)
+    private void Committed(IReadOnlyList<ConfigUpdate> updates, bool afterRecovery = false)
     {
-        _listener.Tell(new ConfigCommitted(_committed, updates));
+        _listener.Tell(new ConfigCommitted(_committed, updates) { AfterRecovery = afterRecovery });
         Context.System.EventStream.Publish(new ConfigurationChanged(_committed));
     }
 }

@@ -15,6 +15,16 @@ public static class ConfigStorePersistence
             ? store.ConnectionString
             : new SqliteConnectionStringBuilder { DataSource = DefaultSqliteFile(dataDir), Pooling = true }.ToString();
 
+    /// <summary>Where the store keeps its data, for operators: the SQLite file, or the PostgreSQL database and host.</summary>
+    public static string Location(ConfigStoreSettings store, string dataDir)
+    {
+        if (store.Provider == ConfigStoreProvider.Sqlite)
+            return Path.GetFullPath(new SqliteConnectionStringBuilder(ConnectionString(store, dataDir)).DataSource);
+        var builder = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = store.ConnectionString };
+        string Part(string key) => builder.TryGetValue(key, out var value) ? value?.ToString() ?? "?" : "?";
+        return $"PostgreSQL database {Part("Database")} on {Part("Host")}";
+    }
+
     /// <summary>
     /// SQLite: snapshots live in a file of their own next to the journal's. SQLite has one writer per file,
     /// and Microsoft.Data.Sqlite answers a busy file by sleeping 150 ms: a snapshot written into the

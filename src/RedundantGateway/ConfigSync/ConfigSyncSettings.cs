@@ -37,6 +37,12 @@ public sealed record ConfigSyncSettings(
 
     public required TimeSpan StoreRestartMaxBackoff { get; init; }
 
+    /// <summary>When the master answers an edit: once it has persisted it, or once the backup has too.</summary>
+    public AcknowledgeMode Acknowledge { get; init; } = AcknowledgeMode.Backup;
+
+    /// <summary>With <see cref="AcknowledgeMode.Backup"/>, how long an edit waits for the backup before the master acknowledges alone.</summary>
+    public TimeSpan AcknowledgeTimeout { get; init; } = TimeSpan.FromSeconds(2);
+
     /// <summary>The part of these settings the generic transfer mechanism needs.</summary>
     public Transfer.TransferSettings Transfer => new(ChunkSize, ChunksInFlight, ChunkRetries, ChunkTimeout);
 
@@ -76,6 +82,8 @@ public sealed record ConfigSyncSettings(
             PeerSilenceMargin = sync.Duration("peer-silence-margin", allowZero: true),
             StoreRestartMinBackoff = sync.Duration("store-restart-min-backoff"),
             StoreRestartMaxBackoff = sync.Duration("store-restart-max-backoff"),
+            Acknowledge = sync.Enum<AcknowledgeMode>("acknowledge"),
+            AcknowledgeTimeout = sync.Duration("acknowledge-timeout"),
         };
         if (settings.StoreRestartMaxBackoff < settings.StoreRestartMinBackoff)
             throw sync.Error("store-restart-max-backoff", "must not be shorter than config-sync.store-restart-min-backoff");

@@ -31,4 +31,16 @@ public static class RedundancyEventKinds
     public const string ConfigFullTransfer = "config-full-transfer";
     public const string ConfigModuleTransfer = "config-module-transfer";
     public const string ConfigTransferFailed = "config-transfer-failed";
+
+    /// <summary>With config-sync.acknowledge = backup: an edit was not on the backup in time; the master acknowledges alone.</summary>
+    public const string ConfigAcknowledgeDegraded = "config-acknowledge-degraded";
+
+    /// <summary>The backup is in sync again: edits are acknowledged once it has persisted them.</summary>
+    public const string ConfigAcknowledgeRestored = "config-acknowledge-restored";
+
+    /// <summary>The config store could not write (e.g. a full disk); every edit is refused with the reason until it can.</summary>
+    public const string ConfigStoreFailing = "config-store-failing";
+
+    /// <summary>The config store writes again after it was failing.</summary>
+    public const string ConfigStoreRecovered = "config-store-recovered";
 }

@@ -118,6 +118,14 @@ public sealed class DemoLoader : ReceiveActor
     private readonly IActorRef _config;
     private IReadOnlyList<KeyValuePair<string, string>> _resources = [];
     private int _next;
+    private int _answered;
+    private long _revision;
+
+    /// <summary>
+    /// Edits sent before their answers: with config-sync.acknowledge = backup each answer waits for the backup's
+    /// pull, so one at a time would take a round trip per resource. The store still takes them in order.
+    /// </summary>
+    private const int InFlight = 32;
 
     public static Props Props(IActorRef config) => Akka.Actor.Props.Create(() => new DemoLoader(config));
 
@@ -137,20 +145,22 @@ public sealed class DemoLoader : ReceiveActor
                 _log.Info("Loading the demo configuration: {Count} resources under {Root}", _resources.Count, DemoConfiguration.Root);
             else
                 _log.Info("Resuming the demo configuration's interrupted load: {Count} of its resources left under {Root}", _resources.Count, DemoConfiguration.Root);
-            SendNext();
+            while (_next < Math.Min(InFlight, _resources.Count)) SendNext();
         });
         Receive<EditResult>(result =>
         {
             if (result.Outcome != EditOutcome.Accepted)
             {
-                _log.Warning("Demo configuration stopped at {Path}: {Message}", _resources[_next - 1].Key, result.Message);
+                _log.Warning("Demo configuration stopped after {Answered} of {Count} resources: {Message}", _answered, _resources.Count, result.Message);
                 Context.Stop(Self);
                 return;
             }
+            _answered++;
+            _revision = Math.Max(_revision, result.Revision);
             if (_next < _resources.Count) SendNext();
-            else
+            else if (_answered == _resources.Count)
             {
-                _log.Info("Demo configuration loaded: {Count} resources, revision {Revision}", _resources.Count, result.Revision);
+                _log.Info("Demo configuration loaded: {Count} resources, revision {Revision}", _resources.Count, _revision);
                 Context.Stop(Self);
             }
         });

@@ -25,6 +25,10 @@ public sealed class DemoAlarmsPairTests(ITestOutputHelper output) : PairTest(out
 
         var active = await UntilActiveAlarmAsync(master, "an alarm active on the master from its simulated tags");
         Log($"active on the master: {active.Id} ({active.Tag} {active.Condition}, value {active.Value})");
+        // The master's engine runs an alarm as soon as its own store has it; on a loaded machine the backup may
+        // still be taking its first transfer then (it would answer 404, not the 409 of a cold node).
+        await UntilAsync(async () => (await ConfigHttp.GetConfigAsync(backup))?.Resources.ContainsKey(active.Id) == true,
+            $"the backup holding the definition of {active.Id}");
 
         var refused = await backup.Api!.Client.SendAsync(HttpMethod.Post, GatewayRoutes.AlarmAction(active.Id, "ack"),
             new StringContent("""{"by":"op","note":"from the backup"}""", System.Text.Encoding.UTF8, "application/json"));

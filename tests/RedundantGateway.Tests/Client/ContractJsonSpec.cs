@@ -24,7 +24,9 @@ public sealed class ContractJsonSpec
         [new SubsystemStatus("tags", "active", 3, 1, 42), new SubsystemStatus("alarms", "active", 2)],
         withConfig
             ? new ConfigReplicationStatus("id-1", 42, "abc", "backup-in-sync", 42, At, 12.3, 2, 5, 1024, 38, 3, "mdg", 1,
-                withTransfer ? new ConfigTransfer("full", "first contact", 2048, 88.8, At, 40) : null)
+                withTransfer ? new ConfigTransfer("full", "first contact", 2048, 88.8, At, 40) : null,
+                withTransfer ? new ConfigStoreInfo("failing", "disk full at /d/config.db", At) : new ConfigStoreInfo("ok", null, null),
+                withTransfer ? new ConfigAcknowledgeInfo("backup", "master", true, 3) : null)
             : null);
 
     /// <summary>GET /api/redundancy as NodeWeb built it before (sample values; the shape is what matters).</summary>
@@ -80,6 +82,9 @@ public sealed class ContractJsonSpec
                 at = t.At,
                 revision = t.Revision,
             } : null,
+            // Added by issue 10 (a new field never changes the ones before it).
+            store = config.Store is { } st ? (object)new { state = st.State, problem = st.Problem, since = st.Since } : null,
+            acknowledge = config.Acknowledge is { } a ? (object)new { setting = a.Setting, effective = a.Effective, degraded = a.Degraded, held = a.Held } : null,
         },
     };
 

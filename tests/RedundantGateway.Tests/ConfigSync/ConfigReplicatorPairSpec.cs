@@ -121,11 +121,12 @@ public sealed class ConfigReplicatorPairSpec : Akka.TestKit.Xunit2.TestKit, IAsy
         }
         """;
 
-    private PairNode StartMaster() => Start(TestSupport.Settings($$"""
+    private PairNode StartMaster(string extra = "") => Start(TestSupport.Settings($$"""
         node-name = "node-m"
         role = master
         data-dir = "{{NodeDir("master")}}"
         {{Sync}}
+        {{extra}}
         """));
 
     private PairNode StartBackup(PairNode master, string name = "backup") => Start(TestSupport.Settings($$"""
@@ -267,6 +268,56 @@ public sealed class ConfigReplicatorPairSpec : Akka.TestKit.Xunit2.TestKit, IAsy
         }, Deadline);
         // The configuration was not touched.
         AwaitSameConfig(master, backup, 1);
+    }
+
+    /// <summary>
+    /// Issue 10 item 3: with config-sync.acknowledge = backup (the default) an edit is answered only once the
+    /// backup has persisted it; with the backup gone, the first edit waits acknowledge-timeout, an event says the
+    /// master acknowledges alone, and later edits are answered at once; the backup back in sync restores it.
+    /// </summary>
+    [Fact]
+    public async Task With_acknowledge_backup_an_edit_is_answered_once_the_backup_holds_it_and_degrades_without_the_backup()
+    {
+        var master = StartMaster("config-sync.acknowledge-timeout = 3s");
+        master.Edit("a", "0");
+        var backup = StartBackup(master);
+        AwaitSameConfig(master, backup, 1);
+        AwaitAssert(() => Assert.Equal("backup-in-sync", master.Status.State), Deadline);
+
+        // Concurrent edits (the store batches them): each answer comes only once the backup holds its revision.
+        async Task<(EditResult Result, long BackupRevision)> EditAndReadBackup(int i)
+        {
+            var result = await master.Replicator.Ask<EditResult>(new EditConfig($"burst/k{i % 9}", $"{i}"), Deadline);
+            var view = await backup.Replicator.Ask<ConfigDocumentView>(GetConfigDocument.Instance, Deadline);
+            return (result, view.Document.Revision);
+        }
+        var answers = Enumerable.Range(1, 40).Select(EditAndReadBackup).ToList();
+        foreach (var (result, backupRevision) in await Task.WhenAll(answers))
+        {
+            Assert.Equal(EditOutcome.Accepted, result.Outcome);
+            Assert.True(backupRevision >= result.Revision, $"revision {result.Revision} was acknowledged while the backup held {backupRevision}");
+        }
+        var health = await master.Replicator.Ask<ConfigEditHealth>(GetConfigEditHealth.Instance, Deadline);
+        Assert.Equal(new AcknowledgeStatus(AcknowledgeMode.Backup, AcknowledgeMode.Backup, false, 0), health.Acknowledge);
+
+        await backup.DisposeAsync();
+        var clock = Stopwatch.StartNew();
+        Assert.Equal(EditOutcome.Accepted, master.Edit("after/backup-gone", "1").Outcome);
+        var waited = clock.Elapsed;
+        Assert.True(waited >= TimeSpan.FromMilliseconds(2900), $"the first edit without the backup was answered after {waited.TotalMilliseconds:0} ms, before acknowledge-timeout");
+        AwaitAssert(() => Assert.Contains(master.Events, e => e.Kind == RedundancyEventKinds.ConfigAcknowledgeDegraded), Deadline);
+        clock.Restart();
+        Assert.Equal(EditOutcome.Accepted, master.Edit("after/degraded", "1").Outcome);
+        Assert.True(clock.Elapsed < TimeSpan.FromMilliseconds(2000), $"a degraded master still waited {clock.Elapsed.TotalMilliseconds:0} ms");
+        health = await master.Replicator.Ask<ConfigEditHealth>(GetConfigEditHealth.Instance, Deadline);
+        Assert.Equal(AcknowledgeMode.Master, health.Acknowledge!.Effective);
+        Assert.True(health.Acknowledge.Degraded);
+
+        var again = StartBackup(master);
+        AwaitSameConfig(master, again, master.Document.Revision);
+        AwaitAssert(() => Assert.Contains(master.Events, e => e.Kind == RedundancyEventKinds.ConfigAcknowledgeRestored), Deadline);
+        var restored = master.Edit("after/restored", "1");
+        Assert.True(again.Document.Revision >= restored.Revision, "after the restore, an edit was acknowledged before the backup held it");
     }
 
     [Fact]
