@@ -55,7 +55,8 @@ internal static class ContractMapping
             Transfers: config.Transfers,
             LastTransfer: config.LastTransfer is { } t
                 ? new ConfigTransfer(Lower(t.Kind), t.Reason, t.Bytes, Math.Round(t.DurationMs, 1), t.At, t.Revision)
-                : null);
+                : null,
+            EditsRefused: config.EditsRefused);
 
     public static RedundancyEventInfo ToEvent(RedundancyEvent e) =>
         new(e.Time, e.Kind, e.Reason, e.Epoch, e.Level,

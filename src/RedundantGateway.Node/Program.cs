@@ -8,6 +8,7 @@ if (args.Length > 0 && args[0] == "pair")
     return await PairLauncher.RunAsync(args[1..]);
 
 var configPaths = new List<string>();
+var startOver = false;
 for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -15,11 +16,14 @@ for (var i = 0; i < args.Length; i++)
         case "--config" when i + 1 < args.Length:
             configPaths.Add(args[++i]);
             break;
+        case "--start-over":
+            startOver = true;
+            break;
         case "--help" or "-h":
-            Console.WriteLine("usage: RedundantGateway.Node [--config FILE]... | pair [--master FILE] [--backup FILE]\n  several --config files merge, later ones winning (e.g. a node's file, then hocon/fast-failover.hocon)");
+            Console.WriteLine(Usage.Text);
             return 0;
         default:
-            Console.Error.WriteLine($"error: unknown argument '{args[i]}' (usage: RedundantGateway.Node [--config FILE] | pair)");
+            Console.Error.WriteLine($"error: unknown argument '{args[i]}' (usage: RedundantGateway.Node [--config FILE]... [--start-over] | export | import | pair; --help)");
             return 2;
     }
 }
@@ -29,7 +33,7 @@ Akka.Configuration.Config config;
 try
 {
     config = GatewayConfig.LoadFiles(configPaths);
-    settings = GatewaySettings.Create(config, configPaths.Count == 0 ? "reference.conf" : string.Join(" + ", configPaths));
+    settings = GatewaySettings.Create(config, configPaths.Count == 0 ? "reference.conf" : string.Join(" + ", configPaths)) with { StartOver = startOver };
 }
 catch (GatewayConfigException e)
 {

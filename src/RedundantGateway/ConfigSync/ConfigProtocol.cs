@@ -29,6 +29,9 @@ public enum EditOutcome { Accepted, NotFound, Refused }
 /// <summary>The answer to <see cref="EditConfig"/>: the new revision when accepted.</summary>
 public sealed record EditResult(EditOutcome Outcome, long Revision, string Message);
 
+/// <summary>The master's publisher to its replicator: edits are refused for <paramref name="Refusal"/> (null: accepted again).</summary>
+public sealed record ConfigEditsGate(string? Refusal);
+
 public sealed record GetConfigDocument
 {
     public static readonly GetConfigDocument Instance = new();
@@ -156,4 +159,5 @@ public sealed record ConfigSyncStatus(
     int ModuleCount,
     TransferSummary? LastTransfer,
     int Transfers,
-    string MasterWebAddress);
+    string MasterWebAddress,
+    string? EditsRefused = null);

@@ -24,6 +24,8 @@ public sealed class ConfigReplicator : ReceiveActor
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private IActorRef _store = ActorRefs.Nobody;
     private IActorRef? _role;
+    /// <summary>Why the master refuses edits now (its publisher says: see AuthorityRules), null when it takes them.</summary>
+    private string? _editsRefused;
 
     // An independent node's view, for its status.
     private ConfigDocument _document = ConfigDocument.Empty;
@@ -43,7 +45,12 @@ public sealed class ConfigReplicator : ReceiveActor
         _memory = memory;
 
         // The store stashes these itself until it has recovered.
-        Receive<EditConfig>(m => _store.Forward(m));
+        Receive<EditConfig>(m =>
+        {
+            if (_editsRefused is { } why) Sender.Tell(new EditResult(EditOutcome.Refused, 0, $"edits are refused on this master: {why}"));
+            else _store.Forward(m);
+        });
+        Receive<ConfigEditsGate>(gate => _editsRefused = gate.Refusal);
         Receive<GetConfigDocument>(m => _store.Forward(m));
         Receive<GetRecentConfigChanges>(m => _store.Forward(m));
         if (node.Role == NodeRole.Independent)
@@ -84,7 +91,7 @@ public sealed class ConfigReplicator : ReceiveActor
             _sync.StoreRestartMinBackoff, _sync.StoreRestartMaxBackoff, 0.2, -1)), ConfigStore.Name + "-supervisor");
         _role = _node.Role switch
         {
-            NodeRole.Master => Context.ActorOf(ConfigPublisher.Props(_sync, _node, _memory), ConfigPublisher.Name),
+            NodeRole.Master => Context.ActorOf(ConfigPublisher.Props(_sync, _node, _store, _coordinator, _memory), ConfigPublisher.Name),
             NodeRole.Backup => Context.ActorOf(ConfigFollower.Props(_sync, _node, _store, _coordinator, _memory), ConfigFollower.Name),
             _ => null,
         };

@@ -31,4 +31,8 @@ public static class RedundancyEventKinds
     public const string ConfigFullTransfer = "config-full-transfer";
     public const string ConfigModuleTransfer = "config-module-transfer";
     public const string ConfigTransferFailed = "config-transfer-failed";
+    /// <summary>The master took its backup's newer configuration (its own store was older or empty).</summary>
+    public const string ConfigAdopted = "config-adopted";
+    /// <summary>The master refuses edits: its configuration cannot be kept without losing the backup's newer one.</summary>
+    public const string ConfigEditsRefused = "config-edits-refused";
 }
