@@ -72,7 +72,7 @@ public sealed record ConfigReplicationStatus(
     string ModulesDigest,
     int Transfers,
     ConfigTransfer? LastTransfer,
-    string? EditsRefused = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? EditsRefused = null);
 
 /// <summary>The <c>config.lastTransfer</c> object.</summary>
 /// <param name="Kind">full or module.</param>

@@ -36,8 +36,16 @@ public static class AuthorityRules
         if (masterEmpty && pull.AfterRevision > 0)
             return new(AuthorityVerdict.AdoptBackup,
                 $"this master's config store is empty and the backup holds system {pull.Identity} at revision {pull.AfterRevision}");
-        // Another system: the backup keeps a copy (config-saved) and takes the master's.
-        if (pull.Identity != master.Identity) return AuthorityDecision.Serve;
+        if (pull.Identity != master.Identity)
+        {
+            // This master's store was empty when it started (so its identity is new) and it has taken edits since:
+            // the backup's configuration is likely the one this master lost. Neither is taken without an operator.
+            if (startRevision == 0 && pull.AfterRevision > 0)
+                return new(AuthorityVerdict.RefuseEdits,
+                    $"this master started with an empty config store (new system {master.Identity}) and took edits since; the backup holds system {pull.Identity} at revision {pull.AfterRevision}");
+            // Another system on both sides: the backup keeps a copy (config-saved) and takes the master's.
+            return AuthorityDecision.Serve;
+        }
         if (pull.AfterRevision > master.Revision)
             return master.Revision == startRevision
                 ? new(AuthorityVerdict.AdoptBackup,
