@@ -6,6 +6,8 @@ using Serilog.Events;
 
 if (args.Length > 0 && args[0] == "pair")
     return await PairLauncher.RunAsync(args[1..]);
+if (args.Length > 0 && args[0] is "export" or "import")
+    return await NodeCommands.RunAsync(args[0], args[1..]);
 
 var configPaths = new List<string>();
 var startOver = false;
@@ -46,6 +48,13 @@ foreach (var warning in settings.Warnings) Log.Warning("Configuration: {Warning}
 try
 {
     return await NodeWeb.RunAsync(settings, config);
+}
+catch (Exception e) when (RedundantGateway.ConfigSync.ConfigStoreDamagedException.Find(e) is { } damaged)
+{
+    // Not a start-up hiccup: an operator has to recover the store (docs/operations.md).
+    Log.Fatal("Node {NodeName} cannot start: {Reason}", settings.NodeName, damaged.Message);
+    Console.Error.WriteLine($"error: {damaged.Message}");
+    return 2;
 }
 catch (Exception e) when (NodeWeb.IsStartupProblem(e, out var reason))
 {

@@ -158,10 +158,12 @@ public sealed partial class ConfigFollower
         Task.Run(() =>
         {
             var unpacked = ConfigArchive.Read(path, staging);
-            // A configuration of another system, or a newer one of this system, is about to be replaced (a
-            // master pointed at the wrong pair, or started over by an operator): keep a copy, it may be the only one left.
+            // A configuration of another system, or one of this system the master's does not continue (newer, or
+            // other content at the same revision: a master pointed at the wrong pair, or started over by an
+            // operator), is about to be replaced: keep a copy, it may be the only one left.
             string? saved = null;
-            if (current.Identity is { } identity && (identity != unpacked.Document.Identity || current.Revision > unpacked.Document.Revision))
+            if (current.Identity is { } identity && (identity != unpacked.Document.Identity
+                || current.Revision >= unpacked.Document.Revision && current.Digest != unpacked.Document.Digest))
             {
                 Directory.CreateDirectory(savedDir);
                 saved = Path.Combine(savedDir, $"config-{identity}-r{current.Revision}-{DateTime.UtcNow:yyyyMMddTHHmmss}.zip");

@@ -35,6 +35,15 @@ public sealed partial class ConfigPublisher
             $"took the backup's configuration (system {adopted.Document.Identity}, revision {adopted.Document.Revision}, {adopted.Bytes} bytes); {reason}"));
         _refusal = null;
         Context.Parent.Tell(new ConfigEditsGate(null));
+        Settled(adoptedBackup: true);
+    }
+
+    /// <summary>Says once that this master has compared its store with its backup's (the demo loader waits for it).</summary>
+    private void Settled(bool adoptedBackup)
+    {
+        if (_settled) return;
+        _settled = true;
+        Context.System.EventStream.Publish(new ConfigAuthoritySettled(adoptedBackup));
     }
 
     private void OnNotAdopted(ConfigAdopter.NotAdopted failed)

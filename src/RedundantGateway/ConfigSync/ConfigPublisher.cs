@@ -39,6 +39,7 @@ public sealed partial class ConfigPublisher : ReceiveActor, IWithTimers, IWithUn
     /// <summary>Why edits are refused now (adopting the backup's configuration, or a conflict), null when they are accepted.</summary>
     private string? _refusal;
     private IActorRef? _adopter;
+    private bool _settled;
 
     public ITimerScheduler Timers { get; set; } = null!;
     public IStash Stash { get; set; } = null!;
@@ -192,6 +193,7 @@ public sealed partial class ConfigPublisher : ReceiveActor, IWithTimers, IWithUn
             return;
         }
         if (_refusal is not null && _adopter is null) AcceptEdits("the backup's configuration no longer conflicts with this master's");
+        Settled(adoptedBackup: false);
         if (PullRules.FullTransferReason(pull, _document, _queue) is { } reason)
         {
             Sender.Tell(new FullTransferRequired(pull.PullId, reason));

@@ -92,7 +92,7 @@ public static class DemoConfiguration
 /// <see cref="EditConfig"/> after the other to the config replicator, so it replicates like any edit), then stops.
 /// A store with anything in it is left alone, so an operator's configuration is never mixed with the demo.
 /// </summary>
-public sealed class DemoLoader : ReceiveActor
+public sealed class DemoLoader : ReceiveActor, IWithTimers
 {
     public const string Name = "demo-loader";
 
@@ -101,13 +101,26 @@ public sealed class DemoLoader : ReceiveActor
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly IActorRef _config;
     private readonly IReadOnlyList<KeyValuePair<string, string>> _resources = DemoConfiguration.Resources();
+    private readonly TimeSpan? _waitForBackup;
     private int _next;
 
-    public static Props Props(IActorRef config) => Akka.Actor.Props.Create(() => new DemoLoader(config));
+    public ITimerScheduler Timers { get; set; } = null!;
 
-    public DemoLoader(IActorRef config)
+    private sealed record StopWaiting;
+
+    /// <param name="waitForBackup">
+    /// a master waits (at most this long) until it has compared its store with its backup's: an empty store
+    /// whose backup holds the configuration takes the backup's instead (AuthorityRules), and the demo loaded
+    /// first would make the master refuse edits.
+    /// </param>
+    public static Props Props(IActorRef config, TimeSpan? waitForBackup = null) => Akka.Actor.Props.Create(() => new DemoLoader(config, waitForBackup));
+
+    public DemoLoader(IActorRef config, TimeSpan? waitForBackup)
     {
         _config = config;
+        _waitForBackup = waitForBackup;
+        Receive<ConfigAuthoritySettled>(_ => ReadStore());
+        Receive<StopWaiting>(_ => ReadStore());
         Receive<ConfigDocumentView>(view =>
         {
             if (!DemoConfiguration.IsFresh(view.Document))
@@ -141,7 +154,25 @@ public sealed class DemoLoader : ReceiveActor
         });
     }
 
-    protected override void PreStart() => _config.Ask<ConfigDocumentView>(GetConfigDocument.Instance, AskTimeout).PipeTo(Self);
+    protected override void PreStart()
+    {
+        if (_waitForBackup is not { } wait)
+        {
+            ReadStore();
+            return;
+        }
+        Context.System.EventStream.Subscribe(Self, typeof(ConfigAuthoritySettled));
+        Timers.StartSingleTimer("wait", new StopWaiting(), wait);
+    }
+
+    protected override void PostStop() => Context.System.EventStream.Unsubscribe(Self);
+
+    private void ReadStore()
+    {
+        Context.System.EventStream.Unsubscribe(Self);
+        Timers.CancelAll();
+        _config.Ask<ConfigDocumentView>(GetConfigDocument.Instance, AskTimeout).PipeTo(Self);
+    }
 
     private void SendNext()
     {
