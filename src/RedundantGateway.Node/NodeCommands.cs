@@ -32,7 +32,7 @@ internal static class NodeCommands
             return command == "export" ? await ExportAsync(settings, file) : await ImportAsync(settings, file);
         }
         catch (Exception e) when (e is InvalidOperationException or IOException or UnauthorizedAccessException or InvalidDataException
-                                       or Akka.Actor.AskTimeoutException or System.IO.Compression.ZipException or System.Text.Json.JsonException)
+                                       or Akka.Actor.AskTimeoutException or System.Text.Json.JsonException)
         {
             return Fail(e.Message.Split('\n')[0].Trim());
         }
@@ -60,7 +60,7 @@ internal static class NodeCommands
         {
             ConfigArchive.Unpacked unpacked;
             try { unpacked = ConfigArchive.Read(file, staging); }
-            catch (Exception e) when (e is InvalidDataException or System.IO.Compression.ZipException or System.Text.Json.JsonException)
+            catch (Exception e) when (e is InvalidDataException or System.Text.Json.JsonException)
             {
                 return Fail($"{file} is not importable: {e.Message.Split('\n')[0]}; nothing was changed");
             }
