@@ -18,6 +18,8 @@ public sealed class ConfigAdopter : ReceiveActor, IWithTimers
     private readonly PullConfigUpdates _expected;
     private readonly string _reason;
     private IActorRef? _receiver;
+    /// <summary>The backup's transfer sender, told when the file has arrived (it then deletes it).</summary>
+    private IActorRef _source = ActorRefs.Nobody;
     private string _staging = "";
 
     /// <summary>Told to the parent: the master now holds the backup's configuration.</summary>
@@ -80,6 +82,7 @@ public sealed class ConfigAdopter : ReceiveActor, IWithTimers
     private void OnOffer(TransferOffer offer)
     {
         if (_receiver is not null || offer.Kind != TransferKind.Full) return;
+        _source = Sender;
         var target = Path.Combine(_node.TransfersDir, offer.TransferId + ".part");
         _receiver = Context.Watch(Context.ActorOf(TransferReceiver.Props(offer, Sender, target, _sync.Transfer), "receive-" + offer.TransferId));
         Timers.StartSingleTimer("timeout", new TimedOut(), _sync.SyncTimeout);
@@ -90,7 +93,7 @@ public sealed class ConfigAdopter : ReceiveActor, IWithTimers
         Context.Unwatch(_receiver);
         _receiver = null;
         // The backup's sender stops and deletes its file.
-        Sender.Tell(new TransferFinished(received.Offer.TransferId));
+        _source.Tell(new TransferFinished(received.Offer.TransferId));
         _staging = Path.Combine(_node.TransfersDir, "staging-" + received.Offer.TransferId);
         var (path, staging, expected, size) = (received.FilePath, _staging, _expected, received.Offer.Size);
         Task.Run(() =>

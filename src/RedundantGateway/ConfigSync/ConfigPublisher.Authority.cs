@@ -18,7 +18,8 @@ public sealed partial class ConfigPublisher
         }
         if (_adopter is not null) return;
         _adopter = Context.ActorOf(ConfigAdopter.Props(_sync, _node, _store, Sender, pull, decision.Reason), $"adopt-{Guid.NewGuid():N}");
-        RefuseEdits($"taking the backup's configuration: {decision.Reason}");
+        _log.Warning("Taking the backup's configuration instead of pushing this master's over it: {Reason}", decision.Reason);
+        RefuseEdits($"taking the backup's configuration: {decision.Reason}", conflict: false);
     }
 
     private void OnAdopted(ConfigAdopter.Adopted adopted)
@@ -54,11 +55,15 @@ public sealed partial class ConfigPublisher
         RefuseEdits($"the backup's newer configuration could not be taken ({failed.Reason}); trying again at its next pull");
     }
 
-    private void RefuseEdits(string reason)
+    /// <param name="conflict">neither configuration can be taken without an operator (logged as an error, with what to do).</param>
+    private void RefuseEdits(string reason, bool conflict = true)
     {
         if (_refusal == reason) return;
         _refusal = reason;
-        _log.Error("Edits refused on this master: {Reason}. To keep this master's configuration and overwrite the backup's instead, restart the master with --start-over (docs/operations.md)", reason);
+        if (conflict)
+            _log.Error("Edits refused on this master: {Reason}. To keep the backup's configuration, import an export of it into this master; to keep this master's, restart it with --start-over (docs/operations.md)", reason);
+        else
+            _log.Warning("Edits refused on this master until it holds the backup's configuration: {Reason}", reason);
         _coordinator.Tell(new AppendRedundancyEvent(RedundancyEventKinds.ConfigEditsRefused, reason));
         Context.Parent.Tell(new ConfigEditsGate(reason));
     }
