@@ -69,8 +69,12 @@ public sealed partial class ConfigPublisher : ReceiveActor, IWithTimers, IWithUn
     protected override SupervisorStrategy SupervisorStrategy() =>
         new TransferChildStrategy(child => _senders.ContainsValue(child));
 
-    protected override void PreStart() =>
+    protected override void PreStart()
+    {
         Context.ActorOf(ModuleWatcher.Props(_node.ModulesDir, requireSettled: true, _sync.ModuleScanInterval, _sync.PullRetryInterval), ModuleWatcher.Name);
+        // A restarted publisher decides again at the backup's next pull: the refusal of its previous incarnation goes.
+        Context.Parent.Tell(new ConfigEditsGate(null));
+    }
 
     /// <summary>
     /// Until the store has recovered and the modules folder has been read once, pulls wait: one answered
