@@ -18,6 +18,7 @@ public sealed partial class ConfigPublisher
         }
         if (_adopter is not null) return;
         _adopter = Context.ActorOf(ConfigAdopter.Props(_sync, _node, _store, Sender, pull, decision.Reason), $"adopt-{Guid.NewGuid():N}");
+        _adoptionReason = decision.Reason;
         _log.Warning("Taking the backup's configuration instead of pushing this master's over it: {Reason}", decision.Reason);
         RefuseEdits($"taking the backup's configuration: {decision.Reason}", conflict: false);
     }
@@ -29,11 +30,10 @@ public sealed partial class ConfigPublisher
         _startRevision = adopted.Document.Revision;
         // The queue holds this master's older revisions: none of them may answer a pull any more.
         _queue.Clear();
-        var reason = _refusal ?? "";
         _log.Warning("This master took the backup's configuration: system {Identity} at revision {Revision}, digest {Digest}, {Bytes} bytes; edits accepted again",
             adopted.Document.Identity, adopted.Document.Revision, adopted.Document.Digest, adopted.Bytes);
         _coordinator.Tell(new AppendRedundancyEvent(RedundancyEventKinds.ConfigAdopted,
-            $"took the backup's configuration (system {adopted.Document.Identity}, revision {adopted.Document.Revision}, {adopted.Bytes} bytes); {reason}"));
+            $"took the backup's configuration (system {adopted.Document.Identity}, revision {adopted.Document.Revision}, {adopted.Bytes} bytes): {_adoptionReason}"));
         _refusal = null;
         Context.Parent.Tell(new ConfigEditsGate(null));
         Settled(adoptedBackup: true);

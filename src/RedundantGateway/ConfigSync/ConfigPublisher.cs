@@ -39,6 +39,7 @@ public sealed partial class ConfigPublisher : ReceiveActor, IWithTimers, IWithUn
     /// <summary>Why edits are refused now (adopting the backup's configuration, or a conflict), null when they are accepted.</summary>
     private string? _refusal;
     private IActorRef? _adopter;
+    private string _adoptionReason = "";
     private bool _settled;
 
     public ITimerScheduler Timers { get; set; } = null!;
