@@ -50,8 +50,10 @@ public sealed record PeerStatus(string? NodeName, string? Address, string? State
 public sealed record SubsystemStatus(string Name, string Level, int Transitions, int Restarts = 0, long? ConfigRevision = null);
 
 /// <summary>The <c>config</c> object: configuration replication as this node sees it.</summary>
-/// <param name="State">master: backup-in-sync, backup-behind, backup-modules-differ, no-backup; backup: in-sync, behind,
-/// modules-differ, applying, full-transfer, module-transfer, master-unreachable, never-synced.</param>
+/// <param name="State">master: backup-in-sync, backup-behind, backup-modules-differ, no-backup, adopting-backup-config,
+/// edits-refused; backup: in-sync, behind, modules-differ, applying, full-transfer, module-transfer, master-unreachable,
+/// never-synced.</param>
+/// <param name="EditsRefused">master: why it refuses edits now (its store is older than the backup's); null when it takes them.</param>
 /// <param name="LastPullMs">includes the time the master held the pull.</param>
 /// <param name="Modules">the number of module files.</param>
 public sealed record ConfigReplicationStatus(
@@ -71,7 +73,9 @@ public sealed record ConfigReplicationStatus(
     int Transfers,
     ConfigTransfer? LastTransfer,
     ConfigStoreInfo? Store = null,
-    ConfigAcknowledgeInfo? Acknowledge = null);
+    ConfigAcknowledgeInfo? Acknowledge = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? EditsRefused = null);
+
 
 /// <summary>The <c>config.store</c> object: whether the node's config store writes.</summary>
 /// <param name="State">ok or failing (a write failed, e.g. "disk full at ..."; edits are refused with 507 or 503 until one succeeds).</param>

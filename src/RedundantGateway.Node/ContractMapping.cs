@@ -58,7 +58,8 @@ internal static class ContractMapping
                 ? new ConfigTransfer(Lower(t.Kind), t.Reason, t.Bytes, Math.Round(t.DurationMs, 1), t.At, t.Revision)
                 : null,
             Store: edits is null ? null : new ConfigStoreInfo(edits.Store.Failing ? "failing" : "ok", edits.Store.Problem, edits.Store.Since),
-            Acknowledge: edits?.Acknowledge is { } a ? new ConfigAcknowledgeInfo(Lower(a.Setting), Lower(a.Effective), a.Degraded, a.Held) : null);
+            Acknowledge: edits?.Acknowledge is { } a ? new ConfigAcknowledgeInfo(Lower(a.Setting), Lower(a.Effective), a.Degraded, a.Held) : null,
+            EditsRefused: config.EditsRefused);
 
     public static RedundancyEventInfo ToEvent(RedundancyEvent e) =>
         new(e.Time, e.Kind, e.Reason, e.Epoch, e.Level,

@@ -6,8 +6,11 @@ using Serilog.Events;
 
 if (args.Length > 0 && args[0] == "pair")
     return await PairLauncher.RunAsync(args[1..]);
+if (args.Length > 0 && args[0] is "export" or "import")
+    return await NodeCommands.RunAsync(args[0], args[1..]);
 
 var configPaths = new List<string>();
+var startOver = false;
 for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -15,11 +18,14 @@ for (var i = 0; i < args.Length; i++)
         case "--config" when i + 1 < args.Length:
             configPaths.Add(args[++i]);
             break;
+        case "--start-over":
+            startOver = true;
+            break;
         case "--help" or "-h":
-            Console.WriteLine("usage: RedundantGateway.Node [--config FILE]... | pair [--master FILE] [--backup FILE]\n  several --config files merge, later ones winning (e.g. a node's file, then hocon/fast-failover.hocon)");
+            Console.WriteLine(Usage.Text);
             return 0;
         default:
-            Console.Error.WriteLine($"error: unknown argument '{args[i]}' (usage: RedundantGateway.Node [--config FILE] | pair)");
+            Console.Error.WriteLine($"error: unknown argument '{args[i]}' (usage: RedundantGateway.Node [--config FILE]... [--start-over] | export | import | pair; --help)");
             return 2;
     }
 }
@@ -29,7 +35,7 @@ Akka.Configuration.Config config;
 try
 {
     config = GatewayConfig.LoadFiles(configPaths);
-    settings = GatewaySettings.Create(config, configPaths.Count == 0 ? "reference.conf" : string.Join(" + ", configPaths));
+    settings = GatewaySettings.Create(config, configPaths.Count == 0 ? "reference.conf" : string.Join(" + ", configPaths)) with { StartOver = startOver };
 }
 catch (GatewayConfigException e)
 {
@@ -42,6 +48,13 @@ foreach (var warning in settings.Warnings) Log.Warning("Configuration: {Warning}
 try
 {
     return await NodeWeb.RunAsync(settings, config);
+}
+catch (Exception e) when (RedundantGateway.ConfigSync.ConfigStoreDamagedException.Find(e) is { } damaged)
+{
+    // Not a start-up hiccup: an operator has to recover the store (docs/operations.md).
+    Log.Fatal("Node {NodeName} cannot start: {Reason}", settings.NodeName, damaged.Message);
+    Console.Error.WriteLine($"error: {damaged.Message}");
+    return 2;
 }
 catch (Exception e) when (NodeWeb.IsStartupProblem(e, out var reason))
 {

@@ -31,6 +31,12 @@ public sealed record GatewaySettings(
 {
     public NodeIdentity Identity => new(NodeName, Role);
 
+    /// <summary>
+    /// From the node's command line (<c>--start-over</c>), never from a file: as master, this run keeps its own
+    /// configuration even when the backup holds a newer one of the same system, or this store is empty.
+    /// </summary>
+    public bool StartOver { get; init; }
+
     /// <summary>The data dir's modules folder: plug-in files the master's set of which the backup mirrors.</summary>
     public string ModulesDir => Path.Combine(Path.GetFullPath(DataDir), "modules");
 
@@ -52,7 +58,7 @@ public sealed record GatewaySettings(
         {
             // A wildcard bind is named by the node link's host, the address the peer knows this node by.
             var host = Web.Hostname is "0.0.0.0" or "::" or "[::]" or "*" or "+" ? Cluster.PublicHostname : Web.Hostname;
-            return new ReplicationNode(Role, NodeName, DataDir, ModulesDir, Redundancy.MasterAddress, $"http://{host}:{Web.Port}");
+            return new ReplicationNode(Role, NodeName, DataDir, ModulesDir, Redundancy.MasterAddress, $"http://{host}:{Web.Port}", StartOver);
         }
     }
 

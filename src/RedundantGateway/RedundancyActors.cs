@@ -110,7 +110,7 @@ public static class RedundancyActors
             announce(RedundancyActor.Membership, _membership);
             // A fresh master shows something alive at once; a backup gets the demo by replication.
             if (settings.Demo.Enabled && settings.Role == NodeRole.Master)
-                Context.ActorOf(DemoLoader.Props(config), DemoLoader.Name);
+                Context.ActorOf(DemoLoader.Props(config, waitForBackup: settings.Redundancy.JoinWaitTime), DemoLoader.Name);
 
             announce(RedundancyActor.Tags, tags);
             announce(RedundancyActor.Alarms, alarms);

@@ -158,10 +158,12 @@ public sealed partial class ConfigFollower
         Task.Run(() =>
         {
             var unpacked = ConfigArchive.Read(path, staging);
-            // A configuration of another system is about to be replaced (a master started on an empty store,
-            // or pointed at the wrong pair): keep a copy, it may be the only one left.
+            // A configuration of another system, or one of this system the master's does not continue (newer, or
+            // other content at the same revision: a master pointed at the wrong pair, or started over by an
+            // operator), is about to be replaced: keep a copy, it may be the only one left.
             string? saved = null;
-            if (current.Identity is { } identity && identity != unpacked.Document.Identity)
+            if (current.Identity is { } identity && (identity != unpacked.Document.Identity
+                || current.Revision >= unpacked.Document.Revision && current.Digest != unpacked.Document.Digest))
             {
                 Directory.CreateDirectory(savedDir);
                 saved = Path.Combine(savedDir, $"config-{identity}-r{current.Revision}-{DateTime.UtcNow:yyyyMMddTHHmmss}.zip");
@@ -177,10 +179,10 @@ public sealed partial class ConfigFollower
         incoming.Manifest = unpacked.Unpacked.Modules;
         if (unpacked.SavedPrevious is { } saved)
         {
-            _log.Warning("The configuration of system {Identity} (revision {Revision}) is replaced by another system's; a copy is kept in {Path}",
-                _document.Identity, _document.Revision, saved);
+            _log.Warning("The configuration of system {Identity} (revision {Revision}) is replaced by the master's (system {MasterIdentity}, revision {MasterRevision}); a copy is kept in {Path}",
+                _document.Identity, _document.Revision, unpacked.Unpacked.Document.Identity, unpacked.Unpacked.Document.Revision, saved);
             _coordinator.Tell(new AppendRedundancyEvent(RedundancyEventKinds.ConfigSaved,
-                $"the configuration of system {_document.Identity} at revision {_document.Revision} was saved to {saved} before the master's (system {unpacked.Unpacked.Document.Identity}) replaced it"));
+                $"the configuration of system {_document.Identity} at revision {_document.Revision} was saved to {saved} before the master's (system {unpacked.Unpacked.Document.Identity}, revision {unpacked.Unpacked.Document.Revision}) replaced it"));
         }
         Become(() => Transferring(Replacing));
         AwaitStep("the config store's replacement");

@@ -26,6 +26,7 @@ public sealed partial class ConfigFollower : ReceiveActor, IWithTimers, IWithUnb
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly ActorSelection? _master;
     private IActorRef _watcher = ActorRefs.Nobody;
+    private IActorRef _archiveServer = ActorRefs.Nobody;
     private IActorRef? _masterRef;
     private string _masterWebAddress = "";
     private long? _masterRevision;
@@ -92,6 +93,7 @@ public sealed partial class ConfigFollower : ReceiveActor, IWithTimers, IWithUnb
     {
         // The backup reads its own folder too, so a module changed or removed there is noticed and mirrored again.
         _watcher = Context.ActorOf(ModuleWatcher.Props(_node.ModulesDir, requireSettled: false, _sync.ModuleScanInterval, _sync.PullRetryInterval), ModuleWatcher.Name);
+        _archiveServer = Context.ActorOf(ConfigArchiveServer.Props(_sync, _node), ConfigArchiveServer.Name);
         Context.System.EventStream.Subscribe(Self, typeof(PeerReachable));
     }
 
@@ -145,6 +147,8 @@ public sealed partial class ConfigFollower : ReceiveActor, IWithTimers, IWithUnb
         Receive<GetConfigSyncStatus>(_ => Sender.Tell(Status()));
         Receive<ResyncRequested>(request => Sender.Tell(Resync(request)));
         Receive<ResyncAsked>(asked => Resync(new ResyncRequested($"the master ({asked.Source})")));
+        // A master whose store is older than this node's takes this node's configuration (AuthorityRules).
+        Receive<RequestFullTransfer>(request => _archiveServer.Forward(new ConfigArchiveServer.ServeConfiguration(_document, request.Reason)));
     }
 
     private void Idle()

@@ -33,6 +33,15 @@ public enum EditOutcome { Accepted, NotFound, Refused, DiskFull, StoreFailed }
 /// <summary>The answer to <see cref="EditConfig"/>: the new revision when accepted.</summary>
 public sealed record EditResult(EditOutcome Outcome, long Revision, string Message);
 
+/// <summary>The master's publisher to its replicator: edits are refused for <paramref name="Refusal"/> (null: accepted again).</summary>
+public sealed record ConfigEditsGate(string? Refusal);
+
+/// <summary>
+/// Published on the local event stream by the master's publisher the first time it has compared its store
+/// with its backup's and kept its own, or taken the backup's. Local only, never sent.
+/// </summary>
+public sealed record ConfigAuthoritySettled(bool AdoptedBackup);
+
 public sealed record GetConfigDocument
 {
     public static readonly GetConfigDocument Instance = new();
@@ -191,4 +200,5 @@ public sealed record ConfigSyncStatus(
     int ModuleCount,
     TransferSummary? LastTransfer,
     int Transfers,
-    string MasterWebAddress);
+    string MasterWebAddress,
+    string? EditsRefused = null);

@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Event;
+using RedundantGateway.Redundancy;
 using RedundantGateway.Transfer;
 
 namespace RedundantGateway.ConfigSync;
@@ -10,12 +11,14 @@ namespace RedundantGateway.ConfigSync;
 /// there is nothing new), prepares full-transfer archives and module files and hands each to a
 /// <see cref="TransferSender"/> that serves it.
 /// </summary>
-public sealed class ConfigPublisher : ReceiveActor, IWithTimers, IWithUnboundedStash
+public sealed partial class ConfigPublisher : ReceiveActor, IWithTimers, IWithUnboundedStash
 {
     public const string Name = "publisher";
 
     private readonly ConfigSyncSettings _sync;
     private readonly ReplicationNode _node;
+    private readonly IActorRef _store;
+    private readonly IActorRef _coordinator;
     private readonly ConfigSyncMemory? _memory;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly UpdateQueue _queue;
@@ -31,6 +34,14 @@ public sealed class ConfigPublisher : ReceiveActor, IWithTimers, IWithUnboundedS
     private string? _backupModulesDigest;
     private DateTimeOffset? _backupLastPull;
 
+    /// <summary>The revision the store recovered at (or last adopted): a backup beyond it holds edits this store lost.</summary>
+    private long _startRevision;
+    /// <summary>Why edits are refused now (adopting the backup's configuration, or a conflict), null when they are accepted.</summary>
+    private string? _refusal;
+    private IActorRef? _adopter;
+    private string _adoptionReason = "";
+    private bool _settled;
+
     public ITimerScheduler Timers { get; set; } = null!;
     public IStash Stash { get; set; } = null!;
 
@@ -39,14 +50,18 @@ public sealed class ConfigPublisher : ReceiveActor, IWithTimers, IWithUnboundedS
     private sealed record TransferPrepared(IActorRef ReplyTo, TransferOffer Offer, string FilePath);
     private sealed record TransferPreparationFailed(IActorRef ReplyTo, string Reason);
 
+    /// <param name="store">the node's config store: replaced with the backup's configuration when this master's is older.</param>
+    /// <param name="coordinator">told the events (adoption, edits refused).</param>
     /// <param name="memory">the transfer history of an earlier actor system, shown in the status.</param>
-    public static Props Props(ConfigSyncSettings sync, ReplicationNode node, ConfigSyncMemory? memory) =>
-        Akka.Actor.Props.Create(() => new ConfigPublisher(sync, node, memory));
+    public static Props Props(ConfigSyncSettings sync, ReplicationNode node, IActorRef store, IActorRef coordinator, ConfigSyncMemory? memory) =>
+        Akka.Actor.Props.Create(() => new ConfigPublisher(sync, node, store, coordinator, memory));
 
-    public ConfigPublisher(ConfigSyncSettings sync, ReplicationNode node, ConfigSyncMemory? memory)
+    public ConfigPublisher(ConfigSyncSettings sync, ReplicationNode node, IActorRef store, IActorRef coordinator, ConfigSyncMemory? memory)
     {
         _sync = sync;
         _node = node;
+        _store = store;
+        _coordinator = coordinator;
         _memory = memory;
         _queue = new UpdateQueue(sync.MaxQueuedUpdates, sync.MaxQueuedBytes);
         Starting();
@@ -55,8 +70,12 @@ public sealed class ConfigPublisher : ReceiveActor, IWithTimers, IWithUnboundedS
     protected override SupervisorStrategy SupervisorStrategy() =>
         new TransferChildStrategy(child => _senders.ContainsValue(child));
 
-    protected override void PreStart() =>
+    protected override void PreStart()
+    {
         Context.ActorOf(ModuleWatcher.Props(_node.ModulesDir, requireSettled: true, _sync.ModuleScanInterval, _sync.PullRetryInterval), ModuleWatcher.Name);
+        // A restarted publisher decides again at the backup's next pull: the refusal of its previous incarnation goes.
+        Context.Parent.Tell(new ConfigEditsGate(null));
+    }
 
     /// <summary>
     /// Until the store has recovered and the modules folder has been read once, pulls wait: one answered
@@ -75,6 +94,7 @@ public sealed class ConfigPublisher : ReceiveActor, IWithTimers, IWithUnboundedS
         Receive<ConfigCommitted>(committed =>
         {
             OnCommitted(committed);
+            if (!storeReady) _startRevision = committed.Document.Revision;
             storeReady = true;
             RunWhenReady();
         });
@@ -100,7 +120,14 @@ public sealed class ConfigPublisher : ReceiveActor, IWithTimers, IWithUnboundedS
             if (_held.TryGetValue(due.Backup, out var held) && held.Pull.PullId == due.PullId) AnswerHeld(due.Backup);
         });
         Receive<GetModuleManifest>(_ => Sender.Tell(_modules.Manifest));
-        Receive<RequestFullTransfer>(OnRequestFullTransfer);
+        Receive<RequestFullTransfer>(request =>
+        {
+            // Never push this configuration over the backup's while it is the one to keep.
+            if (_refusal is { } refusal) Sender.Tell(new TransferRefused($"this master does not serve its configuration now: {refusal}"));
+            else OnRequestFullTransfer(request);
+        });
+        Receive<ConfigAdopter.Adopted>(OnAdopted);
+        Receive<ConfigAdopter.NotAdopted>(OnNotAdopted);
         Receive<RequestModuleTransfer>(OnRequestModuleTransfer);
         Receive<TransferPrepared>(prepared =>
         {
@@ -144,6 +171,8 @@ public sealed class ConfigPublisher : ReceiveActor, IWithTimers, IWithUnboundedS
     {
         if (!BackupIsPulling || _backup is not { } backup)
             return new ResyncResult(false, "no backup is pulling the configuration from this master");
+        if (_refusal is { } refusal)
+            return new ResyncResult(false, $"this master does not push its configuration now: {refusal}");
         backup.Tell(new ResyncAsked(request.Source));
         return new ResyncResult(true, "the backup was asked to take a full transfer");
     }
@@ -161,6 +190,15 @@ public sealed class ConfigPublisher : ReceiveActor, IWithTimers, IWithUnboundedS
         // A new pull from the same backup replaces its held one (that one timed out on its side).
         if (_held.Remove(Sender)) Timers.Cancel(HeldTimerKey(Sender));
 
+        var authority = AuthorityRules.Decide(_document, _startRevision, pull, PullRules.DigestAt(pull.AfterRevision, _document, _queue), _node.StartOver);
+        if (authority.Verdict != AuthorityVerdict.Serve)
+        {
+            OnBackupAhead(authority, pull);
+            Hold(pull);
+            return;
+        }
+        if (_refusal is not null && _adopter is null) AcceptEdits("the backup's configuration no longer conflicts with this master's");
+        Settled(adoptedBackup: false);
         var fullTransferReason = PullRules.FullTransferReason(pull, _document, _queue);
         // A backup pulls only what it has persisted: the acknowledger releases the edits it now holds.
         Context.Parent.Tell(new BackupProgress(pull.AfterRevision, _document.Revision, fullTransferReason is null, _backupLastPull.Value));
@@ -175,6 +213,11 @@ public sealed class ConfigPublisher : ReceiveActor, IWithTimers, IWithUnboundedS
             return;
         }
         // Up to date: hold the pull until something changes (long poll), so the next edit leaves at once.
+        Hold(pull);
+    }
+
+    private void Hold(PullConfigUpdates pull)
+    {
         _held[Sender] = new HeldPull(Sender, pull);
         Timers.StartSingleTimer(HeldTimerKey(Sender), new HeldPullDue(Sender, pull.PullId), _sync.LongPollTimeout);
     }
@@ -190,7 +233,8 @@ public sealed class ConfigPublisher : ReceiveActor, IWithTimers, IWithUnboundedS
 
     private ConfigUpdates Updates(PullConfigUpdates pull)
     {
-        var updates = _queue.After(pull.AfterRevision, _sync.MaxUpdatesPerPull, _sync.MaxPullBytes);
+        // While the backup's configuration is the one to keep, nothing of this master's goes to it.
+        var updates = _refusal is null ? _queue.After(pull.AfterRevision, _sync.MaxUpdatesPerPull, _sync.MaxPullBytes) : [];
         return new ConfigUpdates(pull.PullId, _document.Identity ?? "", updates, _document.Revision, _modules.Manifest.Digest,
             _queue.Count, _queue.Bytes, _node.WebAddress);
     }
@@ -244,12 +288,14 @@ public sealed class ConfigPublisher : ReceiveActor, IWithTimers, IWithUnboundedS
 
     private ConfigSyncStatus Status()
     {
-        var state = BackupIsPulling
+        var state = _adopter is not null ? "adopting-backup-config"
+            : _refusal is not null ? "edits-refused"
+            : BackupIsPulling
             ? (_backupRevision != _document.Revision ? "backup-behind"
                 : _backupModulesDigest != _modules.Manifest.Digest ? "backup-modules-differ" : "backup-in-sync")
             : "no-backup";
         return new ConfigSyncStatus(_document.Identity, _document.Revision, _document.Digest, _backupRevision, state,
             _backupLastPull, null, 0, _queue.Count, _queue.Bytes, _queue.OldestRevision,
-            _modules.Manifest.Digest, _modules.Manifest.Modules.Count, _memory?.LastTransfer, _memory?.Transfers ?? 0, "");
+            _modules.Manifest.Digest, _modules.Manifest.Modules.Count, _memory?.LastTransfer, _memory?.Transfers ?? 0, "", _refusal);
     }
 }

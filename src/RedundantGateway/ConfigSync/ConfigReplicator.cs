@@ -30,6 +30,8 @@ public sealed class ConfigReplicator : ReceiveActor
     private ConfigStoreHealth _storeHealth = ConfigStoreHealth.Ok;
     /// <summary>Between a failed write and the store's recovery: edits are answered here at once (the store is not there).</summary>
     private bool _storeDown;
+    /// <summary>Why the master refuses edits now (its publisher says: see AuthorityRules), null when it takes them.</summary>
+    private string? _editsRefused;
 
     // An independent node's view, for its status.
     private ConfigDocument _document = ConfigDocument.Empty;
@@ -50,6 +52,7 @@ public sealed class ConfigReplicator : ReceiveActor
 
         // The store stashes these itself until it has recovered.
         Receive<EditConfig>(OnEdit);
+        Receive<ConfigEditsGate>(gate => _editsRefused = gate.Refusal);
         Receive<GetConfigDocument>(m => _store.Forward(m));
         Receive<GetRecentConfigChanges>(m => _store.Forward(m));
         Receive<ConfigStoreFailed>(OnStoreFailed);
@@ -104,7 +107,7 @@ public sealed class ConfigReplicator : ReceiveActor
             _sync.StoreRestartMinBackoff, _sync.StoreRestartMaxBackoff, 0.2, -1)), ConfigStore.Name + "-supervisor");
         _role = _node.Role switch
         {
-            NodeRole.Master => Context.ActorOf(ConfigPublisher.Props(_sync, _node, _memory), ConfigPublisher.Name),
+            NodeRole.Master => Context.ActorOf(ConfigPublisher.Props(_sync, _node, _store, _coordinator, _memory), ConfigPublisher.Name),
             NodeRole.Backup => Context.ActorOf(ConfigFollower.Props(_sync, _node, _store, _coordinator, _memory), ConfigFollower.Name),
             _ => null,
         };
@@ -116,6 +119,11 @@ public sealed class ConfigReplicator : ReceiveActor
 
     private void OnEdit(EditConfig edit)
     {
+        if (_editsRefused is { } why)
+        {
+            Sender.Tell(new EditResult(EditOutcome.Refused, 0, $"edits are refused on this master: {why}"));
+            return;
+        }
         // The store is stopped until its back-off ends: answer now with what failed, rather than let the edit time out.
         if (_storeDown && _storeHealth.Problem is { } problem)
         {

@@ -62,9 +62,16 @@ public static class ConfigStorePersistence
             if (folder is not null) Directory.CreateDirectory(folder);
             using var connection = new SqliteConnection(builder.ToString());
             connection.Open();
+            // Before anything is written: a damaged page would otherwise be found (or not) by a later read, and
+            // the node would start on whatever part of the configuration it could still read.
+            if (IntegrityProblem(connection) is { } problem) throw new ConfigStoreDamagedException(builder.DataSource, problem);
             using var command = connection.CreateCommand();
             command.CommandText = "PRAGMA journal_mode=WAL;";
             command.ExecuteNonQuery();
+        }
+        catch (SqliteException e) when (e.SqliteErrorCode is SqliteCorrupt or SqliteNotADatabase)
+        {
+            throw new ConfigStoreDamagedException(builder.DataSource, e.Message.Split('\n')[0]);
         }
         catch (Exception e) when (e is SqliteException or IOException or UnauthorizedAccessException)
         {
@@ -74,6 +81,18 @@ public static class ConfigStorePersistence
         {
             SqliteConnection.ClearAllPools();
         }
+    }
+
+    private const int SqliteCorrupt = 11;
+    private const int SqliteNotADatabase = 26;
+
+    /// <summary>SQLite's own check of every page and index; null when it finds nothing (its first finding otherwise).</summary>
+    private static string? IntegrityProblem(SqliteConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA integrity_check(1);";
+        var result = command.ExecuteScalar() as string;
+        return result == "ok" ? null : result ?? "no answer from PRAGMA integrity_check";
     }
 
     /// <summary>The journal and snapshot store settings, to merge over the actor system's config.</summary>
@@ -111,4 +130,20 @@ public static class ConfigStorePersistence
     }
 
     private static string Quote(string value) => "\"" + value.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+}
+
+/// <summary>The config store's file fails SQLite's integrity check: the node does not start on it (exit 2).</summary>
+public sealed class ConfigStoreDamagedException(string file, string reason)
+    : InvalidOperationException($"the config store {file} is damaged: {reason.ReplaceLineEndings(" ")} (see docs/operations.md, recovery from a damaged store)")
+{
+    /// <summary>The damaged-store report in an exception's chain (hosts wrap what their start-up throws).</summary>
+    public static ConfigStoreDamagedException? Find(Exception e)
+    {
+        for (Exception? inner = e; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is ConfigStoreDamagedException damaged) return damaged;
+            if (inner is AggregateException aggregate && aggregate.InnerExceptions.Select(Find).FirstOrDefault(d => d is not null) is { } found) return found;
+        }
+        return null;
+    }
 }

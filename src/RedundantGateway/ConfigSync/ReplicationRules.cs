@@ -3,7 +3,9 @@ namespace RedundantGateway.ConfigSync;
 /// <summary>What the replication actors know of their node, besides their own settings.</summary>
 /// <param name="MasterAddress">the master's node link (a backup pulls from it).</param>
 /// <param name="WebAddress">where operators reach this node's REST API; a master hands it to its backup.</param>
-public sealed record ReplicationNode(NodeRole Role, string NodeName, string DataDir, string ModulesDir, NodeEndpoint? MasterAddress, string WebAddress)
+/// <param name="StartOver">the node was started with <c>--start-over</c>: as master, its configuration wins even over a backup's newer one.</param>
+public sealed record ReplicationNode(NodeRole Role, string NodeName, string DataDir, string ModulesDir, NodeEndpoint? MasterAddress, string WebAddress,
+    bool StartOver = false)
 {
     /// <summary>Transfer files of this run (cleared at start: left-overs of an earlier run are of no use).</summary>
     public string TransfersDir => Path.Combine(Path.GetFullPath(DataDir), "transfers");

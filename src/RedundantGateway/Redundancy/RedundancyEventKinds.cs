@@ -43,4 +43,9 @@ public static class RedundancyEventKinds
 
     /// <summary>The config store writes again after it was failing.</summary>
     public const string ConfigStoreRecovered = "config-store-recovered";
+
+    /// <summary>The master took its backup's newer configuration (its own store was older or empty).</summary>
+    public const string ConfigAdopted = "config-adopted";
+    /// <summary>The master refuses edits: its configuration cannot be kept without losing the backup's newer one.</summary>
+    public const string ConfigEditsRefused = "config-edits-refused";
 }

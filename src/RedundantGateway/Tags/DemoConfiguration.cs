@@ -108,7 +108,7 @@ public static class DemoConfiguration
 /// so it replicates like any edit), then stops. A store with anything else in it is left alone
 /// (<see cref="DemoConfiguration.ToLoad"/>), so an operator's configuration is never mixed with the demo.
 /// </summary>
-public sealed class DemoLoader : ReceiveActor
+public sealed class DemoLoader : ReceiveActor, IWithTimers
 {
     public const string Name = "demo-loader";
 
@@ -117,6 +117,8 @@ public sealed class DemoLoader : ReceiveActor
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly IActorRef _config;
     private IReadOnlyList<KeyValuePair<string, string>> _resources = [];
+    private readonly TimeSpan? _waitForBackup;
+    private bool _storeRead;
     private int _next;
     private int _answered;
     private long _revision;
@@ -127,11 +129,23 @@ public sealed class DemoLoader : ReceiveActor
     /// </summary>
     private const int InFlight = 32;
 
-    public static Props Props(IActorRef config) => Akka.Actor.Props.Create(() => new DemoLoader(config));
+    public ITimerScheduler Timers { get; set; } = null!;
 
-    public DemoLoader(IActorRef config)
+    private sealed record StopWaiting;
+
+    /// <param name="waitForBackup">
+    /// a master waits (at most this long) until it has compared its store with its backup's: an empty store
+    /// whose backup holds the configuration takes the backup's instead (AuthorityRules), and the demo loaded
+    /// first would make the master refuse edits.
+    /// </param>
+    public static Props Props(IActorRef config, TimeSpan? waitForBackup = null) => Akka.Actor.Props.Create(() => new DemoLoader(config, waitForBackup));
+
+    public DemoLoader(IActorRef config, TimeSpan? waitForBackup)
     {
         _config = config;
+        _waitForBackup = waitForBackup;
+        Receive<ConfigAuthoritySettled>(_ => ReadStore());
+        Receive<StopWaiting>(_ => ReadStore());
         Receive<ConfigDocumentView>(view =>
         {
             _resources = DemoConfiguration.ToLoad(view.Document);
@@ -171,7 +185,27 @@ public sealed class DemoLoader : ReceiveActor
         });
     }
 
-    protected override void PreStart() => _config.Ask<ConfigDocumentView>(GetConfigDocument.Instance, AskTimeout).PipeTo(Self);
+    protected override void PreStart()
+    {
+        if (_waitForBackup is not { } wait)
+        {
+            ReadStore();
+            return;
+        }
+        Context.System.EventStream.Subscribe(Self, typeof(ConfigAuthoritySettled));
+        Timers.StartSingleTimer("wait", new StopWaiting(), wait);
+    }
+
+    protected override void PostStop() => Context.System.EventStream.Unsubscribe(Self);
+
+    private void ReadStore()
+    {
+        if (_storeRead) return; // the settled event and the timer may both have been queued
+        _storeRead = true;
+        Context.System.EventStream.Unsubscribe(Self);
+        Timers.CancelAll();
+        _config.Ask<ConfigDocumentView>(GetConfigDocument.Instance, AskTimeout).PipeTo(Self);
+    }
 
     private void SendNext()
     {

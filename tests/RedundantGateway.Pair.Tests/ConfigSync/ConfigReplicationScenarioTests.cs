@@ -156,10 +156,12 @@ public sealed class ConfigReplicationScenarioTests(ITestOutputHelper output) : C
     /// <summary>
     /// Issue 4, consistency check: a master restored from an older copy of its store and edited again reaches the
     /// backup's revision with other content; the backup's pull carries its digest, so the master sees the
-    /// difference and sends a full transfer instead of leaving the backup silently different.
+    /// difference. Since issue 10 it does not overwrite the backup's acknowledged edits: it refuses edits and
+    /// says why until an operator restarts it with --start-over; then it sends a full transfer and the backup
+    /// keeps a copy of what it held.
     /// </summary>
     [Fact]
-    public Task A_master_restored_from_an_older_copy_and_edited_again_sends_a_full_transfer() => Scenario(async () =>
+    public Task A_master_restored_from_an_older_copy_and_edited_again_refuses_edits_until_started_over() => Scenario(async () =>
     {
         var (masterSpec, backupSpec) = PairSpecs();
         var master = Start(masterSpec);
@@ -196,11 +198,27 @@ public sealed class ConfigReplicationScenarioTests(ITestOutputHelper output) : C
         Assert.NotEqual(before.Config.Digest, restored.Digest);
 
         var returned = Start(backupSpec);
+        // Both hold revisions 4 and 5, of other content: neither is taken without an operator.
+        var refusal = Assert.Single(await UntilEventsAsync(master, "config-edits-refused", 1, StartupTimeout));
+        Log($"master: {refusal}");
+        Assert.Contains("differs", refusal.Reason ?? "");
+        Assert.Contains("differs", (await GetSyncOrFailAsync(master)).Status.EditsRefused ?? "");
+        var refused = await ConfigHttp.PutAsync(master, "t10/refused", "1");
+        Assert.True(refused.Status == 409 && (refused.Message ?? "").Contains("refused"), $"an edit on the refusing master answered {refused}");
+        AssertSameConfig(before.Config, await GetConfigOrFailAsync(returned), "the backup while the master refuses edits");
+        Assert.Empty(await EventsOfKindAsync(returned, "config-full-transfer"));
+
+        // The operator keeps the master's configuration.
+        master.Terminate();
+        AssertExitedCleanly(master, await master.WaitForExitAsync(Deadline));
+        master = Start(masterSpec with { Args = ["--start-over"] });
         var full = await UntilEventsAsync(returned, "config-full-transfer", 1, StartupTimeout);
         var (m, b) = await UntilInSyncAsync(master, returned, "the backup in sync with the restored master");
         AssertSameConfig(m.Config, b.Config, "the backup after the restored master's transfer");
         Assert.DoesNotContain("t10/tag4", b.Config.Resources.Keys);
         Assert.Contains("differs", Assert.Single(full).Reason ?? "");
+        var saved = Assert.Single(await UntilEventsAsync(returned, "config-saved", 1));
+        Assert.Contains("revision 5", saved.Reason ?? "");
     });
 
     private static void CopyDirectory(string from, string to)
@@ -209,7 +227,11 @@ public sealed class ConfigReplicationScenarioTests(ITestOutputHelper output) : C
         foreach (var file in Directory.GetFiles(from)) File.Copy(file, Path.Combine(to, Path.GetFileName(file)), overwrite: true);
     }
 
-    /// <summary>Issue 4: a backup holding the configuration of another system (identity) is given the new master's by a full transfer.</summary>
+    /// <summary>
+    /// Issue 4: a backup holding the configuration of another system (identity) is given the new master's by a full
+    /// transfer. Since issue 10 a master started on an empty store does that only when told to (--start-over):
+    /// otherwise it would take the backup's configuration, or refuse edits once it has taken some of its own.
+    /// </summary>
     [Fact]
     public Task A_backup_with_another_identity_gets_a_full_transfer() => Scenario(async () =>
     {
@@ -227,7 +249,7 @@ public sealed class ConfigReplicationScenarioTests(ITestOutputHelper output) : C
         await masterA.WaitForExitAsync(Deadline);
 
         // Master B: same address, a fresh data dir, so a new system identity.
-        var masterB = Start(masterSpec with { DataDir = Path.Combine(TestDir, "master-b") });
+        var masterB = Start(masterSpec with { DataDir = Path.Combine(TestDir, "master-b"), Args = ["--start-over"] });
         await WaitUntilAsync(async () => (await ConfigHttp.GetConfigAsync(masterB))?.Identity is not null, "master B's config store ready", StartupTimeout);
         for (var i = 1; i <= 3; i++) await PutAsync(masterB, $"t3/from-b{i}", $"\"b{i}\"");
         var configB = await GetConfigOrFailAsync(masterB);

@@ -62,6 +62,7 @@ public sealed class NodeProcess : IDisposable
         info.ArgumentList.Add(program ?? NodeDll.Value);
         info.ArgumentList.Add("--config");
         info.ArgumentList.Add(configFile);
+        foreach (var argument in spec?.Args ?? []) info.ArgumentList.Add(argument);
         info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         var node = new NodeProcess(label, spec, process);
@@ -127,6 +128,32 @@ public sealed class NodeProcess : IDisposable
         try { _process.WaitForExit(5000); } catch (InvalidOperationException) { }
         _process.Dispose();
         Api?.Dispose();
+    }
+
+    /// <summary>Runs the node executable with <paramref name="arguments"/> to its end (a command such as export); its exit code and output.</summary>
+    public static async Task<(int? ExitCode, string Output)> RunCommandAsync(string workingDirectory, TimeSpan timeout, params string[] arguments)
+    {
+        var info = new ProcessStartInfo(DotnetHost())
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = workingDirectory,
+        };
+        info.ArgumentList.Add(NodeDll.Value);
+        foreach (var argument in arguments) info.ArgumentList.Add(argument);
+        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var cts = new CancellationTokenSource(timeout);
+        try { await process.WaitForExitAsync(cts.Token); }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            return (null, await stdout + await stderr);
+        }
+        return (process.ExitCode, await stdout + await stderr);
     }
 
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
