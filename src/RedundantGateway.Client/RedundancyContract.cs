@@ -14,6 +14,7 @@ namespace RedundantGateway.Client;
 /// <param name="Rebuilds">rebuilds of the whole actor system (membership rules, a failed coordinator); on the wire
 /// <c>softRestarts</c>, its name before rebuild and restart were told apart.</param>
 /// <param name="Config">null while the config replicator does not answer.</param>
+/// <param name="RoleConflict">a configuration mistake seen over the node link, e.g. "both nodes are configured as master"; null when none.</param>
 public sealed record NodeStatus(
     string NodeName,
     string Role,
@@ -31,7 +32,8 @@ public sealed record NodeStatus(
     [property: JsonPropertyName("softRestarts")] int Rebuilds,
     PeerStatus? Peer,
     IReadOnlyList<SubsystemStatus>? Subsystems,
-    ConfigReplicationStatus? Config)
+    ConfigReplicationStatus? Config,
+    string? RoleConflict = null)
 {
     /// <summary>Not on the wire: derived from <see cref="ActivityLevel"/>.</summary>
     [JsonIgnore]

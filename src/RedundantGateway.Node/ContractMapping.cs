@@ -36,7 +36,8 @@ internal static class ContractMapping
                 RoundTripMs: liveness.RoundTripMs,
                 LastHeardMsAgo: liveness.LastHeardMsAgo),
             Subsystems: status.Subsystems.Select(s => new SubsystemStatus(s.Name, s.Level, s.Transitions, s.Restarts, s.ConfigRevision)).ToList(),
-            Config: config is null ? null : ToReplication(config));
+            Config: config is null ? null : ToReplication(config),
+            RoleConflict: status.RoleConflict);
 
     public static ConfigReplicationStatus ToReplication(ConfigSyncStatus config) =>
         new(Identity: config.Identity,

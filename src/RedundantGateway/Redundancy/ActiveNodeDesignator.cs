@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Event;
@@ -16,7 +17,8 @@ public sealed class ActiveNodeDesignator : ReceiveActor, IWithTimers
 {
     private sealed record Evaluate { public static readonly Evaluate Instance = new(); }
 
-    private sealed record Known(CoordinatorReport Report, IActorRef Coordinator);
+    /// <param name="ReceivedAt">monotonic timestamp of its arrival: an old report (this process was paused) no longer counts.</param>
+    private sealed record Known(CoordinatorReport Report, IActorRef Coordinator, long ReceivedAt);
 
     private readonly RecoveryMode _mode;
     private readonly RedundancySettings _settings;
@@ -48,7 +50,7 @@ public sealed class ActiveNodeDesignator : ReceiveActor, IWithTimers
         _settings = settings;
         Receive<CoordinatorReport>(report =>
         {
-            _known[report.NodeAddress] = new Known(report, Sender);
+            _known[report.NodeAddress] = new Known(report, Sender, Stopwatch.GetTimestamp());
             Decide(null);
         });
         Receive<FailoverRequested>(request => Sender.Tell(OnFailoverRequested(request)));
@@ -76,7 +78,10 @@ public sealed class ActiveNodeDesignator : ReceiveActor, IWithTimers
 
     protected override void PostStop() => Context.System.EventStream.Unsubscribe(Self);
 
-    /// <summary>Reports of Up members that the cluster sees as reachable and this node's detector does not judge down.</summary>
+    /// <summary>
+    /// Fresh reports of Up members that the cluster sees as reachable and this node's detector does not judge down.
+    /// A report older than <see cref="RedundancySettings.ReportMaxAge"/> describes the pair before a pause of this process.
+    /// </summary>
     private List<Known> Present()
     {
         var state = _cluster.State;
@@ -86,7 +91,8 @@ public sealed class ActiveNodeDesignator : ReceiveActor, IWithTimers
             .Where(member => !_judgedDown.Contains(member.Address))
             .ToHashSet();
         // Matching the incarnation too: a restarted node's old report (say "active") must not count for the new one.
-        return _known.Values.Where(k => present.Contains((k.Report.NodeAddress, k.Report.NodeUid)) && !k.Report.Leaving).ToList();
+        return _known.Values.Where(k => present.Contains((k.Report.NodeAddress, k.Report.NodeUid)) && !k.Report.Leaving
+                                        && Stopwatch.GetElapsedTime(k.ReceivedAt) <= _settings.ReportMaxAge).ToList();
     }
 
     private bool Settled(List<Known> present)

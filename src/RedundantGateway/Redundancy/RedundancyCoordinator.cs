@@ -12,7 +12,7 @@ namespace RedundantGateway.Redundancy;
 /// keeps the events log, and decides alone when it must: a standby whose peer is down past the
 /// failover timeout becomes active; at start it waits up to the join wait time for its peer.
 /// </summary>
-public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
+public sealed partial class RedundancyCoordinator : ReceiveActor, IWithTimers
 {
     public const string Name = RedundancyPaths.Coordinator;
 
@@ -46,8 +46,10 @@ public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
     public ITimerScheduler Timers { get; set; } = null!;
 
     public RedundancyCoordinator(NodeIdentity node, RedundancySettings settings, LivenessSettings liveness,
-        IReadOnlyList<IRuntimeSubsystem> subsystems, IActorRef designator, NodeMemory memory, EpochFile? epochFile)
+        IReadOnlyList<IRuntimeSubsystem> subsystems, IActorRef designator, NodeMemory memory, EpochFile? epochFile,
+        bool awaitsConfiguration = false)
     {
+        _configurationLoaded = !awaitsConfiguration;
         _node = node;
         _settings = settings;
         _liveness = liveness;
@@ -61,7 +63,9 @@ public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
         Receive<PeerReachable>(OnPeerReachable);
         Receive<PeerUnreachable>(e => { _peerState = PeerState.Unreachable; Record(RedundancyEventKinds.PeerUnreachable, $"peer suspected: phi {e.Phi:F1} after {e.SilentFor.TotalMilliseconds:F0} ms of silence"); UpdatePeerConnected(); });
         Receive<PeerDown>(OnPeerDown);
-        Receive<HeartbeatAck>(ack => _lastPeerAck = ack);
+        Receive<HeartbeatAck>(OnPeerAck);
+        Receive<PauseCheck>(_ => { });
+        Receive<ConfigSync.ConfigurationChanged>(_ => OnConfigurationLoaded());
         Receive<ClusterEvent.IClusterDomainEvent>(OnClusterEvent);
         Receive<JoinWaitElapsed>(_ => OnJoinWaitElapsed());
         Receive<SendReport>(_ =>
@@ -86,9 +90,12 @@ public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
         Receive<GetRedundancyEvents>(q => Sender.Tell(new RedundancyEvents(_events.AsEnumerable().Reverse().Take(Math.Max(0, q.Limit)).ToList())));
     }
 
+    /// <param name="awaitsConfiguration">the node has a configuration store: it goes active only once the store
+    /// has loaded (the first <see cref="ConfigSync.ConfigurationChanged"/>), never on an empty configuration.</param>
     public static Props Props(NodeIdentity node, RedundancySettings settings, LivenessSettings liveness,
-        IReadOnlyList<IRuntimeSubsystem> subsystems, IActorRef designator, NodeMemory memory, EpochFile? epochFile) =>
-        Akka.Actor.Props.Create(() => new RedundancyCoordinator(node, settings, liveness, subsystems, designator, memory, epochFile));
+        IReadOnlyList<IRuntimeSubsystem> subsystems, IActorRef designator, NodeMemory memory, EpochFile? epochFile,
+        bool awaitsConfiguration = false) =>
+        Akka.Actor.Props.Create(() => new RedundancyCoordinator(node, settings, liveness, subsystems, designator, memory, epochFile, awaitsConfiguration));
 
     private string SelfAddress => _cluster.SelfAddress.ToString();
     private ActivityLevel StandbyLevel => _settings.StandbyActivityLevel;
@@ -100,6 +107,7 @@ public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
         stream.Subscribe(Self, typeof(PeerUnreachable));
         stream.Subscribe(Self, typeof(PeerDown));
         stream.Subscribe(Self, typeof(HeartbeatAck));
+        if (!_configurationLoaded) stream.Subscribe(Self, typeof(ConfigSync.ConfigurationChanged));
         _cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
             typeof(ClusterEvent.IMemberEvent), typeof(ClusterEvent.IReachabilityEvent));
         Record(RedundancyEventKinds.Started, $"node {_node.NodeName} started as {_node.Role.ToString().ToLowerInvariant()}");
@@ -111,6 +119,7 @@ public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
         }
         Timers.StartSingleTimer("join-wait", JoinWaitElapsed.Instance, _settings.JoinWaitTime);
         Timers.StartPeriodicTimer("report", SendReport.Instance, _settings.ReportInterval);
+        Timers.StartPeriodicTimer("pause-check", PauseCheck.Instance, _settings.PauseCheckInterval);
     }
 
     protected override void PostStop()
@@ -134,6 +143,11 @@ public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
             // Never stand by for a peer this node judges down: the designator may not know it yet.
             Record(RedundancyEventKinds.DesignationRefused, $"designation of {designation.ActiveNodeName} at epoch {designation.Epoch} refused: that node is judged down");
             TakeOverFromSilentPeer("the designated node is judged down");
+            return;
+        }
+        if (designatesSelf && !RoleConflictRules.MayBecomeActive(_node.Role, ReachablePeerActivity))
+        {
+            Record(RedundancyEventKinds.DesignationRefused, $"designation at epoch {designation.Epoch} refused: {_roleConflict}, and the peer is active", warning: true);
             return;
         }
         _activeNodeName = designation.ActiveNodeName;
@@ -236,6 +250,7 @@ public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
         RunTask(async () =>
         {
             await ApplyToSubsystems(ActivityLevel.Cold);
+            NoteRan();
             SetLevel(ActivityLevel.Cold, _epoch);
             Announce();
             var handedOver = false;
@@ -261,16 +276,23 @@ public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
     /// </summary>
     private void ChangeLevel(ActivityLevel target, long epoch, string kind, string reason, double? detectionMs = null)
     {
+        if (target != ActivityLevel.Active) _pendingActivation = null;
         if (target == _level)
         {
             SetEpoch(epoch);
             Announce();
             return;
         }
+        if (target == ActivityLevel.Active && !_configurationLoaded)
+        {
+            DeferActivation(new PendingActivation(epoch, kind, reason, detectionMs));
+            return;
+        }
         var stopwatch = Stopwatch.StartNew();
         RunTask(async () =>
         {
             await ApplyToSubsystems(target);
+            NoteRan();
             // Recorded before it is announced, so the event's time is the moment of the change, not after
             // the designator and the peer have already acted on the announcement.
             SetLevel(target, epoch);
@@ -294,6 +316,7 @@ public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
                     _log.Error(e, "Subsystem {Subsystem} failed to restart", subsystem.Name);
                 }
             }
+            NoteRan();
             var elapsed = stopwatch.Elapsed.TotalMilliseconds;
             Record(RedundancyEventKinds.RuntimeRestart, $"runtime restart with config revision {restart.ConfigRevision}: {restart.Reason}", switchMs: elapsed);
             replyTo.Tell(new RuntimeRestarted(elapsed, restart.RequestId));
@@ -385,7 +408,7 @@ public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
             connected ? "peer is a reachable member of this node's cluster" : "peer is no longer a reachable member");
     }
 
-    private void Record(string kind, string reason, double? detectionMs = null, double? switchMs = null)
+    private void Record(string kind, string reason, double? detectionMs = null, double? switchMs = null, bool warning = false)
     {
         var entry = new RedundancyEvent(DateTimeOffset.UtcNow, kind, reason, _epoch, _level.ToString().ToLowerInvariant(), detectionMs, switchMs);
         _events.Add(entry);
@@ -395,6 +418,8 @@ public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
                 new object?[] { kind, reason, entry.Level, _epoch, Math.Round(d, 1), Math.Round(switchMs ?? 0, 1) });
         else if (switchMs is { } s)
             _log.Info("Redundancy {Kind}: {Reason} (level {Level}, epoch {Epoch}, switch {SwitchMs} ms)", kind, reason, entry.Level, _epoch, Math.Round(s, 1));
+        else if (warning)
+            _log.Warning("Redundancy {Kind}: {Reason} (level {Level}, epoch {Epoch})", kind, reason, entry.Level, _epoch);
         else
             _log.Info("Redundancy {Kind}: {Reason} (level {Level}, epoch {Epoch})", kind, reason, entry.Level, _epoch);
     }
@@ -403,5 +428,7 @@ public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
         _node.NodeName, _node.Role, _level, _peerConnected, _epoch,
         _level == ActivityLevel.Active ? _node.NodeName : _activeNodeName,
         _levelSince, _lastPeerAck?.ResponderNodeName,
-        _subsystems.Select(s => new SubsystemState(s.Name, s.Level.ToString().ToLowerInvariant(), s.Transitions, s.Restarts, s.ConfigRevision)).ToList());
+        _subsystems.Select(s => new SubsystemState(s.Name, s.Level.ToString().ToLowerInvariant(), s.Transitions, s.Restarts, s.ConfigRevision)).ToList(),
+        RoleConflict: _roleConflict,
+        AnsweredAt: Stopwatch.GetTimestamp());
 }
