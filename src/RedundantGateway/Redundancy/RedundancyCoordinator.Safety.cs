@@ -18,7 +18,15 @@ public sealed partial class RedundancyCoordinator
     /// <summary>Monotonic timestamp of the last message this actor handled (or of the end of its last level change).</summary>
     private long _lastRanAt = Stopwatch.GetTimestamp();
 
+    /// <summary>
+    /// Set when a pause was detected (monotonic ms, the failure detector's heartbeat clock): until an answer to a
+    /// heartbeat sent after it arrives, or the peer is judged down, this node knows nothing current of its peer.
+    /// Designations meanwhile may rest on reports that waited in the link during the pause.
+    /// </summary>
+    private long? _peerUnknownSinceMs;
+
     private string? _roleConflict;
+    private string? _lastRefusal;
     private bool _configurationLoaded;
     private PendingActivation? _pendingActivation;
 
@@ -50,6 +58,7 @@ public sealed partial class RedundancyCoordinator
         SetLevel(ActivityLevel.Undecided, _epoch);
         _activeNodeName = null;
         _pendingActivation = null;
+        _peerUnknownSinceMs = MonotonicMs();
         Record(RedundancyEventKinds.PauseDetected,
             $"this node did not run for {sinceLastRun.TotalMilliseconds:F0} ms (paused or stalled), long enough for its peer to take over " +
             $"({PauseLimit.TotalMilliseconds:F0} ms): it was {was} and is undecided until the pair decides again", warning: true);
@@ -67,9 +76,41 @@ public sealed partial class RedundancyCoordinator
 
     private void NoteRan() => _lastRanAt = Stopwatch.GetTimestamp();
 
+    /// <summary>The failure detector's clock (<see cref="Heartbeat.SentAtMs"/>), so answers can be dated against a pause.</summary>
+    private static long MonotonicMs() => Stopwatch.GetTimestamp() * 1000 / Stopwatch.Frequency;
+
+    /// <summary>
+    /// Why a designation of this node to active must not be followed now, or null: after a pause, until the peer's
+    /// current state is known; and never when the peer is active at the designation's epoch or a newer one (the
+    /// designator decided on an old report of it: epochs name one node each, so this one cannot be current).
+    /// </summary>
+    private string? RefusesActivation(long designationEpoch)
+    {
+        if (_peerUnknownSinceMs is not null && _peerState != PeerState.Down)
+            return "this node was paused and has not heard the peer's current state yet";
+        if (ReachablePeerActivity is { Level: ActivityLevel.Active } peer && peer.Epoch >= designationEpoch)
+            return $"the peer is active at epoch {peer.Epoch}";
+        if (!RoleConflictRules.MayBecomeActive(_node.Role, ReachablePeerActivity))
+            return $"{_roleConflict}, and the peer is active";
+        return null;
+    }
+
+    /// <summary>The join wait after a pause runs out while the peer's state is still unknown and it is not judged down: wait more.</summary>
+    private bool StillWaitingForPeerAfterPause()
+    {
+        if (_peerUnknownSinceMs is null || _peerState == PeerState.Down) return false;
+        Timers.StartSingleTimer("join-wait", JoinWaitElapsed.Instance, _liveness.FailoverTimeout);
+        return true;
+    }
+
     private void OnPeerAck(HeartbeatAck ack)
     {
         _lastPeerAck = ack;
+        if (_peerUnknownSinceMs is { } since && ack.SentAtMs >= since)
+        {
+            _peerUnknownSinceMs = null;
+            Record(RedundancyEventKinds.PeerReachable, $"after the pause, peer {ack.ResponderNodeName} answers: it is {ack.ResponderActivity.Level.ToString().ToLowerInvariant()} at epoch {ack.ResponderActivity.Epoch}");
+        }
         var conflict = RoleConflictRules.Describe(_node.Role, ack.ResponderActivity.Role);
         if (conflict != _roleConflict)
         {

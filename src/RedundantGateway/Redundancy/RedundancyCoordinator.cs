@@ -145,9 +145,14 @@ public sealed partial class RedundancyCoordinator : ReceiveActor, IWithTimers
             TakeOverFromSilentPeer("the designated node is judged down");
             return;
         }
-        if (designatesSelf && !RoleConflictRules.MayBecomeActive(_node.Role, ReachablePeerActivity))
+        var refusal = designatesSelf ? RefusesActivation(designation.Epoch) : null;
+        // Recorded once per reason: the designator resends a designation that is not followed.
+        if (refusal is not null && refusal != _lastRefusal)
+            Record(RedundancyEventKinds.DesignationRefused, $"designation at epoch {designation.Epoch} refused: {refusal}");
+        _lastRefusal = refusal;
+        if (refusal is not null)
         {
-            Record(RedundancyEventKinds.DesignationRefused, $"designation at epoch {designation.Epoch} refused: {_roleConflict}, and the peer is active", warning: true);
+            Report();
             return;
         }
         _activeNodeName = designation.ActiveNodeName;
@@ -187,7 +192,7 @@ public sealed partial class RedundancyCoordinator : ReceiveActor, IWithTimers
 
     private void OnJoinWaitElapsed()
     {
-        if (_stopping || _level != ActivityLevel.Undecided) return;
+        if (_stopping || _level != ActivityLevel.Undecided || StillWaitingForPeerAfterPause()) return;
         var wait = $"{_settings.JoinWaitTime.TotalSeconds:0.#} s";
         if (_peerState == PeerState.Reachable && _lastPeerAck is { } ack)
         {
