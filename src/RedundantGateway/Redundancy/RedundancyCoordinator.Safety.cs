@@ -145,6 +145,27 @@ public sealed partial class RedundancyCoordinator
         Context.System.EventStream.Unsubscribe(Self, typeof(ConfigSync.ConfigurationChanged));
         if (_pendingActivation is not { } pending || _stopping || _level == ActivityLevel.Active) return;
         _pendingActivation = null;
-        ChangeLevel(ActivityLevel.Active, Math.Max(pending.Epoch, _epoch), pending.Kind, pending.Reason, pending.DetectionMs);
+        // The reason to go active may have gone stale while the store loaded (the peer answered meanwhile):
+        // each cause is judged again, on what this node knows now.
+        switch (pending.Kind)
+        {
+            case var _ when _node.Role == NodeRole.Independent:
+                ChangeLevel(ActivityLevel.Active, _epoch, pending.Kind, pending.Reason);
+                break;
+            case RedundancyEventKinds.ActivityChanged:
+                OnJoinWaitElapsed();
+                break;
+            case RedundancyEventKinds.Failover:
+                TakeOverFromSilentPeer("peer still down");
+                break;
+            case RedundancyEventKinds.Handover:
+                // The peer stood down and waits for this node: nobody else is active.
+                ChangeLevel(ActivityLevel.Active, Math.Max(pending.Epoch, _epoch), pending.Kind, pending.Reason, pending.DetectionMs);
+                break;
+            default:
+                // A designation: the designator sends it again while this node's reports say it is not followed.
+                Report();
+                break;
+        }
     }
 }

@@ -377,42 +377,6 @@ public sealed partial class RedundancyCoordinator : ReceiveActor, IWithTimers
         _designator.Tell(new CoordinatorReport(SelfAddress, _cluster.SelfUniqueAddress.Uid, _node.NodeName, _node.Role, _level, _epoch, _activeSinceMs, _stopping), Self);
     }
 
-    /// <summary>Tracks the peer's membership from the events themselves (Cluster.State may lag behind them).</summary>
-    private void OnClusterEvent(ClusterEvent.IClusterDomainEvent clusterEvent)
-    {
-        switch (clusterEvent)
-        {
-            case ClusterEvent.MemberUp { Member: var m } when !m.UniqueAddress.Equals(_cluster.SelfUniqueAddress):
-                _reachableUpPeers.Add(m.UniqueAddress);
-                break;
-            case ClusterEvent.MemberWeaklyUp { Member: var m } when !m.UniqueAddress.Equals(_cluster.SelfUniqueAddress):
-                _reachableUpPeers.Add(m.UniqueAddress);
-                break;
-            case ClusterEvent.MemberLeft or ClusterEvent.MemberExited or ClusterEvent.MemberRemoved or ClusterEvent.MemberDowned:
-                var gone = ((ClusterEvent.MemberStatusChange)clusterEvent).Member.UniqueAddress;
-                _reachableUpPeers.Remove(gone);
-                _unreachable.Remove(gone);
-                break;
-            case ClusterEvent.UnreachableMember { Member: var m }:
-                _unreachable.Add(m.UniqueAddress);
-                break;
-            case ClusterEvent.ReachableMember { Member: var m }:
-                _unreachable.Remove(m.UniqueAddress);
-                break;
-        }
-        UpdatePeerConnected();
-    }
-
-    private void UpdatePeerConnected()
-    {
-        var peerIsMember = _reachableUpPeers.Any(p => !_unreachable.Contains(p));
-        var connected = peerIsMember && _peerState == PeerState.Reachable;
-        if (connected == _peerConnected) return;
-        _peerConnected = connected;
-        Record(connected ? RedundancyEventKinds.PeerConnected : RedundancyEventKinds.PeerDisconnected,
-            connected ? "peer is a reachable member of this node's cluster" : "peer is no longer a reachable member");
-    }
-
     private void Record(string kind, string reason, double? detectionMs = null, double? switchMs = null, bool warning = false)
     {
         var entry = new RedundancyEvent(DateTimeOffset.UtcNow, kind, reason, _epoch, _level.ToString().ToLowerInvariant(), detectionMs, switchMs);
