@@ -52,7 +52,7 @@ public sealed record PeerStatus(string? NodeName, string? Address, string? State
 public sealed record SubsystemStatus(string Name, string Level, int Transitions, int Restarts = 0, long? ConfigRevision = null);
 
 /// <summary>The <c>config</c> object: configuration replication as this node sees it.</summary>
-/// <param name="State">master: backup-in-sync, backup-behind, backup-modules-differ, no-backup; backup: in-sync, behind,
+/// <param name="State">master: backup-in-sync, backup-behind, backup-modules-differ, backup-disconnected (judged down by the master's failure detector), no-backup; backup: in-sync, behind,
 /// modules-differ, applying, full-transfer, module-transfer, master-unreachable, never-synced.</param>
 /// <param name="LastPullMs">includes the time the master held the pull.</param>
 /// <param name="Modules">the number of module files.</param>

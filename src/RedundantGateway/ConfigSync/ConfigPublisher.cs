@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Event;
+using RedundantGateway.Liveness;
 using RedundantGateway.Transfer;
 
 namespace RedundantGateway.ConfigSync;
@@ -31,6 +32,9 @@ public sealed class ConfigPublisher : ReceiveActor, IWithTimers, IWithUnboundedS
     private string? _backupModulesDigest;
     private DateTimeOffset? _backupLastPull;
 
+    /// <summary>This node's failure detector judges the backup down: its last pull says nothing of it any more.</summary>
+    private bool _backupDown;
+
     public ITimerScheduler Timers { get; set; } = null!;
     public IStash Stash { get; set; } = null!;
 
@@ -55,8 +59,14 @@ public sealed class ConfigPublisher : ReceiveActor, IWithTimers, IWithUnboundedS
     protected override SupervisorStrategy SupervisorStrategy() =>
         new TransferChildStrategy(child => _senders.ContainsValue(child));
 
-    protected override void PreStart() =>
+    protected override void PreStart()
+    {
         Context.ActorOf(ModuleWatcher.Props(_node.ModulesDir, requireSettled: true, _sync.ModuleScanInterval, _sync.PullRetryInterval), ModuleWatcher.Name);
+        Context.System.EventStream.Subscribe(Self, typeof(PeerDown));
+        Context.System.EventStream.Subscribe(Self, typeof(PeerReachable));
+    }
+
+    protected override void PostStop() => Context.System.EventStream.Unsubscribe(Self);
 
     /// <summary>
     /// Until the store has recovered and the modules folder has been read once, pulls wait: one answered
@@ -85,6 +95,7 @@ public sealed class ConfigPublisher : ReceiveActor, IWithTimers, IWithUnboundedS
             RunWhenReady();
         });
         Receive<GetConfigSyncStatus>(_ => Sender.Tell(Status()));
+        ReceivePeerState();
         ReceiveAny(_ => Stash.Stash());
     }
 
@@ -94,6 +105,7 @@ public sealed class ConfigPublisher : ReceiveActor, IWithTimers, IWithUnboundedS
         Receive<ModulesChanged>(OnModulesChanged);
         Receive<GetConfigSyncStatus>(_ => Sender.Tell(Status()));
         Receive<ResyncRequested>(request => Sender.Tell(Resync(request)));
+        ReceivePeerState();
         Receive<PullConfigUpdates>(OnPull);
         Receive<HeldPullDue>(due =>
         {
@@ -140,8 +152,16 @@ public sealed class ConfigPublisher : ReceiveActor, IWithTimers, IWithUnboundedS
         if (news) foreach (var backup in _held.Keys.ToList()) AnswerHeld(backup);
     }
 
+    private void ReceivePeerState()
+    {
+        Receive<PeerDown>(_ => _backupDown = true);
+        Receive<PeerReachable>(_ => _backupDown = false);
+    }
+
     private ResyncResult Resync(ResyncRequested request)
     {
+        if (_backupDown)
+            return new ResyncResult(false, "the backup is disconnected (this node judges it down): it catches up by itself when it is back");
         if (!BackupIsPulling || _backup is not { } backup)
             return new ResyncResult(false, "no backup is pulling the configuration from this master");
         backup.Tell(new ResyncAsked(request.Source));
@@ -154,6 +174,7 @@ public sealed class ConfigPublisher : ReceiveActor, IWithTimers, IWithUnboundedS
 
     private void OnPull(PullConfigUpdates pull)
     {
+        _backupDown = false;
         _backup = Sender;
         _backupRevision = pull.AfterRevision;
         _backupModulesDigest = pull.ModulesDigest;
@@ -241,7 +262,8 @@ public sealed class ConfigPublisher : ReceiveActor, IWithTimers, IWithUnboundedS
 
     private ConfigSyncStatus Status()
     {
-        var state = BackupIsPulling
+        var state = _backupDown && _backupLastPull is not null ? "backup-disconnected"
+            : BackupIsPulling
             ? (_backupRevision != _document.Revision ? "backup-behind"
                 : _backupModulesDigest != _modules.Manifest.Digest ? "backup-modules-differ" : "backup-in-sync")
             : "no-backup";

@@ -213,7 +213,7 @@ public sealed partial class RedundancyCoordinator : ReceiveActor, IWithTimers
     {
         if (_stopping)
         {
-            Sender.Tell(new Status.Failure(new InvalidOperationException("this node is stopping too")));
+            Sender.Tell(new TakeOverDeclined("it is stopping too"));
             return;
         }
         var epoch = NextOwnEpoch(Math.Max(request.Epoch, _epoch));
@@ -261,15 +261,26 @@ public sealed partial class RedundancyCoordinator : ReceiveActor, IWithTimers
             var handedOver = false;
             try
             {
-                var took = await peerCoordinator.Ask<TookOver>(
+                var answer = await peerCoordinator.Ask<object>(
                     new TakeOverRequested(epoch, _node.NodeName, "the active node is stopping"), _settings.HandoverTimeout);
-                _epoch = took.Epoch;
-                handedOver = true;
-                Record(RedundancyEventKinds.Handover, $"stopping: handed over to {ack.ResponderNodeName}", switchMs: stopwatch.Elapsed.TotalMilliseconds);
+                switch (answer)
+                {
+                    case TookOver took:
+                        _epoch = took.Epoch;
+                        handedOver = true;
+                        Record(RedundancyEventKinds.Handover, $"stopping: handed over to {ack.ResponderNodeName}", switchMs: stopwatch.Elapsed.TotalMilliseconds);
+                        break;
+                    case TakeOverDeclined declined:
+                        Record(RedundancyEventKinds.Handover, $"stopping: no handover, peer {ack.ResponderNodeName} declined: {declined.Reason} (both nodes stop)");
+                        break;
+                    default:
+                        Record(RedundancyEventKinds.Handover, $"stopping: peer {ack.ResponderNodeName} answered the handover with {answer.GetType().Name}");
+                        break;
+                }
             }
-            catch (Exception e) when (e is AskTimeoutException or TaskCanceledException or InvalidOperationException)
+            catch (Exception e) when (e is AskTimeoutException or TaskCanceledException)
             {
-                Record(RedundancyEventKinds.Handover, $"stopping: peer {ack.ResponderNodeName} did not confirm the handover ({e.GetType().Name})");
+                Record(RedundancyEventKinds.Handover, $"stopping: peer {ack.ResponderNodeName} did not confirm the handover within {_settings.HandoverTimeout.TotalSeconds:0.#} s");
             }
             replyTo.Tell(new ReadyForShutdown(handedOver));
         });

@@ -29,6 +29,9 @@ public sealed record TakeOverRequested(long Epoch, string FromNodeName, string R
 
 public sealed record TookOver(long Epoch) : IPairProtocolMessage;
 
+/// <summary>The answer to <see cref="TakeOverRequested"/> of a node that will not take over (it is stopping too).</summary>
+public sealed record TakeOverDeclined(string Reason) : IPairProtocolMessage;
+
 /// <summary>Sent by the host before it stops the actor system; answered with <see cref="ReadyForShutdown"/>.</summary>
 public sealed record PrepareForShutdown
 {
