@@ -81,6 +81,8 @@ public sealed class ContractJsonSpec
                 revision = t.Revision,
             } : null,
         },
+        // Added by issue 10 (both nodes configured with the same role); null when there is no conflict.
+        roleConflict = s.RoleConflict,
     };
 
     public static TheoryData<bool, bool> StatusVariants => new() { { true, true }, { true, false }, { false, false } };
