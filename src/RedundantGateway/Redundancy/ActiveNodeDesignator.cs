@@ -189,12 +189,28 @@ public sealed class ActiveNodeDesignator : ReceiveActor, IWithTimers
         };
     }
 
-    /// <summary>Sends the designation to those behind it; to the new active node only once nobody else reports active.</summary>
+    /// <summary>
+    /// Whether a member other than <paramref name="target"/> may still be active: its last report says so, however
+    /// old, and even while the cluster sees it unreachable (after a pause of this process, Akka marks the peer
+    /// unreachable for a moment, and its last fresh word may be "active"). Only a peer this node's own detector
+    /// judges down, or one that left, does not count: the coordinators settle those themselves.
+    /// </summary>
+    private bool MayBeActive(string target)
+    {
+        var members = _cluster.State.Members
+            .Where(m => m.Status is MemberStatus.Up or MemberStatus.WeaklyUp)
+            .Select(m => (Address: m.Address.ToString(), Uid: (long)m.UniqueAddress.Uid))
+            .ToHashSet();
+        return _known.Values.Any(k => k.Report.NodeAddress != target && k.Report.Level == ActivityLevel.Active && !k.Report.Leaving
+                                      && members.Contains((k.Report.NodeAddress, k.Report.NodeUid))
+                                      && !_judgedDown.Contains(k.Report.NodeAddress));
+    }
+
+    /// <summary>Sends the designation to those behind it; to the new active node only once nobody else may be active.</summary>
     private void Distribute(List<Known> present)
     {
         if (_current is null) return;
-        var othersActive = present.Any(k =>
-            k.Report.NodeAddress != _current.ActiveAddress && k.Report.Level == ActivityLevel.Active);
+        var othersActive = MayBeActive(_current.ActiveAddress);
         foreach (var known in present)
         {
             var report = known.Report;
