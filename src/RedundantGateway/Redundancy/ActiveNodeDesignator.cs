@@ -11,7 +11,7 @@ namespace RedundantGateway.Redundancy;
 /// mode and operator requests. Each decision carries a growing epoch (a fencing token). A new
 /// incarnation (after the singleton moved) rebuilds its view from the reports, so it holds no state
 /// that matters beyond them. A change of active node is sent to the node that stands down first and
-/// to the new active node only once no other reachable node reports itself active: no overlap.
+/// to the new active node only once no other member may be active (<see cref="MayBeActive"/>): no overlap.
 /// </summary>
 public sealed class ActiveNodeDesignator : ReceiveActor, IWithTimers
 {
