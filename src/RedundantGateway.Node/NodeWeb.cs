@@ -120,7 +120,8 @@ internal static class NodeWeb
         TagsApi.Map(app, runtime);
         app.MapHub<TagHub>("/" + GatewayRoutes.TagHub);
         app.MapAlarms(() => runtime.Handles?.Alarms, async () =>
-            runtime.Handles is { } handles ? (await ConfigStatusOrNull(handles))?.MasterWebAddress : null);
+            runtime.Handles is { } handles ? (await ConfigStatusOrNull(handles))?.MasterWebAddress : null,
+            level => ShownLevelAsync(runtime, level));
 
         app.MapGet("/api/redundancy/events", async (int? limit) =>
         {
@@ -137,6 +138,17 @@ internal static class NodeWeb
             return Json(new ActionAnswer(result.Accepted, result.Message),
                 result.Accepted ? StatusCodes.Status200OK : StatusCodes.Status409Conflict);
         });
+    }
+
+    /// <summary>
+    /// The level a runtime engine (tags, alarms) reports, as it may be shown: "active" only while the coordinator,
+    /// asked now, confirms it (an engine may answer after a pause before the coordinator has told it to stand down).
+    /// </summary>
+    internal static async Task<ActivityLevel> ShownLevelAsync(NodeActorSystem runtime, ActivityLevel engineLevel)
+    {
+        if (engineLevel != ActivityLevel.Active) return engineLevel;
+        var status = Current(runtime.Settings, await StatusOrNull(runtime));
+        return status?.Level == ActivityLevel.Active ? ActivityLevel.Active : ActivityLevel.Undecided;
     }
 
     /// <summary>
