@@ -14,6 +14,7 @@ namespace RedundantGateway.Client;
 /// <param name="Rebuilds">rebuilds of the whole actor system (membership rules, a failed coordinator); on the wire
 /// <c>softRestarts</c>, its name before rebuild and restart were told apart.</param>
 /// <param name="Config">null while the config replicator does not answer.</param>
+/// <param name="RoleConflict">a configuration mistake seen over the node link, e.g. "both nodes are configured as master"; null when none.</param>
 public sealed record NodeStatus(
     string NodeName,
     string Role,
@@ -31,7 +32,8 @@ public sealed record NodeStatus(
     [property: JsonPropertyName("softRestarts")] int Rebuilds,
     PeerStatus? Peer,
     IReadOnlyList<SubsystemStatus>? Subsystems,
-    ConfigReplicationStatus? Config)
+    ConfigReplicationStatus? Config,
+    string? RoleConflict = null)
 {
     /// <summary>Not on the wire: derived from <see cref="ActivityLevel"/>.</summary>
     [JsonIgnore]
@@ -50,9 +52,9 @@ public sealed record PeerStatus(string? NodeName, string? Address, string? State
 public sealed record SubsystemStatus(string Name, string Level, int Transitions, int Restarts = 0, long? ConfigRevision = null);
 
 /// <summary>The <c>config</c> object: configuration replication as this node sees it.</summary>
-/// <param name="State">master: backup-in-sync, backup-behind, backup-modules-differ, no-backup, adopting-backup-config,
-/// edits-refused; backup: in-sync, behind, modules-differ, applying, full-transfer, module-transfer, master-unreachable,
-/// never-synced.</param>
+/// <param name="State">master: backup-in-sync, backup-behind, backup-modules-differ, backup-disconnected (judged down by the
+/// master's failure detector), no-backup, adopting-backup-config, edits-refused; backup: in-sync, behind, modules-differ,
+/// applying, full-transfer, module-transfer, master-unreachable, never-synced.</param>
 /// <param name="EditsRefused">master: why it refuses edits now (its store is older than the backup's); null when it takes them.</param>
 /// <param name="LastPullMs">includes the time the master held the pull.</param>
 /// <param name="Modules">the number of module files.</param>

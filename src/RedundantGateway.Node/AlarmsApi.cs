@@ -16,7 +16,9 @@ internal static class AlarmsApi
 
     /// <param name="alarms">the alarm engine, null while the runtime is restarting.</param>
     /// <param name="activeNodeWebAddress">the active node's web address (e.g. http://host:8088), null when unknown.</param>
-    public static void MapAlarms(this WebApplication app, Func<IActorRef?> alarms, Func<Task<string?>> activeNodeWebAddress)
+    /// <param name="shownLevel">the engine's level as the API may show it (never "active" unless the node's coordinator confirms it).</param>
+    public static void MapAlarms(this WebApplication app, Func<IActorRef?> alarms, Func<Task<string?>> activeNodeWebAddress,
+        Func<ActivityLevel, Task<ActivityLevel>> shownLevel)
     {
         app.MapGet("/api/alarms", async (string? state, string? priority, string? prefix) =>
         {
@@ -25,7 +27,7 @@ internal static class AlarmsApi
             try
             {
                 var list = await engine.Ask<AlarmList>(new GetAlarms(filter), AskTimeout);
-                return NodeWeb.Json(new AlarmListAnswer(Lower(list.Level), list.Alarms.Select(ToInfo).ToList()));
+                return NodeWeb.Json(new AlarmListAnswer(Lower(await shownLevel(list.Level)), list.Alarms.Select(ToInfo).ToList()));
             }
             catch (Exception e) when (e is AskTimeoutException or TaskCanceledException) { return EngineUnavailable(); }
         });

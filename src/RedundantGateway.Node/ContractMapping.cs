@@ -37,7 +37,8 @@ internal static class ContractMapping
                 RoundTripMs: liveness.RoundTripMs,
                 LastHeardMsAgo: liveness.LastHeardMsAgo),
             Subsystems: status.Subsystems.Select(s => new SubsystemStatus(s.Name, s.Level, s.Transitions, s.Restarts, s.ConfigRevision)).ToList(),
-            Config: config is null ? null : ToReplication(config, edits));
+            Config: config is null ? null : ToReplication(config, edits),
+            RoleConflict: status.RoleConflict);
 
     public static ConfigReplicationStatus ToReplication(ConfigSyncStatus config, ConfigEditHealth? edits = null) =>
         new(Identity: config.Identity,

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net.Sockets;
 using Akka.Actor;
 using Akka.Configuration;
@@ -79,7 +80,7 @@ internal static class NodeWeb
 
         app.MapGet("/system/gwinfo", async () =>
         {
-            var status = await StatusOrNull(runtime);
+            var status = Current(settings, await StatusOrNull(runtime));
             var info = new GwInfo(
                 RedundancyStatus: settings.Role.ToString(),
                 RedundantNodeActiveStatus: (status?.Level ?? ActivityLevel.Undecided).ToString(),
@@ -93,7 +94,7 @@ internal static class NodeWeb
         app.MapGet("/api/redundancy", async () =>
         {
             if (runtime.Handles is not { } handles) return Restarting();
-            var status = await handles.Coordinator.Ask<RedundancyStatus>(GetRedundancyStatus.Instance, AskTimeout);
+            var status = Current(settings, await handles.Coordinator.Ask<RedundancyStatus>(GetRedundancyStatus.Instance, AskTimeout))!;
             var liveness = await handles.Liveness.Ask<LivenessStatus>(GetLivenessStatus.Instance, AskTimeout);
             var config = await ConfigStatusOrNull(handles);
             var edits = await ConfigEditHealthOrNull(handles);
@@ -120,7 +121,8 @@ internal static class NodeWeb
         TagsApi.Map(app, runtime);
         app.MapHub<TagHub>("/" + GatewayRoutes.TagHub);
         app.MapAlarms(() => runtime.Handles?.Alarms, async () =>
-            runtime.Handles is { } handles ? (await ConfigStatusOrNull(handles))?.MasterWebAddress : null);
+            runtime.Handles is { } handles ? (await ConfigStatusOrNull(handles))?.MasterWebAddress : null,
+            level => ShownLevelAsync(runtime, level));
 
         app.MapGet("/api/redundancy/events", async (int? limit) =>
         {
@@ -137,6 +139,29 @@ internal static class NodeWeb
             return Json(new ActionAnswer(result.Accepted, result.Message),
                 result.Accepted ? StatusCodes.Status200OK : StatusCodes.Status409Conflict);
         });
+    }
+
+    /// <summary>
+    /// The level a runtime engine (tags, alarms) reports, as it may be shown: "active" only while the coordinator,
+    /// asked now, confirms it (an engine may answer after a pause before the coordinator has told it to stand down).
+    /// </summary>
+    internal static async Task<ActivityLevel> ShownLevelAsync(NodeActorSystem runtime, ActivityLevel engineLevel)
+    {
+        if (engineLevel != ActivityLevel.Active) return engineLevel;
+        var status = Current(runtime.Settings, await StatusOrNull(runtime));
+        return status?.Level == ActivityLevel.Active ? ActivityLevel.Active : ActivityLevel.Undecided;
+    }
+
+    /// <summary>
+    /// The coordinator's answer as it may be shown now: "active" only if the answer is younger than the shortest
+    /// pause after which the peer may have taken over (the process may have been paused since it was given).
+    /// </summary>
+    private static RedundancyStatus? Current(GatewaySettings settings, RedundancyStatus? status)
+    {
+        if (status is null || status.AnsweredAt == 0) return status;
+        var limit = PauseRules.Limit(settings.Liveness.FailoverTimeout, settings.Liveness.HeartbeatInterval);
+        var level = PauseRules.LevelToShow(status.Level, Stopwatch.GetElapsedTime(status.AnsweredAt), limit);
+        return level == status.Level ? status : status with { Level = level, ActiveNodeName = null };
     }
 
     internal static async Task<ConfigSyncStatus?> ConfigStatusOrNull(RedundancyHandles handles)

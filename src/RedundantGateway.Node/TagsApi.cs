@@ -22,7 +22,8 @@ internal static class TagsApi
         {
             if (runtime.Handles is not { Tags: { } engine }) return NodeWeb.Restarting();
             var snapshot = await engine.Ask<TagSnapshot>(new GetTagValues(TagSelection.ByPrefix(prefix)), AskTimeout);
-            return NodeWeb.Json(new TagList(settings.NodeName, LevelName(snapshot.Level), snapshot.Values.Select(ToInfo).ToList()));
+            var level = await NodeWeb.ShownLevelAsync(runtime, snapshot.Level);
+            return NodeWeb.Json(new TagList(settings.NodeName, LevelName(level), snapshot.Values.Select(ToInfo).ToList()));
         });
 
         app.MapGet("/api/tags/stream", StreamAsync);

@@ -96,7 +96,10 @@ public static class RedundancyActors
                 new ActorSubsystem(AlarmEngine.Name, alarms, settings.Tags.RuntimeActorTimeout),
             ];
             _coordinator = Context.ActorOf(RedundancyCoordinator.Props(settings.Identity, settings.Redundancy, settings.Liveness, runtime, designator, memory,
-                new EpochFile(settings.DataDir)), RedundancyCoordinator.Name);
+                new EpochFile(settings.DataDir), awaitsConfiguration: true), RedundancyCoordinator.Name);
+            // Subscribed here, before the store exists: the coordinator goes active only after the store's first
+            // ConfigurationChanged, which a coordinator slow to run its PreStart could otherwise miss.
+            Context.System.EventStream.Subscribe(_coordinator, typeof(ConfigurationChanged));
             _membership = Context.ActorOf(PairMembership.Props(settings.Identity, settings.Redundancy, host), PairMembership.Name);
             var config = Context.ActorOf(ConfigReplicator.Props(settings.ConfigSync, settings.ConfigStore, settings.ReplicationNode, _coordinator, memory.Config), ConfigReplicator.Name);
             // Last: the detector publishes PeerReachable once, at the peer's first answer, and the coordinator,

@@ -68,6 +68,12 @@ internal sealed class BenchNode : IDisposable
         if (_process is { HasExited: false } p) Kill(p.Id, 19);
     }
 
+    /// <summary>SIGCONT after <see cref="Freeze"/>: the hung process runs again, unaware of the time it lost.</summary>
+    public void Continue()
+    {
+        if (_process is { HasExited: false } p) Kill(p.Id, 18);
+    }
+
     public void Dispose() => KillHard();
 
     /// <summary>The node's REST API (over the benchmarks' shared HttpClient).</summary>

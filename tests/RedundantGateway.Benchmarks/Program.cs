@@ -110,6 +110,8 @@ namespace RedundantGateway.Benchmarks
     internal static class Benchmarks
     {
         private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
+        private static readonly TimeSpan FrozenAfterTakeover = TimeSpan.FromSeconds(3);
+        private static readonly TimeSpan SampledAfterContinue = TimeSpan.FromSeconds(3);
 
         private static string ProfileFile(string profile) => profile == "fast"
             ? Path.Combine(BenchNode.RepoRoot, "hocon", "fast-failover.hocon")
@@ -118,8 +120,10 @@ namespace RedundantGateway.Benchmarks
         /// <summary>
         /// A fault of the active master (kill: kill -9, the process is gone and its port refuses connections;
         /// freeze: SIGSTOP, the process hangs with its sockets open, so only the failover timeout can tell)
-        /// until the backup's API reports active; then the master is killed if frozen and restarted
-        /// and the fail-back (automatic recovery) is watched: overlap samples and the gap between the backup
+        /// until the backup's API reports active. A killed master is restarted; a frozen one stays stopped
+        /// <see cref="FrozenAfterTakeover"/> more and is continued (SIGCONT), and both APIs are sampled every ~5 ms
+        /// for <see cref="SampledAfterContinue"/>: a sample with both active is a dual-active after a pause.
+        /// Then the fail-back (automatic recovery) is watched: overlap samples and the gap between the backup
         /// leaving active and the master entering it, from the two nodes' events logs.
         /// </summary>
         public static async Task<string> FailoverAsync(string profile, string fault, int runs)
@@ -133,6 +137,7 @@ namespace RedundantGateway.Benchmarks
             var overlapSamples = 0;
             var linkResets = 0;
             var samples = 0;
+            int pausedBoth = 0, pausedSamples = 0;
             for (var run = 1; run <= runs; run++)
             {
                 await Until(async () => await pair.Master.LevelAsync() == "active" && await pair.Backup.LevelAsync() == "cold"
@@ -141,9 +146,28 @@ namespace RedundantGateway.Benchmarks
                 if (fault == "freeze") pair.Master.Freeze(); else pair.Master.KillHard();
                 await Until(async () => await pair.Backup.LevelAsync() == "active", "backup active", pollMs: 5);
                 failoverMs.Add(stopwatch.Elapsed.TotalMilliseconds);
-                pair.Master.KillHard();
-
-                pair.Master.Start();
+                if (fault == "freeze")
+                {
+                    await Task.Delay(FrozenAfterTakeover);
+                    pair.Master.Continue();
+                    var window = Stopwatch.StartNew();
+                    var both = 0;
+                    while (window.Elapsed < SampledAfterContinue)
+                    {
+                        // The master first, then the backup: both active in this order is a real overlap.
+                        var (m, b) = (await pair.Master.LevelAsync(), await pair.Backup.LevelAsync());
+                        pausedSamples++;
+                        if (m == "active" && b == "active") both++;
+                        await Task.Delay(5);
+                    }
+                    pausedBoth += both;
+                    Console.WriteLine($"  run {run}: after SIGCONT, {both} samples with both active");
+                }
+                else
+                {
+                    pair.Master.KillHard();
+                    pair.Master.Start();
+                }
                 var deadline = Stopwatch.StartNew();
                 while (true)
                 {
@@ -185,6 +209,9 @@ namespace RedundantGateway.Benchmarks
                 .AppendLine(Row($"{what} until the backup's API reports active (ms)", failoverMs))
                 .AppendLine(Row("fail-back gap: backup left active until master entered active (ms, from the events logs)", gapMs))
                 .AppendLine()
+                .AppendLine(fault == "freeze"
+                    ? $"Dual-active after the pause: the frozen master was continued (SIGCONT) {FrozenAfterTakeover.TotalSeconds:0} s after the backup took over; in the {SampledAfterContinue.TotalSeconds:0} s after, {pausedBoth} of {pausedSamples} samples of both APIs (master then backup, every ~5 ms) showed both nodes active.\n"
+                    : "")
                 .AppendLine($"Overlap during fail-back: {overlapSamples} of {samples} samples of both APIs (polled every ~5 ms) showed both nodes active.")
                 .AppendLine()
                 .AppendLine($"Fail-backs that needed the one-way link reset (the restarted master unheard by Akka.Remote for 12 s, both active meanwhile): {linkResets} of {runs}.")

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Event;
 using RedundantGateway.Redundancy;
+using RedundantGateway.Liveness;
 using RedundantGateway.Transfer;
 
 namespace RedundantGateway.ConfigSync;
@@ -41,6 +42,8 @@ public sealed partial class ConfigPublisher : ReceiveActor, IWithTimers, IWithUn
     private IActorRef? _adopter;
     private string _adoptionReason = "";
     private bool _settled;
+    /// <summary>This node's failure detector judges the backup down: its last pull says nothing of it any more.</summary>
+    private bool _backupDown;
 
     public ITimerScheduler Timers { get; set; } = null!;
     public IStash Stash { get; set; } = null!;
@@ -75,7 +78,11 @@ public sealed partial class ConfigPublisher : ReceiveActor, IWithTimers, IWithUn
         Context.ActorOf(ModuleWatcher.Props(_node.ModulesDir, requireSettled: true, _sync.ModuleScanInterval, _sync.PullRetryInterval), ModuleWatcher.Name);
         // A restarted publisher decides again at the backup's next pull: the refusal of its previous incarnation goes.
         Context.Parent.Tell(new ConfigEditsGate(null));
+        Context.System.EventStream.Subscribe(Self, typeof(PeerDown));
+        Context.System.EventStream.Subscribe(Self, typeof(PeerReachable));
     }
+
+    protected override void PostStop() => Context.System.EventStream.Unsubscribe(Self);
 
     /// <summary>
     /// Until the store has recovered and the modules folder has been read once, pulls wait: one answered
@@ -105,6 +112,7 @@ public sealed partial class ConfigPublisher : ReceiveActor, IWithTimers, IWithUn
             RunWhenReady();
         });
         Receive<GetConfigSyncStatus>(_ => Sender.Tell(Status()));
+        ReceivePeerState();
         ReceiveAny(_ => Stash.Stash());
     }
 
@@ -114,6 +122,7 @@ public sealed partial class ConfigPublisher : ReceiveActor, IWithTimers, IWithUn
         Receive<ModulesChanged>(OnModulesChanged);
         Receive<GetConfigSyncStatus>(_ => Sender.Tell(Status()));
         Receive<ResyncRequested>(request => Sender.Tell(Resync(request)));
+        ReceivePeerState();
         Receive<PullConfigUpdates>(OnPull);
         Receive<HeldPullDue>(due =>
         {
@@ -167,8 +176,16 @@ public sealed partial class ConfigPublisher : ReceiveActor, IWithTimers, IWithUn
         if (news) foreach (var backup in _held.Keys.ToList()) AnswerHeld(backup);
     }
 
+    private void ReceivePeerState()
+    {
+        Receive<PeerDown>(_ => _backupDown = true);
+        Receive<PeerReachable>(_ => _backupDown = false);
+    }
+
     private ResyncResult Resync(ResyncRequested request)
     {
+        if (_backupDown)
+            return new ResyncResult(false, "the backup is disconnected (this node judges it down): it catches up by itself when it is back");
         if (!BackupIsPulling || _backup is not { } backup)
             return new ResyncResult(false, "no backup is pulling the configuration from this master");
         if (_refusal is { } refusal)
@@ -183,6 +200,7 @@ public sealed partial class ConfigPublisher : ReceiveActor, IWithTimers, IWithUn
 
     private void OnPull(PullConfigUpdates pull)
     {
+        _backupDown = false;
         _backup = Sender;
         _backupRevision = pull.AfterRevision;
         _backupModulesDigest = pull.ModulesDigest;
@@ -290,6 +308,7 @@ public sealed partial class ConfigPublisher : ReceiveActor, IWithTimers, IWithUn
     {
         var state = _adopter is not null ? "adopting-backup-config"
             : _refusal is not null ? "edits-refused"
+            : _backupDown && _backupLastPull is not null ? "backup-disconnected"
             : BackupIsPulling
             ? (_backupRevision != _document.Revision ? "backup-behind"
                 : _backupModulesDigest != _modules.Manifest.Digest ? "backup-modules-differ" : "backup-in-sync")

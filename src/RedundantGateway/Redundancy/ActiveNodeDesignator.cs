@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Event;
@@ -10,13 +11,14 @@ namespace RedundantGateway.Redundancy;
 /// mode and operator requests. Each decision carries a growing epoch (a fencing token). A new
 /// incarnation (after the singleton moved) rebuilds its view from the reports, so it holds no state
 /// that matters beyond them. A change of active node is sent to the node that stands down first and
-/// to the new active node only once no other reachable node reports itself active: no overlap.
+/// to the new active node only once no other member may be active (<see cref="MayBeActive"/>): no overlap.
 /// </summary>
 public sealed class ActiveNodeDesignator : ReceiveActor, IWithTimers
 {
     private sealed record Evaluate { public static readonly Evaluate Instance = new(); }
 
-    private sealed record Known(CoordinatorReport Report, IActorRef Coordinator);
+    /// <param name="ReceivedAt">monotonic timestamp of its arrival: an old report (this process was paused) no longer counts.</param>
+    private sealed record Known(CoordinatorReport Report, IActorRef Coordinator, long ReceivedAt);
 
     private readonly RecoveryMode _mode;
     private readonly RedundancySettings _settings;
@@ -48,7 +50,7 @@ public sealed class ActiveNodeDesignator : ReceiveActor, IWithTimers
         _settings = settings;
         Receive<CoordinatorReport>(report =>
         {
-            _known[report.NodeAddress] = new Known(report, Sender);
+            _known[report.NodeAddress] = new Known(report, Sender, Stopwatch.GetTimestamp());
             Decide(null);
         });
         Receive<FailoverRequested>(request => Sender.Tell(OnFailoverRequested(request)));
@@ -76,7 +78,10 @@ public sealed class ActiveNodeDesignator : ReceiveActor, IWithTimers
 
     protected override void PostStop() => Context.System.EventStream.Unsubscribe(Self);
 
-    /// <summary>Reports of Up members that the cluster sees as reachable and this node's detector does not judge down.</summary>
+    /// <summary>
+    /// Fresh reports of Up members that the cluster sees as reachable and this node's detector does not judge down.
+    /// A report older than <see cref="RedundancySettings.ReportMaxAge"/> describes the pair before a pause of this process.
+    /// </summary>
     private List<Known> Present()
     {
         var state = _cluster.State;
@@ -86,7 +91,8 @@ public sealed class ActiveNodeDesignator : ReceiveActor, IWithTimers
             .Where(member => !_judgedDown.Contains(member.Address))
             .ToHashSet();
         // Matching the incarnation too: a restarted node's old report (say "active") must not count for the new one.
-        return _known.Values.Where(k => present.Contains((k.Report.NodeAddress, k.Report.NodeUid)) && !k.Report.Leaving).ToList();
+        return _known.Values.Where(k => present.Contains((k.Report.NodeAddress, k.Report.NodeUid)) && !k.Report.Leaving
+                                        && Stopwatch.GetElapsedTime(k.ReceivedAt) <= _settings.ReportMaxAge).ToList();
     }
 
     private bool Settled(List<Known> present)
@@ -183,12 +189,28 @@ public sealed class ActiveNodeDesignator : ReceiveActor, IWithTimers
         };
     }
 
-    /// <summary>Sends the designation to those behind it; to the new active node only once nobody else reports active.</summary>
+    /// <summary>
+    /// Whether a member other than <paramref name="target"/> may still be active: its last report says so, however
+    /// old, and even while the cluster sees it unreachable (after a pause of this process, Akka marks the peer
+    /// unreachable for a moment, and its last fresh word may be "active"). Only a peer this node's own detector
+    /// judges down, or one that left, does not count: the coordinators settle those themselves.
+    /// </summary>
+    private bool MayBeActive(string target)
+    {
+        var members = _cluster.State.Members
+            .Where(m => m.Status is MemberStatus.Up or MemberStatus.WeaklyUp)
+            .Select(m => (Address: m.Address.ToString(), Uid: (long)m.UniqueAddress.Uid))
+            .ToHashSet();
+        return _known.Values.Any(k => k.Report.NodeAddress != target && k.Report.Level == ActivityLevel.Active && !k.Report.Leaving
+                                      && members.Contains((k.Report.NodeAddress, k.Report.NodeUid))
+                                      && !_judgedDown.Contains(k.Report.NodeAddress));
+    }
+
+    /// <summary>Sends the designation to those behind it; to the new active node only once nobody else may be active.</summary>
     private void Distribute(List<Known> present)
     {
         if (_current is null) return;
-        var othersActive = present.Any(k =>
-            k.Report.NodeAddress != _current.ActiveAddress && k.Report.Level == ActivityLevel.Active);
+        var othersActive = MayBeActive(_current.ActiveAddress);
         foreach (var known in present)
         {
             var report = known.Report;

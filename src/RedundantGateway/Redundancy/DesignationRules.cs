@@ -10,7 +10,10 @@ public static class DesignationRules
     /// </summary>
     public static CoordinatorReport? ChooseActive(IReadOnlyCollection<CoordinatorReport> present, RecoveryMode mode)
     {
-        var master = present.FirstOrDefault(r => r.Role == NodeRole.Master);
+        // Two nodes with the same role (an operator's mistake): no master to fail back to, so the one active the
+        // longest stays, as with manual recovery (RoleConflictRules says the same to each coordinator).
+        if (HasRoleConflict(present)) mode = RecoveryMode.Manual;
+        var master = present.Where(r => r.Role == NodeRole.Master).OrderBy(r => r.NodeAddress, StringComparer.Ordinal).FirstOrDefault();
         var active = present.Where(r => r.Level == ActivityLevel.Active).ToList();
         switch (active.Count)
         {
@@ -29,9 +32,14 @@ public static class DesignationRules
                 return active
                     .OrderBy(r => r.ActiveSinceMs ?? long.MaxValue)
                     .ThenBy(r => r.Role == NodeRole.Master ? 0 : 1)
+                    .ThenBy(r => r.NodeAddress, StringComparer.Ordinal)
                     .First();
         }
     }
+
+    /// <summary>Two or more nodes present, all configured with the same role (both masters, or both backups).</summary>
+    public static bool HasRoleConflict(IReadOnlyCollection<CoordinatorReport> present) =>
+        present.Count >= 2 && present.Select(r => r.Role).Distinct().Count() == 1;
 
     /// <summary>
     /// Two separate clusters were found: does <paramref name="self"/> restart its actor system and join

@@ -24,6 +24,7 @@ public sealed class PairProtocolSerializer(ExtendedActorSystem system) : Seriali
     private const string FailoverResultManifest = "failover-result";
     private const string TakeOverRequestedManifest = "take-over-requested";
     private const string TookOverManifest = "took-over";
+    private const string TakeOverDeclinedManifest = "take-over-declined";
 
     // Manifests go on the wire: never rename one, only add.
     private static readonly FrozenDictionary<Type, string> ManifestByType = new Dictionary<Type, string>
@@ -36,6 +37,7 @@ public sealed class PairProtocolSerializer(ExtendedActorSystem system) : Seriali
         [typeof(FailoverResult)] = FailoverResultManifest,
         [typeof(TakeOverRequested)] = TakeOverRequestedManifest,
         [typeof(TookOver)] = TookOverManifest,
+        [typeof(TakeOverDeclined)] = TakeOverDeclinedManifest,
     }.ToFrozenDictionary();
 
     /// <summary>Distinct from <see cref="ConfigSync.ConfigSyncSerializer"/>'s 4471.</summary>
@@ -78,6 +80,9 @@ public sealed class PairProtocolSerializer(ExtendedActorSystem system) : Seriali
                 case TakeOverRequested m:
                     w.Write(m.Epoch); w.Write(m.FromNodeName); w.Write(m.Reason);
                     break;
+                case TakeOverDeclined m:
+                    w.Write(m.Reason);
+                    break;
                 case TookOver m:
                     w.Write(m.Epoch);
                     break;
@@ -105,6 +110,7 @@ public sealed class PairProtocolSerializer(ExtendedActorSystem system) : Seriali
                 FailoverResultManifest => new FailoverResult(r.ReadBoolean(), r.ReadString()),
                 TakeOverRequestedManifest => new TakeOverRequested(r.ReadInt64(), r.ReadString(), r.ReadString()),
                 TookOverManifest => new TookOver(r.ReadInt64()),
+                TakeOverDeclinedManifest => new TakeOverDeclined(r.ReadString()),
                 _ => throw new SerializationException($"unknown pair protocol manifest '{manifest}'"),
             };
             // A longer message is another shape than this node knows: refuse it rather than half-read it.

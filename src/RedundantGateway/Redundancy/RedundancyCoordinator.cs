@@ -12,7 +12,7 @@ namespace RedundantGateway.Redundancy;
 /// keeps the events log, and decides alone when it must: a standby whose peer is down past the
 /// failover timeout becomes active; at start it waits up to the join wait time for its peer.
 /// </summary>
-public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
+public sealed partial class RedundancyCoordinator : ReceiveActor, IWithTimers
 {
     public const string Name = RedundancyPaths.Coordinator;
 
@@ -46,8 +46,10 @@ public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
     public ITimerScheduler Timers { get; set; } = null!;
 
     public RedundancyCoordinator(NodeIdentity node, RedundancySettings settings, LivenessSettings liveness,
-        IReadOnlyList<IRuntimeSubsystem> subsystems, IActorRef designator, NodeMemory memory, EpochFile? epochFile)
+        IReadOnlyList<IRuntimeSubsystem> subsystems, IActorRef designator, NodeMemory memory, EpochFile? epochFile,
+        bool awaitsConfiguration = false)
     {
+        _configurationLoaded = !awaitsConfiguration;
         _node = node;
         _settings = settings;
         _liveness = liveness;
@@ -61,7 +63,9 @@ public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
         Receive<PeerReachable>(OnPeerReachable);
         Receive<PeerUnreachable>(e => { _peerState = PeerState.Unreachable; Record(RedundancyEventKinds.PeerUnreachable, $"peer suspected: phi {e.Phi:F1} after {e.SilentFor.TotalMilliseconds:F0} ms of silence"); UpdatePeerConnected(); });
         Receive<PeerDown>(OnPeerDown);
-        Receive<HeartbeatAck>(ack => _lastPeerAck = ack);
+        Receive<HeartbeatAck>(OnPeerAck);
+        Receive<PauseCheck>(_ => { });
+        Receive<ConfigSync.ConfigurationChanged>(_ => OnConfigurationLoaded());
         Receive<ClusterEvent.IClusterDomainEvent>(OnClusterEvent);
         Receive<JoinWaitElapsed>(_ => OnJoinWaitElapsed());
         Receive<SendReport>(_ =>
@@ -86,9 +90,12 @@ public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
         Receive<GetRedundancyEvents>(q => Sender.Tell(new RedundancyEvents(_events.AsEnumerable().Reverse().Take(Math.Max(0, q.Limit)).ToList())));
     }
 
+    /// <param name="awaitsConfiguration">the node has a configuration store: it goes active only once the store
+    /// has loaded (the first <see cref="ConfigSync.ConfigurationChanged"/>), never on an empty configuration.</param>
     public static Props Props(NodeIdentity node, RedundancySettings settings, LivenessSettings liveness,
-        IReadOnlyList<IRuntimeSubsystem> subsystems, IActorRef designator, NodeMemory memory, EpochFile? epochFile) =>
-        Akka.Actor.Props.Create(() => new RedundancyCoordinator(node, settings, liveness, subsystems, designator, memory, epochFile));
+        IReadOnlyList<IRuntimeSubsystem> subsystems, IActorRef designator, NodeMemory memory, EpochFile? epochFile,
+        bool awaitsConfiguration = false) =>
+        Akka.Actor.Props.Create(() => new RedundancyCoordinator(node, settings, liveness, subsystems, designator, memory, epochFile, awaitsConfiguration));
 
     private string SelfAddress => _cluster.SelfAddress.ToString();
     private ActivityLevel StandbyLevel => _settings.StandbyActivityLevel;
@@ -100,6 +107,7 @@ public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
         stream.Subscribe(Self, typeof(PeerUnreachable));
         stream.Subscribe(Self, typeof(PeerDown));
         stream.Subscribe(Self, typeof(HeartbeatAck));
+        if (!_configurationLoaded) stream.Subscribe(Self, typeof(ConfigSync.ConfigurationChanged));
         _cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
             typeof(ClusterEvent.IMemberEvent), typeof(ClusterEvent.IReachabilityEvent));
         Record(RedundancyEventKinds.Started, $"node {_node.NodeName} started as {_node.Role.ToString().ToLowerInvariant()}");
@@ -111,6 +119,7 @@ public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
         }
         Timers.StartSingleTimer("join-wait", JoinWaitElapsed.Instance, _settings.JoinWaitTime);
         Timers.StartPeriodicTimer("report", SendReport.Instance, _settings.ReportInterval);
+        Timers.StartPeriodicTimer("pause-check", PauseCheck.Instance, _settings.PauseCheckInterval);
     }
 
     protected override void PostStop()
@@ -134,6 +143,16 @@ public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
             // Never stand by for a peer this node judges down: the designator may not know it yet.
             Record(RedundancyEventKinds.DesignationRefused, $"designation of {designation.ActiveNodeName} at epoch {designation.Epoch} refused: that node is judged down");
             TakeOverFromSilentPeer("the designated node is judged down");
+            return;
+        }
+        var refusal = designatesSelf ? RefusesActivation(designation.Epoch) : null;
+        // Recorded once per reason: the designator resends a designation that is not followed.
+        if (refusal is not null && refusal != _lastRefusal)
+            Record(RedundancyEventKinds.DesignationRefused, $"designation at epoch {designation.Epoch} refused: {refusal}");
+        _lastRefusal = refusal;
+        if (refusal is not null)
+        {
+            Report();
             return;
         }
         _activeNodeName = designation.ActiveNodeName;
@@ -173,7 +192,7 @@ public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
 
     private void OnJoinWaitElapsed()
     {
-        if (_stopping || _level != ActivityLevel.Undecided) return;
+        if (_stopping || _level != ActivityLevel.Undecided || StillWaitingForPeerAfterPause()) return;
         var wait = $"{_settings.JoinWaitTime.TotalSeconds:0.#} s";
         if (_peerState == PeerState.Reachable && _lastPeerAck is { } ack)
         {
@@ -194,7 +213,7 @@ public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
     {
         if (_stopping)
         {
-            Sender.Tell(new Status.Failure(new InvalidOperationException("this node is stopping too")));
+            Sender.Tell(new TakeOverDeclined("it is stopping too"));
             return;
         }
         var epoch = NextOwnEpoch(Math.Max(request.Epoch, _epoch));
@@ -217,60 +236,29 @@ public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
             .PipeTo(Sender);
     }
 
-    private void OnPrepareForShutdown()
-    {
-        var replyTo = Sender;
-        var wasActive = _level == ActivityLevel.Active;
-        _stopping = true;
-        // Tell the designator first that this node is leaving, so it never designates it again.
-        Report();
-        if (!wasActive || _peerState != PeerState.Reachable || _lastPeerAck is not { } ack)
-        {
-            replyTo.Tell(new ReadyForShutdown(false));
-            return;
-        }
-        // Stand down first, then hand over: the two are never active together.
-        var epoch = _epoch;
-        var peerCoordinator = Context.ActorSelection(RedundancyPaths.CoordinatorPath(ack.ResponderAddress));
-        var stopwatch = Stopwatch.StartNew();
-        RunTask(async () =>
-        {
-            await ApplyToSubsystems(ActivityLevel.Cold);
-            SetLevel(ActivityLevel.Cold, _epoch);
-            Announce();
-            var handedOver = false;
-            try
-            {
-                var took = await peerCoordinator.Ask<TookOver>(
-                    new TakeOverRequested(epoch, _node.NodeName, "the active node is stopping"), _settings.HandoverTimeout);
-                _epoch = took.Epoch;
-                handedOver = true;
-                Record(RedundancyEventKinds.Handover, $"stopping: handed over to {ack.ResponderNodeName}", switchMs: stopwatch.Elapsed.TotalMilliseconds);
-            }
-            catch (Exception e) when (e is AskTimeoutException or TaskCanceledException or InvalidOperationException)
-            {
-                Record(RedundancyEventKinds.Handover, $"stopping: peer {ack.ResponderNodeName} did not confirm the handover ({e.GetType().Name})");
-            }
-            replyTo.Tell(new ReadyForShutdown(handedOver));
-        });
-    }
-
     /// <summary>
     /// Moves the subsystems to <paramref name="target"/>, then records and reports the change. RunTask holds
     /// the mailbox meanwhile, so level changes never interleave.
     /// </summary>
     private void ChangeLevel(ActivityLevel target, long epoch, string kind, string reason, double? detectionMs = null)
     {
+        if (target != ActivityLevel.Active) _pendingActivation = null;
         if (target == _level)
         {
             SetEpoch(epoch);
             Announce();
             return;
         }
+        if (target == ActivityLevel.Active && !_configurationLoaded)
+        {
+            DeferActivation(new PendingActivation(epoch, kind, reason, detectionMs));
+            return;
+        }
         var stopwatch = Stopwatch.StartNew();
         RunTask(async () =>
         {
             await ApplyToSubsystems(target);
+            NoteRan();
             // Recorded before it is announced, so the event's time is the moment of the change, not after
             // the designator and the peer have already acted on the announcement.
             SetLevel(target, epoch);
@@ -294,6 +282,7 @@ public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
                     _log.Error(e, "Subsystem {Subsystem} failed to restart", subsystem.Name);
                 }
             }
+            NoteRan();
             var elapsed = stopwatch.Elapsed.TotalMilliseconds;
             Record(RedundancyEventKinds.RuntimeRestart, $"runtime restart with config revision {restart.ConfigRevision}: {restart.Reason}", switchMs: elapsed);
             replyTo.Tell(new RuntimeRestarted(elapsed, restart.RequestId));
@@ -349,43 +338,7 @@ public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
         _designator.Tell(new CoordinatorReport(SelfAddress, _cluster.SelfUniqueAddress.Uid, _node.NodeName, _node.Role, _level, _epoch, _activeSinceMs, _stopping), Self);
     }
 
-    /// <summary>Tracks the peer's membership from the events themselves (Cluster.State may lag behind them).</summary>
-    private void OnClusterEvent(ClusterEvent.IClusterDomainEvent clusterEvent)
-    {
-        switch (clusterEvent)
-        {
-            case ClusterEvent.MemberUp { Member: var m } when !m.UniqueAddress.Equals(_cluster.SelfUniqueAddress):
-                _reachableUpPeers.Add(m.UniqueAddress);
-                break;
-            case ClusterEvent.MemberWeaklyUp { Member: var m } when !m.UniqueAddress.Equals(_cluster.SelfUniqueAddress):
-                _reachableUpPeers.Add(m.UniqueAddress);
-                break;
-            case ClusterEvent.MemberLeft or ClusterEvent.MemberExited or ClusterEvent.MemberRemoved or ClusterEvent.MemberDowned:
-                var gone = ((ClusterEvent.MemberStatusChange)clusterEvent).Member.UniqueAddress;
-                _reachableUpPeers.Remove(gone);
-                _unreachable.Remove(gone);
-                break;
-            case ClusterEvent.UnreachableMember { Member: var m }:
-                _unreachable.Add(m.UniqueAddress);
-                break;
-            case ClusterEvent.ReachableMember { Member: var m }:
-                _unreachable.Remove(m.UniqueAddress);
-                break;
-        }
-        UpdatePeerConnected();
-    }
-
-    private void UpdatePeerConnected()
-    {
-        var peerIsMember = _reachableUpPeers.Any(p => !_unreachable.Contains(p));
-        var connected = peerIsMember && _peerState == PeerState.Reachable;
-        if (connected == _peerConnected) return;
-        _peerConnected = connected;
-        Record(connected ? RedundancyEventKinds.PeerConnected : RedundancyEventKinds.PeerDisconnected,
-            connected ? "peer is a reachable member of this node's cluster" : "peer is no longer a reachable member");
-    }
-
-    private void Record(string kind, string reason, double? detectionMs = null, double? switchMs = null)
+    private void Record(string kind, string reason, double? detectionMs = null, double? switchMs = null, bool warning = false)
     {
         var entry = new RedundancyEvent(DateTimeOffset.UtcNow, kind, reason, _epoch, _level.ToString().ToLowerInvariant(), detectionMs, switchMs);
         _events.Add(entry);
@@ -395,6 +348,8 @@ public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
                 new object?[] { kind, reason, entry.Level, _epoch, Math.Round(d, 1), Math.Round(switchMs ?? 0, 1) });
         else if (switchMs is { } s)
             _log.Info("Redundancy {Kind}: {Reason} (level {Level}, epoch {Epoch}, switch {SwitchMs} ms)", kind, reason, entry.Level, _epoch, Math.Round(s, 1));
+        else if (warning)
+            _log.Warning("Redundancy {Kind}: {Reason} (level {Level}, epoch {Epoch})", kind, reason, entry.Level, _epoch);
         else
             _log.Info("Redundancy {Kind}: {Reason} (level {Level}, epoch {Epoch})", kind, reason, entry.Level, _epoch);
     }
@@ -403,5 +358,7 @@ public sealed class RedundancyCoordinator : ReceiveActor, IWithTimers
         _node.NodeName, _node.Role, _level, _peerConnected, _epoch,
         _level == ActivityLevel.Active ? _node.NodeName : _activeNodeName,
         _levelSince, _lastPeerAck?.ResponderNodeName,
-        _subsystems.Select(s => new SubsystemState(s.Name, s.Level.ToString().ToLowerInvariant(), s.Transitions, s.Restarts, s.ConfigRevision)).ToList());
+        _subsystems.Select(s => new SubsystemState(s.Name, s.Level.ToString().ToLowerInvariant(), s.Transitions, s.Restarts, s.ConfigRevision)).ToList(),
+        RoleConflict: _roleConflict,
+        AnsweredAt: Stopwatch.GetTimestamp());
 }

@@ -15,6 +15,13 @@ public static class RedundancyEventKinds
     public const string FailoverRequested = "failover-requested";
     public const string Handover = "handover";
     public const string RuntimeRestart = "runtime-restart";
+    /// <summary>The node did not run for longer than its peer waits before taking over: it dropped to undecided.</summary>
+    public const string PauseDetected = "pause-detected";
+    /// <summary>Both nodes are configured with the same role (or that was fixed).</summary>
+    public const string RoleConflict = "role-conflict";
+    public const string RoleConflictResolved = "role-conflict-resolved";
+    /// <summary>A designation to active waits until the configuration store has loaded.</summary>
+    public const string ActivationDeferred = "activation-deferred";
 
     // What the coordinator learns of its peer.
     public const string PeerReachable = "peer-reachable";

@@ -29,6 +29,9 @@ public sealed record TakeOverRequested(long Epoch, string FromNodeName, string R
 
 public sealed record TookOver(long Epoch) : IPairProtocolMessage;
 
+/// <summary>The answer to <see cref="TakeOverRequested"/> of a node that will not take over (it is stopping too).</summary>
+public sealed record TakeOverDeclined(string Reason) : IPairProtocolMessage;
+
 /// <summary>Sent by the host before it stops the actor system; answered with <see cref="ReadyForShutdown"/>.</summary>
 public sealed record PrepareForShutdown
 {
@@ -59,6 +62,9 @@ public sealed record RedundancyEvent(
     double? SwitchMs = null);
 
 /// <summary>What a node knows of the pair, for /api/redundancy and /system/gwinfo.</summary>
+/// <param name="RoleConflict">a configuration mistake the node link revealed ("both nodes are configured as master"), or null.</param>
+/// <param name="AnsweredAt">monotonic timestamp (<see cref="System.Diagnostics.Stopwatch.GetTimestamp"/>) of the answer: a reader
+/// that gets it much later (the process was paused in between) must not show the level as current (<see cref="PauseRules.LevelToShow"/>).</param>
 public sealed record RedundancyStatus(
     string NodeName,
     NodeRole Role,
@@ -68,7 +74,9 @@ public sealed record RedundancyStatus(
     string? ActiveNodeName,
     DateTimeOffset? LevelSince,
     string? PeerNodeName,
-    IReadOnlyList<SubsystemState> Subsystems);
+    IReadOnlyList<SubsystemState> Subsystems,
+    string? RoleConflict = null,
+    long AnsweredAt = 0);
 
 public sealed record SubsystemState(string Name, string Level, int Transitions, int Restarts = 0, long? ConfigRevision = null);
 

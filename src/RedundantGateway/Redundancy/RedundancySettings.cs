@@ -21,6 +21,8 @@ namespace RedundantGateway.Redundancy;
 /// <param name="FailoverRequestMargin">an operator's failover request waits the failover timeout plus this.</param>
 /// <param name="HandoverTimeout">how long a stopping active node waits for its peer to take over.</param>
 /// <param name="MergeConfirmTime">how long two clusters must be seen before one side rebuilds to join the other.</param>
+/// <param name="PauseCheckInterval">how often the coordinator checks that it still runs on time (a longer gap than the
+/// failover timeout minus the heartbeat interval is a pause: the node drops to undecided).</param>
 public sealed record RedundancySettings(
     NodeEndpoint? MasterAddress,
     NodeEndpoint? BackupAddress,
@@ -35,8 +37,15 @@ public sealed record RedundancySettings(
     TimeSpan DesignationResendInterval,
     TimeSpan FailoverRequestMargin,
     TimeSpan HandoverTimeout,
-    TimeSpan MergeConfirmTime)
+    TimeSpan MergeConfirmTime,
+    TimeSpan PauseCheckInterval)
 {
+    /// <summary>
+    /// A coordinator's report older than this (by the designator's monotonic clock) no longer counts: after a pause
+    /// of the designator's process, the reports it holds describe the pair as it was before.
+    /// </summary>
+    public TimeSpan ReportMaxAge => ReportInterval * 3;
+
     /// <summary>Reads the redundancy keys of a node's configuration (merged over the embedded defaults).</summary>
     public static RedundancySettings Create(Config config) =>
         Create(SettingsReader.ForGateway(config, "configuration").Section("redundancy"));
@@ -56,5 +65,6 @@ public sealed record RedundancySettings(
         DesignationResendInterval: redundancy.Duration("designation-resend-interval"),
         FailoverRequestMargin: redundancy.Duration("failover-request-margin", allowZero: true),
         HandoverTimeout: redundancy.Duration("handover-timeout"),
-        MergeConfirmTime: redundancy.Duration("merge-confirm-time"));
+        MergeConfirmTime: redundancy.Duration("merge-confirm-time"),
+        PauseCheckInterval: redundancy.Duration("pause-check-interval"));
 }

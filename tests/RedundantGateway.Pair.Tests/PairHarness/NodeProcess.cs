@@ -103,6 +103,20 @@ public sealed class NodeProcess : IDisposable
             throw new InvalidOperationException($"kill({_process.Id}, SIGTERM) failed: errno {Marshal.GetLastPInvokeError()}");
     }
 
+    /// <summary>SIGSTOP: the process hangs with its sockets open (a VM freeze, a debugger), until <see cref="Resume"/>.</summary>
+    public void Pause() => Signal(19, "SIGSTOP");
+
+    /// <summary>SIGCONT after <see cref="Pause"/>.</summary>
+    public void Resume() => Signal(18, "SIGCONT");
+
+    private void Signal(int signal, string name)
+    {
+        if (OperatingSystem.IsWindows()) throw new PlatformNotSupportedException($"{name} needs a POSIX system");
+        if (_process.HasExited) return;
+        if (Kill(_process.Id, signal) != 0 && !_process.HasExited)
+            throw new InvalidOperationException($"kill({_process.Id}, {name}) failed: errno {Marshal.GetLastPInvokeError()}");
+    }
+
     /// <summary>SIGKILL, like a crash or a power cut.</summary>
     public void KillHard()
     {

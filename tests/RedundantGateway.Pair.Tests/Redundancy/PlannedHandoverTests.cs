@@ -40,4 +40,25 @@ public sealed class PlannedHandoverTests(ITestOutputHelper output) : PairTest(ou
         var left = events.SkipWhile(e => e.Level != "active").FirstOrDefault(e => e.Level != "active");
         Assert.True(left is null, $"the backup left active again while the master was stopping: {left}");
     });
+
+    /// <summary>Issue 10: a clean stop of both nodes at once (Ctrl+C of the pair) says so plainly, with no exception name.</summary>
+    [Fact]
+    public Task Stopping_both_nodes_at_once_says_so_plainly() => Scenario(async () =>
+    {
+        var (masterSpec, backupSpec) = PairSpecs();
+        var master = StartNode(masterSpec);
+        var backup = StartNode(backupSpec);
+        await UntilPairSettledAsync(master, backup, "master", "the pair formed with the master active");
+
+        backup.Terminate();
+        master.Terminate();
+        AssertExitedCleanly(master, await master.WaitForExitAsync(Deadline));
+        AssertExitedCleanly(backup, await backup.WaitForExitAsync(Deadline));
+
+        var handover = master.Lines.Select(l => l.Text).Where(t => t.Contains("Redundancy handover")).ToList();
+        foreach (var line in handover) Log($"master: {line}");
+        Assert.DoesNotContain(handover, t => t.Contains("Exception"));
+        // Either the backup took over before it stopped too, or it declined because it was stopping.
+        Assert.Contains(handover, t => t.Contains("handed over to backup") || t.Contains("declined: it is stopping too (both nodes stop)"));
+    });
 }

@@ -86,6 +86,8 @@ public sealed class ContractJsonSpec
             store = config.Store is { } st ? (object)new { state = st.State, problem = st.Problem, since = st.Since } : null,
             acknowledge = config.Acknowledge is { } a ? (object)new { setting = a.Setting, effective = a.Effective, degraded = a.Degraded, held = a.Held } : null,
         },
+        // Added by issue 10 (both nodes configured with the same role); null when there is no conflict.
+        roleConflict = s.RoleConflict,
     };
 
     public static TheoryData<bool, bool> StatusVariants => new() { { true, true }, { true, false }, { false, false } };

@@ -361,6 +361,26 @@ public sealed class ConfigReplicatorPairSpec : Akka.TestKit.Xunit2.TestKit, IAsy
     }
 
     [Fact]
+    public async Task A_master_whose_backup_is_judged_down_says_so_and_refuses_a_resync()
+    {
+        var master = StartMaster();
+        master.Edit("a", "1");
+        var backup = StartBackup(master);
+        AwaitSameConfig(master, backup, 1);
+        AwaitAssert(() => Assert.Equal("backup-in-sync", master.Status.State), Deadline);
+
+        var backupAddress = $"akka.tcp://{RedundancyPaths.SystemName}@127.0.0.1:{backup.Port}";
+        await backup.DisposeAsync();
+        // What the master's failure detector publishes once the backup's port refuses connections.
+        master.System.EventStream.Publish(new RedundantGateway.Liveness.PeerDown(backupAddress, TimeSpan.FromMilliseconds(300), "spec: process gone"));
+
+        AwaitAssert(() => Assert.Equal("backup-disconnected", master.Status.State), Deadline);
+        var result = await master.Replicator.Ask<ResyncResult>(new ResyncRequested("spec operator"), Deadline);
+        Assert.False(result.Accepted);
+        Assert.Contains("the backup is disconnected", result.Message);
+    }
+
+    [Fact]
     public async Task Without_a_pulling_backup_the_master_refuses_a_resync()
     {
         var master = StartMaster();

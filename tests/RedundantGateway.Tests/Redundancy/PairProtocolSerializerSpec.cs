@@ -45,6 +45,7 @@ public sealed class PairProtocolSerializerSpec : Akka.TestKit.Xunit2.TestKit
             { "failover-result (refused)", new FailoverResult(false, "") },
             { "take-over-requested", new TakeOverRequested(9, "node-m", "the active node is stopping") },
             { "took-over", new TookOver(10) },
+            { "take-over-declined", new TakeOverDeclined("it is stopping too") },
         };
         return data;
     }

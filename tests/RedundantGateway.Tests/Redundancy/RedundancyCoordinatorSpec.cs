@@ -46,10 +46,10 @@ public sealed class RedundancyCoordinatorSpec : ClusterTestKit
 
     /// <summary>Starts a coordinator and waits until it has run PreStart (it answers a status query).</summary>
     private IActorRef Start(GatewaySettings settings, NodeMemory? memory = null, string name = "coordinator",
-        ActivityRecorder? recorder = null)
+        ActivityRecorder? recorder = null, bool awaitsConfiguration = false)
     {
         var coordinator = Sys.ActorOf(RedundancyCoordinator.Props(settings.Identity, settings.Redundancy, settings.Liveness, [recorder ?? _recorder], _designator.Ref,
-            memory ?? NodeMemory.Empty, new EpochFile(_dataDir)), name);
+            memory ?? NodeMemory.Empty, new EpochFile(_dataDir), awaitsConfiguration), name);
         Status(coordinator);
         return coordinator;
     }
@@ -473,5 +473,56 @@ public sealed class RedundancyCoordinatorSpec : ClusterTestKit
 
         Assert.Equal(9, Status(coordinator).Epoch);
         Assert.Equal(["started", "failover"], Events(coordinator).Select(e => e.Kind));
+    }
+
+    private static HeartbeatAck PeerAck(NodeRole role, ActivityLevel level, long epoch, long? activeSince) =>
+        new(1, 0, PeerAddress, 99, "node-m", true, true, new PeerActivity(role, level, epoch, activeSince));
+
+    [Fact]
+    public void A_designation_to_active_waits_until_the_configuration_has_loaded()
+    {
+        var coordinator = Start(BackupSettings(), awaitsConfiguration: true);
+
+        coordinator.Tell(DesignateSelf(3));
+        AwaitAssert(() => Assert.Contains(Events(coordinator), e => e.Kind == "activation-deferred"), Deadline);
+        Assert.Equal(ActivityLevel.Undecided, Status(coordinator).Level);
+        Assert.NotEqual(ActivityLevel.Active, _recorder.Level);
+
+        Publish(new RedundantGateway.ConfigSync.ConfigurationChanged(RedundantGateway.ConfigSync.ConfigDocument.Empty));
+        // The designator sends the designation again while the reports say it is not followed.
+        coordinator.Tell(DesignateSelf(3));
+        ReportWith(ActivityLevel.Active, 3);
+    }
+
+    [Fact]
+    public void A_designation_not_newer_than_the_epoch_the_peer_is_active_at_is_refused()
+    {
+        var coordinator = Start(BackupSettings());
+        Publish(new PeerReachable(PeerAddress, 99, "node-m"));
+        Publish(PeerAck(NodeRole.Master, ActivityLevel.Active, 4, 1_000));
+
+        coordinator.Tell(DesignateSelf(3));
+        AwaitAssert(() => Assert.Contains(Events(coordinator), e => e.Kind == "designation-refused" && e.Reason.Contains("the peer is active at epoch 4")), Deadline);
+        Assert.NotEqual(ActivityLevel.Active, Status(coordinator).Level);
+
+        coordinator.Tell(DesignateSelf(6));
+        ReportWith(ActivityLevel.Active, 6);
+    }
+
+    [Fact]
+    public void Both_nodes_configured_as_backup_is_reported_and_the_younger_activation_stands_down()
+    {
+        var coordinator = Start(BackupSettings());
+        coordinator.Tell(DesignateSelf(2));
+        ReportWith(ActivityLevel.Active, 2);
+
+        Publish(new PeerReachable(PeerAddress, 99, "node-m"));
+        // The peer, also a backup, has been active since long before this node.
+        Publish(PeerAck(NodeRole.Backup, ActivityLevel.Active, 2, 1_000));
+
+        ReportWith(ActivityLevel.Cold, 2);
+        var status = Status(coordinator);
+        Assert.Equal("both nodes are configured as backup", status.RoleConflict);
+        Assert.Contains(Events(coordinator), e => e.Kind == "role-conflict" && e.Reason.Contains("both nodes are configured as backup"));
     }
 }
