@@ -37,11 +37,24 @@ catch (GatewayConfigException e)
     return 2;
 }
 
+if (PortCheck.FindTakenPort(settings) is { } taken)
+{
+    Console.Error.WriteLine($"error: {taken}");
+    return 2;
+}
+
 Log.Logger = NodeLogging.Create(settings);
 foreach (var warning in settings.Warnings) Log.Warning("Configuration: {Warning}", warning);
 try
 {
     return await NodeWeb.RunAsync(settings, config);
+}
+catch (Exception e) when (NodeWeb.IsPortInUse(e, settings) is { } takenLate)
+{
+    // Taken between the check above and the real bind.
+    Log.Fatal("Node {NodeName} cannot start: {Reason}", settings.NodeName, takenLate);
+    Console.Error.WriteLine($"error: {takenLate}");
+    return 2;
 }
 catch (Exception e) when (NodeWeb.IsStartupProblem(e, out var reason))
 {
@@ -52,43 +65,4 @@ catch (Exception e) when (NodeWeb.IsStartupProblem(e, out var reason))
 finally
 {
     await Log.CloseAndFlushAsync();
-}
-
-namespace RedundantGateway.Node
-{
-    internal static class NodeLogging
-    {
-        /// <summary>
-        /// Akka.Remote reports a peer that is down as errors and repeats it every retry; the redundancy events
-        /// (peer-unreachable, peer-down) already say it once, so these lines are dropped.
-        /// </summary>
-        private static bool IsExpectedLinkNoise(LogEvent e)
-        {
-            var text = e.MessageTemplate.Text;
-            return text.StartsWith("Tried to associate with unreachable remote address", StringComparison.Ordinal)
-                || text.StartsWith("Association with remote system", StringComparison.Ordinal)
-                || (text == "Disassociated" && e.Level >= LogEventLevel.Warning)
-                || e.Exception?.GetType().Name is "EndpointDisassociatedException" or "InvalidAssociation" or "ShutDownAssociation";
-        }
-
-        /// <summary>Console and a daily file under the data dir; one line per event, the node's name on each.</summary>
-        public static Serilog.ILogger Create(GatewaySettings settings)
-        {
-            const string template = "{Timestamp:HH:mm:ss.fff} {Level:u3} {NodeName} [{SourceContext}] {Message:lj}{NewLine}{Exception}";
-            return new LoggerConfiguration()
-                .MinimumLevel.Information()
-                .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
-                // A failed start is reported once, in one line, by Program; not again with a stack trace.
-                .MinimumLevel.Override("Microsoft.Extensions.Hosting", LogEventLevel.Fatal)
-                .MinimumLevel.Override("Microsoft.AspNetCore.Server.Kestrel", LogEventLevel.Fatal)
-                .MinimumLevel.Override("Akka.Hosting", LogEventLevel.Warning)
-                .Enrich.WithProperty("NodeName", settings.NodeName)
-                .Enrich.FromLogContext()
-                .Filter.ByExcluding(IsExpectedLinkNoise)
-                .WriteTo.Console(outputTemplate: template)
-                .WriteTo.File(Path.Combine(settings.DataDir, "logs", "node-.log"), outputTemplate: template,
-                    rollingInterval: RollingInterval.Day, retainedFileCountLimit: 14)
-                .CreateLogger();
-        }
-    }
 }
