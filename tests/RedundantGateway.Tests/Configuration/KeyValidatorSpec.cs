@@ -122,7 +122,9 @@ public sealed class KeyValidatorSpec : IDisposable
     }
 
     [Theory]
-    [InlineData("redundancy { recovery-mode = manual }", "redundancy.recovery-mode", "redundant-gateway.redundancy.recovery-mode")]
+    [InlineData("redundancy { recovery-mode = manual }", "redundancy", "redundant-gateway.redundancy")]
+    [InlineData("redundancy.recovery-mode = manual", "redundancy", "redundant-gateway.redundancy")]
+    [InlineData("recovery-mode = manual", "recovery-mode", "redundant-gateway.redundancy.recovery-mode")]
     [InlineData("redundant-gateway.recovery-mode = manual", "redundant-gateway.recovery-mode", "redundant-gateway.redundancy.recovery-mode")]
     [InlineData("redundant-gatway { role = master }", "redundant-gatway", "redundant-gateway")]
     [InlineData("redundant-gateway.cluster.bind-hostname = \"0.0.0.0\"", "redundant-gateway.cluster.bind-hostname", "redundant-gateway.cluster.hostname")]
