@@ -25,7 +25,7 @@ public static class GatewayRoutes
 
     public const string Alarms = "api/alarms";
 
-    /// <summary>The SignalR hub of the live stream (methods Stream and Ack; see <see cref="TagStreamClient"/>).</summary>
+    /// <summary>The SignalR hub of the live stream (methods Stream, Ack, Shelve and Unshelve; see <see cref="TagStreamClient"/>).</summary>
     public const string TagHub = "hubs/tags";
 
     public static string Events(int? limit = null) =>

@@ -46,5 +46,13 @@ public sealed class TagStreamClient : IAsyncDisposable
     public Task<AlarmHubAnswer> AckAsync(string id, string by, string? note = null, CancellationToken cancellationToken = default) =>
         _connection.InvokeAsync<AlarmHubAnswer>("Ack", id, by, note, cancellationToken);
 
+    /// <summary>Shelves an alarm for <paramref name="duration"/>; refused on a node that is not active, as <see cref="AckAsync"/>.</summary>
+    public Task<AlarmHubAnswer> ShelveAsync(string id, string by, TimeSpan duration, CancellationToken cancellationToken = default) =>
+        _connection.InvokeAsync<AlarmHubAnswer>("Shelve", id, by, duration.TotalMinutes, cancellationToken);
+
+    /// <summary>Unshelves an alarm; refused on a node that is not active, as <see cref="AckAsync"/>.</summary>
+    public Task<AlarmHubAnswer> UnshelveAsync(string id, string by, CancellationToken cancellationToken = default) =>
+        _connection.InvokeAsync<AlarmHubAnswer>("Unshelve", id, by, cancellationToken);
+
     public ValueTask DisposeAsync() => _connection.DisposeAsync();
 }

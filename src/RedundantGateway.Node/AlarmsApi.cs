@@ -138,7 +138,7 @@ internal static class AlarmsApi
         return true;
     }
 
-    private static ShelveAlarm ToShelve(string id, AlarmShelveRequest shelve)
+    internal static ShelveAlarm ToShelve(string id, AlarmShelveRequest shelve)
     {
         if ((shelve.Minutes is null) == (shelve.Until is null))
             throw new ArgumentException("a shelve needs either 'minutes' or 'until' (not both)");

@@ -10,7 +10,8 @@ namespace RedundantGateway.Node;
 /// <summary>
 /// The SignalR hub at /hubs/tags, for the .NET client and the pages that also write: <see cref="Stream"/> carries
 /// what the Server-Sent Events carry (snapshot, changes, level) through the same per-client coalescing buffer and
-/// bridge, and <see cref="Ack"/> acknowledges an alarm as POST /api/alarms/{id}/ack does.
+/// bridge, and <see cref="Ack"/>, <see cref="Shelve"/> and <see cref="Unshelve"/> act on an alarm as POST
+/// /api/alarms/{id}/ack, /shelve and /unshelve do.
 /// </summary>
 internal sealed class TagHub(NodeActorSystem runtime) : Hub
 {
@@ -79,6 +80,27 @@ internal sealed class TagHub(NodeActorSystem runtime) : Hub
         if (string.IsNullOrWhiteSpace(by)) return BadRequest("'by' is required: who acts on the alarm");
         var alarm = id.Trim('/');
         return await AlarmsApi.RunAsync(runtime.Handles?.Alarms, new AckAlarm(alarm, by, note), alarm, "ack", ActiveNodeWebAddressAsync);
+    }
+
+    /// <summary>Shelves alarm <paramref name="id"/> for <paramref name="minutes"/> as POST /api/alarms/{id}/shelve does.</summary>
+    public async Task<AlarmHubAnswer> Shelve(string id, string by, double minutes)
+    {
+        if (string.IsNullOrWhiteSpace(id)) return BadRequest("'id' is required: the alarm's configuration path");
+        if (string.IsNullOrWhiteSpace(by)) return BadRequest("'by' is required: who acts on the alarm");
+        var alarm = id.Trim('/');
+        ShelveAlarm command;
+        try { command = AlarmsApi.ToShelve(alarm, new AlarmShelveRequest(by, minutes)); }
+        catch (ArgumentException e) { return BadRequest(e.Message); }
+        return await AlarmsApi.RunAsync(runtime.Handles?.Alarms, command, alarm, "shelve", ActiveNodeWebAddressAsync);
+    }
+
+    /// <summary>Unshelves alarm <paramref name="id"/> as POST /api/alarms/{id}/unshelve does.</summary>
+    public async Task<AlarmHubAnswer> Unshelve(string id, string by)
+    {
+        if (string.IsNullOrWhiteSpace(id)) return BadRequest("'id' is required: the alarm's configuration path");
+        if (string.IsNullOrWhiteSpace(by)) return BadRequest("'by' is required: who acts on the alarm");
+        var alarm = id.Trim('/');
+        return await AlarmsApi.RunAsync(runtime.Handles?.Alarms, new UnshelveAlarm(alarm, by), alarm, "unshelve", ActiveNodeWebAddressAsync);
     }
 
     private async Task<string?> ActiveNodeWebAddressAsync() =>

@@ -68,43 +68,34 @@ internal static class TagsApi
     /// <summary>The writer loop: takes what the buffer coalesced, writes it, until the node leaves warm/active or the client goes.</summary>
     private static async Task WriteStreamAsync(HttpResponse response, TagStreamBuffer buffer, CancellationToken cancellationToken)
     {
+        using var events = new TagEventWriter(response.BodyWriter);
         while (true)
         {
             var batch = await buffer.TakeAsync(cancellationToken);
             if (batch.Snapshot is { } snapshot)
             {
-                await WriteEventAsync(response, "snapshot", new TagStreamSnapshot(LevelName(snapshot.Level), snapshot.Values.Select(ToInfo).ToList()), cancellationToken);
+                events.WriteEvent("snapshot", new TagStreamSnapshot(LevelName(snapshot.Level), snapshot.Values.Select(ToInfo).ToList()));
                 if (!Runs(snapshot.Level))
                 {
-                    await response.Body.FlushAsync(cancellationToken);
+                    await response.BodyWriter.FlushAsync(cancellationToken);
                     return; // a cold or undecided node streams nothing: its level said why
                 }
             }
-            foreach (var change in batch.Changes) await WriteEventAsync(response, "change", ToInfo(change), cancellationToken);
+            foreach (var change in batch.Changes) events.WriteChange(change);
             if (batch.Level is { } level)
             {
-                await WriteEventAsync(response, "level", new TagStreamLevel(LevelName(level)), cancellationToken);
+                events.WriteEvent("level", new TagStreamLevel(LevelName(level)));
                 if (!Runs(level))
                 {
-                    await response.Body.FlushAsync(cancellationToken);
+                    await response.BodyWriter.FlushAsync(cancellationToken);
                     return;
                 }
             }
-            await response.Body.FlushAsync(cancellationToken);
-            if (batch.Ended is { } reason)
-            {
-                await WriteEventAsync(response, "end", new ErrorBody(reason), cancellationToken);
-                await response.Body.FlushAsync(cancellationToken);
-                return;
-            }
+            if (batch.Ended is { } reason) events.WriteEvent("end", new ErrorBody(reason));
+            // One flush per batch: what the buffer coalesced goes out in one write, however many changes it holds.
+            await response.BodyWriter.FlushAsync(cancellationToken);
+            if (batch.Ended is not null) return;
         }
-    }
-
-    private static async Task WriteEventAsync<T>(HttpResponse response, string name, T data, CancellationToken cancellationToken)
-    {
-        // One line of JSON per event (the serializer writes no newlines unless asked to indent).
-        var json = JsonSerializer.Serialize(data, ContractJson.Options);
-        await response.WriteAsync($"event: {name}\ndata: {json}\n\n", cancellationToken);
     }
 
     private static async Task<IResult> SetConnectedAsync(NodeActorSystem runtime, string name, bool connected)

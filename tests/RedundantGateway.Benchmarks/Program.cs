@@ -12,7 +12,8 @@ using RedundantGateway.Benchmarks;
 //   ... -- config-lag [--rates 100,1000] [--seconds 20]          (issue 4: replication lag, p99 <= 50 ms at 1000 edits/s)
 //   ... -- full-transfer [--mb 50] [--runs 10]                   (issue 4: forced full transfer, <= 3 s for 50 MB)
 //   ... -- tag-throughput [--engine-tags 50000] [--stream-tags 5000] [--seconds 10]   (issue 9: engine and SSE stream)
-//   ... -- runtime-memory [--tags 10000] [--alarms 1000] [--seconds 30]              (issue 9: VmRSS of an idle loaded node)
+//   ... -- runtime-memory [--tags 10000] [--alarms 1000] [--seconds 30] [--gcdump FILE] (issue 9: VmRSS of an idle loaded node;
+//            --gcdump: a heap dump of the loaded node with dotnet-gcdump, `dotnet-gcdump report FILE` lists the types)
 //   ... -- takeover [--runs 30] [--standby cold|warm]           (issue 9: failover request to first streamed value and alarm)
 // The two config benchmarks also take --hocon FILE (merged over both nodes' files, e.g. to try other
 // config-sync.chunk-size / chunks-in-flight) and --no-report (console only, docs/benchmarks.md untouched).
@@ -66,7 +67,7 @@ switch (command)
         report.Write("tag-throughput", await RuntimeBenchmarks.TagThroughputAsync(engineTags, streamTags, streamSeconds, throughputCommand));
         break;
     case "runtime-memory":
-        report.Write("runtime-memory", await RuntimeBenchmarks.RuntimeMemoryAsync(memoryTags, memoryAlarms, idleSeconds, memoryCommand));
+        report.Write("runtime-memory", await RuntimeBenchmarks.RuntimeMemoryAsync(memoryTags, memoryAlarms, idleSeconds, memoryCommand, Option("--gcdump")));
         break;
     case "takeover":
         foreach (var standby in standbys) report.Write($"takeover-{standby}", await RuntimeBenchmarks.TakeoverAsync(standby, runs, TakeoverCommand(standby)));
@@ -78,7 +79,7 @@ switch (command)
         report.Write("config-lag", await ConfigBenchmarks.ConfigLagAsync(rates, seconds, hocon, lagCommand));
         report.Write("full-transfer", await ConfigBenchmarks.FullTransferAsync(megabytes, transferRuns, hocon, transferCommand));
         report.Write("tag-throughput", await RuntimeBenchmarks.TagThroughputAsync(engineTags, streamTags, streamSeconds, throughputCommand));
-        report.Write("runtime-memory", await RuntimeBenchmarks.RuntimeMemoryAsync(memoryTags, memoryAlarms, idleSeconds, memoryCommand));
+        report.Write("runtime-memory", await RuntimeBenchmarks.RuntimeMemoryAsync(memoryTags, memoryAlarms, idleSeconds, memoryCommand, Option("--gcdump")));
         foreach (var standby in standbys) report.Write($"takeover-{standby}", await RuntimeBenchmarks.TakeoverAsync(standby, runs, TakeoverCommand(standby)));
         break;
     default:

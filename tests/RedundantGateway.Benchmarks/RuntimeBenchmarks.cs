@@ -229,7 +229,7 @@ internal static class RuntimeBenchmarks
     // ---------------------------------------------------------------- runtime-memory
 
     /// <summary>A master alone (demo off) loaded with <paramref name="tags"/> simulator tags at 1 Hz and <paramref name="alarms"/> alarms, then left idle.</summary>
-    public static async Task<string> RuntimeMemoryAsync(int tags, int alarms, double idleSeconds, string command)
+    public static async Task<string> RuntimeMemoryAsync(int tags, int alarms, double idleSeconds, string command, string? gcdump = null)
     {
         var load = await Machine.QuietnessAsync();
         Console.WriteLine($"runtime-memory: {tags} tags at 1 Hz, {alarms} alarms ({load})");
@@ -247,6 +247,7 @@ internal static class RuntimeBenchmarks
         var loadSeconds = loading.Elapsed.TotalSeconds;
         Console.WriteLine($"  loaded in {loadSeconds:F1} s");
         var idle = await IdleRssAsync(pid, idleSeconds);
+        if (gcdump is not null) await GcDumpAsync(pid, gcdump);
         pair.Master.Terminate();
 
         return new StringBuilder()
@@ -265,6 +266,15 @@ internal static class RuntimeBenchmarks
             .AppendLine()
             .AppendLine($"Load before: {load}.")
             .ToString();
+    }
+
+    /// <summary>A heap dump with dotnet-gcdump (a dotnet tool: <c>dotnet tool install -g dotnet-gcdump</c>), to see where the memory goes.</summary>
+    private static async Task GcDumpAsync(int pid, string file)
+    {
+        using var tool = Process.Start(new ProcessStartInfo("dotnet-gcdump", ["collect", "-p", pid.ToString(CultureInfo.InvariantCulture), "-o", file]))
+            ?? throw new InvalidOperationException("dotnet-gcdump did not start");
+        await tool.WaitForExitAsync();
+        Console.WriteLine($"  heap dump: {file} (exit {tool.ExitCode}); `dotnet-gcdump report {file}` lists it by type");
     }
 
     private static string SineTag(int i) =>

@@ -8,6 +8,7 @@ using RedundantGateway.Configuration;
 using RedundantGateway.Hosting;
 using RedundantGateway.Redundancy;
 using RedundantGateway.Runtime;
+using RedundantGateway.Tags;
 
 if (args.Length != 2 || args[0] != "--config")
 {
@@ -21,8 +22,10 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = []
 builder.WebHost.UseUrls($"http://{settings.Web.Hostname}:{settings.Web.Port}");
 // The web requests of the polling tests would drown the pair's own log lines.
 builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
-// The host's own subsystem: WithRedundantGateway finds it in the services.
+// The host's own subsystem and tag provider: WithRedundantGateway finds both in the services.
 builder.Services.AddSingleton<IRuntimeSubsystem>(new ActivityRecorder("embedded"));
+var plant = new PlantTagProvider();
+builder.Services.AddSingleton<ITagProvider>(plant);
 builder.Services.AddAkka(RedundancyPaths.SystemName, akka => akka.WithRedundantGateway(settings, config));
 
 var app = builder.Build();
@@ -30,6 +33,9 @@ app.MapGet("/api/redundancy", async (ActorRegistry registry) =>
 {
     if (!registry.TryGet<RedundancyCoordinatorKey>(out var coordinator)) return Results.StatusCode(503);
     var status = await coordinator.Ask<RedundancyStatus>(GetRedundancyStatus.Instance, TimeSpan.FromSeconds(3));
+    var tags = registry.TryGet<TagEngineKey>(out var engine)
+        ? await engine.Ask<TagEngineStatus>(GetTagEngineStatus.Instance, TimeSpan.FromSeconds(3))
+        : null;
     return Results.Json(new
     {
         nodeName = status.NodeName,
@@ -40,7 +46,25 @@ app.MapGet("/api/redundancy", async (ActorRegistry registry) =>
         activeNode = status.ActiveNodeName,
         softRestarts = 0,
         subsystems = status.Subsystems,
+        tagProviders = tags?.Providers,
+        plantProviderRunning = plant.Running,
     });
 });
 await app.RunAsync();
 return 0;
+
+/// <summary>The host's own provider (a stand-in for a device driver): the engine starts it when the node runs tags.</summary>
+internal sealed class PlantTagProvider : ITagProvider
+{
+    private volatile bool _running;
+
+    public string Name => "plant";
+
+    public bool Running => _running;
+
+    public void Start() => _running = true;
+
+    public void Stop() => _running = false;
+
+    public TagReading Read(TagDefinition definition, DateTimeOffset now) => new(42.0, TagQuality.Good, now);
+}

@@ -85,12 +85,28 @@ public static class DemoConfiguration
 
     /// <summary>Whether a configuration is the empty one a fresh master starts with.</summary>
     public static bool IsFresh(ConfigDocument document) => document.Revision == 0 && document.Resources.Count == 0;
+
+    /// <summary>
+    /// What is left to load into <paramref name="document"/>: all of the demo into a fresh store; the rest of it into a
+    /// store that holds only part of the demo, unchanged (a load that a crash or a stop interrupted); nothing into a
+    /// store that holds anything else, so that an operator's configuration is never mixed with the demo.
+    /// </summary>
+    public static IReadOnlyList<KeyValuePair<string, string>> ToLoad(ConfigDocument document)
+    {
+        var demo = Resources();
+        if (document.Resources.Count == 0) return document.Revision == 0 ? demo : [];
+        var values = demo.ToDictionary(r => r.Key, r => r.Value, StringComparer.Ordinal);
+        foreach (var (path, value) in document.Resources)
+            if (!values.TryGetValue(path, out var demoValue) || demoValue != value) return [];
+        return demo.Where(r => !document.Resources.ContainsKey(r.Key)).ToList();
+    }
 }
 
 /// <summary>
-/// Loads <see cref="DemoConfiguration"/> on a master whose store is fresh, through the normal edit path (one
-/// <see cref="EditConfig"/> after the other to the config replicator, so it replicates like any edit), then stops.
-/// A store with anything in it is left alone, so an operator's configuration is never mixed with the demo.
+/// Loads <see cref="DemoConfiguration"/> on a master whose store is fresh, or finishes a load that a crash
+/// interrupted, through the normal edit path (one <see cref="EditConfig"/> after the other to the config replicator,
+/// so it replicates like any edit), then stops. A store with anything else in it is left alone
+/// (<see cref="DemoConfiguration.ToLoad"/>), so an operator's configuration is never mixed with the demo.
 /// </summary>
 public sealed class DemoLoader : ReceiveActor
 {
@@ -100,7 +116,7 @@ public sealed class DemoLoader : ReceiveActor
 
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly IActorRef _config;
-    private readonly IReadOnlyList<KeyValuePair<string, string>> _resources = DemoConfiguration.Resources();
+    private IReadOnlyList<KeyValuePair<string, string>> _resources = [];
     private int _next;
 
     public static Props Props(IActorRef config) => Akka.Actor.Props.Create(() => new DemoLoader(config));
@@ -110,13 +126,17 @@ public sealed class DemoLoader : ReceiveActor
         _config = config;
         Receive<ConfigDocumentView>(view =>
         {
-            if (!DemoConfiguration.IsFresh(view.Document))
+            _resources = DemoConfiguration.ToLoad(view.Document);
+            if (_resources.Count == 0)
             {
                 _log.Debug("Demo configuration not loaded: the store holds revision {Revision}", view.Document.Revision);
                 Context.Stop(Self);
                 return;
             }
-            _log.Info("Loading the demo configuration: {Count} resources under {Root}", _resources.Count, DemoConfiguration.Root);
+            if (DemoConfiguration.IsFresh(view.Document))
+                _log.Info("Loading the demo configuration: {Count} resources under {Root}", _resources.Count, DemoConfiguration.Root);
+            else
+                _log.Info("Resuming the demo configuration's interrupted load: {Count} of its resources left under {Root}", _resources.Count, DemoConfiguration.Root);
             SendNext();
         });
         Receive<EditResult>(result =>

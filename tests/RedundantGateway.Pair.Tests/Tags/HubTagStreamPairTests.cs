@@ -78,6 +78,17 @@ public sealed class HubTagStreamPairTests(ITestOutputHelper output) : PairTest(o
         Assert.True(acked.Accepted, $"hub ack on the master refused: {acked}");
         Assert.True(acked.Alarm is { Acked: true, AckedBy: "op", AckNote: "seen" }, $"the acked alarm: {acked.Alarm}");
 
+        // Shelve and unshelve over the hub: refused on the backup, done on the master.
+        var shelveRefused = await backupHub.ShelveAsync(alarm.Id, "op", TimeSpan.FromMinutes(5));
+        Assert.Equal(409, shelveRefused.Status);
+        var badShelve = await masterHub.ShelveAsync(alarm.Id, "op", TimeSpan.FromMinutes(-1));
+        Assert.Equal(400, badShelve.Status);
+        var shelved = await masterHub.ShelveAsync(alarm.Id, "op", TimeSpan.FromMinutes(5));
+        Assert.True(shelved.Alarm is { Shelved: true, ShelvedBy: "op" }, $"hub shelve on the master: {shelved}");
+        Assert.True(shelved.Alarm!.ShelvedUntil > DateTimeOffset.UtcNow.AddMinutes(4), $"shelved until {shelved.Alarm.ShelvedUntil}");
+        var unshelved = await masterHub.UnshelveAsync(alarm.Id, "op");
+        Assert.True(unshelved.Alarm is { Shelved: false }, $"hub unshelve on the master: {unshelved}");
+
         // The master leaves active (failover): its open stream gets the level and completes.
         var snapshotSeen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var untilEnd = ReadAsync(ct => masterHub.StreamAsync(paths: [FastTag], cancellationToken: ct), until: _ =>

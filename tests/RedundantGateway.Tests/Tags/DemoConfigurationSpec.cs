@@ -96,4 +96,32 @@ public sealed class DemoConfigurationSpec(ITestOutputHelper output) : Akka.TestK
         ExpectTerminated(loader, Deadline);
         Assert.Empty(edits);
     }
+
+    [Fact]
+    public void A_load_interrupted_by_a_crash_is_finished_from_where_it_stopped()
+    {
+        var demo = DemoConfiguration.Resources();
+        var partial = ConfigDocument.Empty.WithIdentity("id");
+        for (var i = 0; i < 100; i++) partial = partial.Apply(i + 1, demo[i].Key, demo[i].Value);
+        var edits = new ConcurrentQueue<EditConfig>();
+        var config = Sys.ActorOf(Props.Create(() => new RecordingConfig(partial, edits)));
+        var loader = Sys.ActorOf(DemoLoader.Props(config));
+        Watch(loader);
+        ExpectTerminated(loader, Deadline);
+        Assert.Equal(demo.Skip(100).Select(r => r.Key), edits.Select(e => e.Path));
+    }
+
+    [Fact]
+    public void Part_of_the_demo_changed_or_deleted_by_an_operator_is_not_completed()
+    {
+        var demo = DemoConfiguration.Resources();
+        var partial = ConfigDocument.Empty.WithIdentity("id");
+        for (var i = 0; i < 10; i++) partial = partial.Apply(i + 1, demo[i].Key, demo[i].Value);
+
+        Assert.Equal(demo.Count - 10, DemoConfiguration.ToLoad(partial).Count);
+        Assert.Empty(DemoConfiguration.ToLoad(partial.Apply(11, demo[0].Key, """{"provider":"simulator","function":"ramp"}""")));
+        Assert.Empty(DemoConfiguration.ToLoad(partial.Apply(11, "plant/settings", "{}")));
+        Assert.Empty(DemoConfiguration.ToLoad(ConfigDocument.Empty.WithIdentity("id").Apply(1, demo[0].Key, demo[0].Value).Apply(2, demo[0].Key, null)));
+        Assert.Empty(DemoConfiguration.ToLoad(demo.Select((r, i) => (r, i)).Aggregate(ConfigDocument.Empty, (d, x) => d.Apply(x.i + 1, x.r.Key, x.r.Value))));
+    }
 }
