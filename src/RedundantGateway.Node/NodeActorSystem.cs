@@ -147,7 +147,9 @@ public sealed class NodeActorSystem(GatewaySettings settings, Config config, ILo
                         loggers.ClearLoggers();
                         loggers.AddSerilogLogging();
                     })
-                    .WithRedundantGateway(settings, config, options => options.Memory = memory);
+                    .WithRedundantGateway(settings, config, options => options.Memory = memory)
+                    // Akka's lines before its loggers start and after they stop go through Serilog too, as structured lines.
+                    .AddHocon($"akka.stdout-logger-class = \"{typeof(AkkaStdoutLogger).AssemblyQualifiedName}\"", HoconAddMode.Prepend);
             }))
             .Build();
 

@@ -58,16 +58,25 @@ internal static class NodeWeb
         return app;
     }
 
-    public static bool IsStartupProblem(Exception e, out string reason)
+    /// <summary>One line naming the port, when <paramref name="e"/> (however deeply nested) is a taken port; else null.</summary>
+    public static string? IsPortInUse(Exception e, GatewaySettings settings)
     {
+        var inUse = false;
+        var linkFailed = false;
         for (var inner = e; inner is not null; inner = inner.InnerException)
         {
-            if (inner is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse } || inner.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
-            {
-                reason = ReferenceEquals(inner, e) ? FirstLine(e.Message) : $"{FirstLine(e.Message)} ({FirstLine(inner.Message)})";
-                return true;
-            }
+            inUse |= inner is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse }
+                || inner.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase);
+            linkFailed |= inner.Message.StartsWith("the node link", StringComparison.Ordinal);
         }
+        if (!inUse) return null;
+        return linkFailed
+            ? PortCheck.InUse(settings.Cluster.Port, settings.Cluster.Hostname, "redundant-gateway.cluster.port")
+            : PortCheck.InUse(settings.Web.Port, settings.Web.Hostname, "redundant-gateway.web.port");
+    }
+
+    public static bool IsStartupProblem(Exception e, out string reason)
+    {
         reason = FirstLine(e.Message);
         return e is IOException or InvalidOperationException or TimeoutException or SocketException;
     }

@@ -43,6 +43,12 @@ catch (GatewayConfigException e)
     return 2;
 }
 
+if (PortCheck.FindTakenPort(settings) is { } taken)
+{
+    Console.Error.WriteLine($"error: {taken}");
+    return 2;
+}
+
 Log.Logger = NodeLogging.Create(settings);
 foreach (var warning in settings.Warnings) Log.Warning("Configuration: {Warning}", warning);
 try
@@ -56,6 +62,13 @@ catch (Exception e) when (RedundantGateway.ConfigSync.ConfigStoreDamagedExceptio
     Console.Error.WriteLine($"error: {damaged.Message}");
     return 2;
 }
+catch (Exception e) when (NodeWeb.IsPortInUse(e, settings) is { } takenLate)
+{
+    // Taken between the check above and the real bind.
+    Log.Fatal("Node {NodeName} cannot start: {Reason}", settings.NodeName, takenLate);
+    Console.Error.WriteLine($"error: {takenLate}");
+    return 2;
+}
 catch (Exception e) when (NodeWeb.IsStartupProblem(e, out var reason))
 {
     Log.Fatal("Node {NodeName} cannot start: {Reason}", settings.NodeName, reason);
@@ -65,53 +78,4 @@ catch (Exception e) when (NodeWeb.IsStartupProblem(e, out var reason))
 finally
 {
     await NodeLogging.CloseAsync();
-}
-
-namespace RedundantGateway.Node
-{
-    internal static class NodeLogging
-    {
-        /// <summary>
-        /// Akka.Remote reports a peer that is down as errors and repeats it every retry; the redundancy events
-        /// (peer-unreachable, peer-down) already say it once, so these lines are dropped.
-        /// </summary>
-        private static bool IsExpectedLinkNoise(LogEvent e)
-        {
-            var text = e.MessageTemplate.Text;
-            return text.StartsWith("Tried to associate with unreachable remote address", StringComparison.Ordinal)
-                || text.StartsWith("Association with remote system", StringComparison.Ordinal)
-                || (text == "Disassociated" && e.Level >= LogEventLevel.Warning)
-                || e.Exception?.GetType().Name is "EndpointDisassociatedException" or "InvalidAssociation" or "ShutDownAssociation";
-        }
-
-        /// <summary>
-        /// Flushes and closes the log. A full disk makes the file sink's last flush throw: that is said in one
-        /// line on stderr, and the node still exits with its own code (it once died with SIGABRT, exit 134).
-        /// </summary>
-        public static async Task CloseAsync()
-        {
-            try { await Log.CloseAndFlushAsync(); }
-            catch (IOException e) { Console.Error.WriteLine($"warning: the log file could not be flushed at exit: {e.Message}"); }
-        }
-
-        /// <summary>Console and a daily file under the data dir; one line per event, the node's name on each.</summary>
-        public static Serilog.ILogger Create(GatewaySettings settings)
-        {
-            const string template = "{Timestamp:HH:mm:ss.fff} {Level:u3} {NodeName} [{SourceContext}] {Message:lj}{NewLine}{Exception}";
-            return new LoggerConfiguration()
-                .MinimumLevel.Information()
-                .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
-                // A failed start is reported once, in one line, by Program; not again with a stack trace.
-                .MinimumLevel.Override("Microsoft.Extensions.Hosting", LogEventLevel.Fatal)
-                .MinimumLevel.Override("Microsoft.AspNetCore.Server.Kestrel", LogEventLevel.Fatal)
-                .MinimumLevel.Override("Akka.Hosting", LogEventLevel.Warning)
-                .Enrich.WithProperty("NodeName", settings.NodeName)
-                .Enrich.FromLogContext()
-                .Filter.ByExcluding(IsExpectedLinkNoise)
-                .WriteTo.Console(outputTemplate: template)
-                .WriteTo.File(Path.Combine(settings.DataDir, "logs", "node-.log"), outputTemplate: template,
-                    rollingInterval: RollingInterval.Day, retainedFileCountLimit: 14)
-                .CreateLogger();
-        }
-    }
 }

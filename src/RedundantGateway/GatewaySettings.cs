@@ -68,6 +68,9 @@ public sealed record GatewaySettings(
     /// <exception cref="GatewayConfigException">one line naming the key and the file.</exception>
     public static GatewaySettings Create(Config config, string source)
     {
+        // Also here, for a configuration an embedding host assembled itself: only our section, the rest is the host's.
+        if (KeyValidator.FirstProblem(ConfigKeys.GivenUnderGateway(config), ConfigKeys.Gateway) is { } problem)
+            throw new GatewayConfigException($"{source}: {problem.Describe()}");
         var gateway = SettingsReader.ForGateway(config, source);
         var warnings = new List<string>();
         var cluster = ClusterSettings.Create(gateway);

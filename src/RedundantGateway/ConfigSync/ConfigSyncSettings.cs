@@ -49,6 +49,9 @@ public sealed record ConfigSyncSettings(
     /// <summary>What a remote message may carry besides its payload within one frame of the node link.</summary>
     private const long FrameEnvelope = 16 * 1024;
 
+    /// <summary>Keys that sat under <c>redundancy</c> before; still read there (with a warning), so still known keys there.</summary>
+    public static IReadOnlyList<string> KeysMovedFromRedundancy { get; } = ["sync-timeout", "max-queued-updates", "max-queued-bytes"];
+
     /// <summary>Reads the config-sync keys of a node's configuration (merged over the embedded defaults).</summary>
     public static ConfigSyncSettings Create(Config config) =>
         Create(SettingsReader.ForGateway(config, "configuration"), []);

@@ -16,6 +16,17 @@ public static class GatewayConfig
     /// <exception cref="GatewayConfigException">the file is missing or is not valid HOCON.</exception>
     public static Config LoadFile(string path) => ParseFile(path).WithFallback(Reference);
 
+    /// <summary>
+    /// Refuses a node's file that holds a key the node does not know (a typo, or a setting written outside its block):
+    /// such a key would be ignored and the default used without a word.
+    /// </summary>
+    /// <exception cref="GatewayConfigException">one line naming the file, the key and the nearest known key.</exception>
+    public static void CheckKeys(Config file, string source)
+    {
+        if (KeyValidator.FirstProblem(ConfigKeys.Given(file), ConfigKeys.NodeFile) is { } problem)
+            throw new GatewayConfigException($"{source}: {problem.Describe()}");
+    }
+
     /// <summary>Reads several files, each merged over the ones before it, all over the defaults.</summary>
     public static Config LoadFiles(IReadOnlyList<string> paths)
     {
@@ -34,7 +45,9 @@ public static class GatewayConfig
         {
             throw new GatewayConfigException($"{path}: cannot read ({e.Message})");
         }
-        return Parse(text, path);
+        var config = Parse(text, path);
+        CheckKeys(config, path);
+        return config;
     }
 
     /// <summary>Parses HOCON text; errors name <paramref name="source"/> and the line.</summary>

@@ -24,8 +24,18 @@ public sealed record ClusterSettings(string Hostname, int Port, string PublicHos
         var publicHost = cluster.String("public-hostname");
         var publicPort = cluster.Int("public-port");
         if (publicPort != 0) cluster.CheckPort("public-port", publicPort);
+        // A wildcard is where to listen, not an address: the node would call itself akka.tcp://...@0.0.0.0, and the
+        // peer's messages to the address it dials are dropped as "for a non-local recipient" (both nodes go active).
+        if (IsWildcard(publicHost))
+            throw cluster.Error("public-hostname", $"'{publicHost}' is not an address the peer can dial: set this machine's address (e.g. 10.0.0.1)");
+        if (IsWildcard(host) && string.IsNullOrWhiteSpace(publicHost))
+            throw cluster.Error("hostname", $"'{host}' listens on every interface but is no address the peer can dial: set this machine's address " +
+                $"(e.g. 10.0.0.1), or keep '{host}' and set {cluster.Path}.public-hostname to that address");
         return new ClusterSettings(host, port,
             string.IsNullOrWhiteSpace(publicHost) ? host : publicHost,
             publicPort == 0 ? port : publicPort);
     }
+
+    /// <summary>An address that means "every interface" (to bind), never one to dial.</summary>
+    public static bool IsWildcard(string host) => host.Trim() is "0.0.0.0" or "::" or "[::]" or "*" or "+";
 }

@@ -49,7 +49,11 @@ public sealed class NodeProcess : IDisposable
 
     /// <summary>Starts a node with an existing config file (e.g. a broken one); <paramref name="spec"/> null: no web API.</summary>
     public static NodeProcess StartWithConfigFile(string label, NodeSpec? spec, string configFile, string workingDirectory,
-        string? program = null)
+        string? program = null) => StartWithConfigFiles(label, spec, [configFile], workingDirectory, program);
+
+    /// <summary>Starts a node with several config files (`--config A --config B`, the later winning).</summary>
+    public static NodeProcess StartWithConfigFiles(string label, NodeSpec? spec, IReadOnlyList<string> configFiles,
+        string workingDirectory, string? program = null)
     {
         var info = new ProcessStartInfo(DotnetHost())
         {
@@ -60,8 +64,11 @@ public sealed class NodeProcess : IDisposable
             WorkingDirectory = workingDirectory,
         };
         info.ArgumentList.Add(program ?? NodeDll.Value);
-        info.ArgumentList.Add("--config");
-        info.ArgumentList.Add(configFile);
+        foreach (var configFile in configFiles)
+        {
+            info.ArgumentList.Add("--config");
+            info.ArgumentList.Add(configFile);
+        }
         foreach (var argument in spec?.Args ?? []) info.ArgumentList.Add(argument);
         info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };

@@ -134,6 +134,18 @@ public abstract class PairTest(ITestOutputHelper output) : IAsyncLifetime
         }
     }
 
+    /// <summary>Starts a node with several config files written by the test (`--config A --config B`); no API.</summary>
+    protected NodeProcess StartNodeWithConfigs(string label, params string[] configFiles)
+    {
+        lock (_processes)
+        {
+            var node = NodeProcess.StartWithConfigFiles(label, null, configFiles, TestDir);
+            _processes.Add(node);
+            _current[label] = node;
+            return node;
+        }
+    }
+
     /// <summary>Kills (SIGKILL) every node process still running.</summary>
     protected void KillAllHard()
     {
