@@ -58,9 +58,10 @@ public sealed class PairMembership : ReceiveActor, IWithTimers
         Receive<JoinWaitElapsed>(_ => OnJoinWaitElapsed());
         Receive<LocalActivityChanged>(changed => _ownActivity = changed.Activity);
         Receive<HeartbeatAck>(OnPeerAck);
-        Receive<PeerReachable>(_ => _peerAnswers = true);
-        Receive<PeerUnreachable>(_ => _peerAnswers = false);
-        Receive<PeerDown>(_ => _peerAnswers = false);
+        // Block bodies: an expression lambda returning bool would pick Receive's Func<T, bool> overload (false = unhandled).
+        Receive<PeerReachable>(_ => { _peerAnswers = true; });
+        Receive<PeerUnreachable>(_ => { _peerAnswers = false; });
+        Receive<PeerDown>(_ => { _peerAnswers = false; });
         Receive<PeerLinkOneWay>(oneWay => RequestRestart(
             $"the peer's heartbeats arrive but it has not heard this node for {oneWay.For.TotalMilliseconds:F0} ms; rebuilding this node's actor system to reset the link"));
     }
