@@ -38,6 +38,23 @@ public sealed class PairMembershipJoinSpec(ITestOutputHelper output) : ClusterTe
     }
 
     [Fact]
+    public void A_backup_whose_master_is_not_running_forms_a_cluster_alone_after_the_join_wait()
+    {
+        // Nothing listens at the master's address: Akka's first-seed process gets no answer and joins this node.
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var deadPort = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        var settings = BackupSettings() with { MasterAddress = new NodeEndpoint("127.0.0.1", deadPort), JoinWaitTime = TimeSpan.Zero };
+
+        Sys.ActorOf(PairMembership.Props(new NodeIdentity("backup", NodeRole.Backup), settings, new RecordingHost()), "membership");
+
+        AwaitAssert(() => Assert.Contains(SysCluster.State.Members,
+            m => m.UniqueAddress.Equals(SysCluster.SelfUniqueAddress) && m.Status == MemberStatus.Up), Deadline, TimeSpan.FromMilliseconds(100));
+        Assert.Single(SysCluster.State.Members);
+    }
+
+    [Fact]
     public async Task A_backup_that_joined_itself_while_its_join_was_in_flight_is_stuck_until_it_rebuilds()
     {
         await JoinSelfAsync();
