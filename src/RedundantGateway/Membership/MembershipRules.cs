@@ -46,14 +46,20 @@ public static class MembershipRules
     };
 
     /// <summary>
-    /// Rule 1: after the join wait time, a backup that is still not a member forms a cluster alone, unless the
-    /// master answers its heartbeats: then the master is up (or about to form its cluster) and Akka's join to it
-    /// may be in flight, so the backup keeps joining it (<see cref="JoinWaitOutcome.KeepJoining"/>) and asks again later.
+    /// Rule 1: after the join wait time, a backup that is still not a member forms a cluster alone only once the
+    /// master has been silent (no heartbeat answer) at two looks in a row, <c>akka.cluster.seed-node-timeout</c>
+    /// apart. While the master answers, it is up or about to form its cluster, and Akka's join to it may be in
+    /// flight: the backup keeps joining it (<see cref="JoinWaitOutcome.KeepJoining"/>) and looks again later.
+    /// (Seen under load: a master that took 15 s to start answered 0.5 s after a backup's single look.)
     /// </summary>
-    public static JoinWaitOutcome AfterJoinWait(JoinPlan plan, bool selfIsMember, bool masterAnswers) =>
+    /// <param name="silentLooksBefore">earlier looks in a row at which the master was silent.</param>
+    public static JoinWaitOutcome AfterJoinWait(JoinPlan plan, bool selfIsMember, bool masterAnswers, int silentLooksBefore) =>
         !plan.FormAloneAfterJoinWait || selfIsMember ? JoinWaitOutcome.Done
-        : masterAnswers ? JoinWaitOutcome.KeepJoining
+        : masterAnswers || silentLooksBefore + 1 < SilentLooksToFormAlone ? JoinWaitOutcome.KeepJoining
         : JoinWaitOutcome.FormAlone;
+
+    /// <summary>Rule 1: looks in a row at which the master must be silent before a backup forms a cluster alone.</summary>
+    public const int SilentLooksToFormAlone = 2;
 
     /// <summary>
     /// Rule 1: the seed nodes a backup gives Akka to form a cluster alone: itself first, then its plan's seeds (the master).

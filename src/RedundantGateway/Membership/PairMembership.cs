@@ -39,6 +39,7 @@ public sealed class PairMembership : ReceiveActor, IWithTimers
     private bool _selfIsMember;
     private bool _peerAnswers;
     private bool _keepJoiningLogged;
+    private int _silentLooks;
     private DateTime? _lostJoinSeenSince;
     private DateTime? _splitSeenSince;
     private bool _restartRequested;
@@ -107,17 +108,21 @@ public sealed class PairMembership : ReceiveActor, IWithTimers
     private void OnJoinWaitElapsed()
     {
         if (_joinPlan is not { } plan) return;
-        switch (MembershipRules.AfterJoinWait(plan, _selfIsMember, _peerAnswers))
+        var outcome = MembershipRules.AfterJoinWait(plan, _selfIsMember, _peerAnswers, _silentLooks);
+        _silentLooks = _peerAnswers ? 0 : _silentLooks + 1;
+        switch (outcome)
         {
             case JoinWaitOutcome.KeepJoining:
-                if (!_keepJoiningLogged)
+                if (_peerAnswers && !_keepJoiningLogged)
+                {
                     _log.Info("Join wait time ({JoinWait}) elapsed, but the master answers: the backup keeps joining its cluster", _settings.JoinWaitTime);
-                _keepJoiningLogged = true;
+                    _keepJoiningLogged = true;
+                }
                 // Akka's join process retries at this pace; look again as often.
                 Timers.StartSingleTimer("join-wait", JoinWaitElapsed.Instance, _cluster.Settings.SeedNodeTimeout);
                 break;
             case JoinWaitOutcome.FormAlone:
-                _log.Info("No master cluster found within the join wait time ({JoinWait}): the backup forms a cluster alone unless the master answers within {SeedNodeTimeout}",
+                _log.Info("No master cluster found within the join wait time ({JoinWait}) and the master stayed silent: the backup forms a cluster alone unless the master answers within {SeedNodeTimeout}",
                     _settings.JoinWaitTime, _cluster.Settings.SeedNodeTimeout);
                 // Not Cluster.Join(self): see MembershipRules.SeedNodesToFormAlone (a join in flight would be lost for good).
                 _cluster.JoinSeedNodes(MembershipRules.SeedNodesToFormAlone(plan, _cluster.SelfAddress));

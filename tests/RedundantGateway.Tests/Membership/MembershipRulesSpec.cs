@@ -47,8 +47,8 @@ public sealed class MembershipRulesSpec
         Assert.False(plan.FormAlone);
         Assert.Equal([MasterAddress], plan.SeedNodes);
         Assert.DoesNotContain(BackupAddress, plan.SeedNodes);
-        Assert.Equal(JoinWaitOutcome.FormAlone, MembershipRules.AfterJoinWait(plan, selfIsMember: false, masterAnswers: false));
-        Assert.Equal(JoinWaitOutcome.Done, MembershipRules.AfterJoinWait(plan, selfIsMember: true, masterAnswers: false));
+        Assert.Equal(JoinWaitOutcome.FormAlone, MembershipRules.AfterJoinWait(plan, selfIsMember: false, masterAnswers: false, silentLooksBefore: 1));
+        Assert.Equal(JoinWaitOutcome.Done, MembershipRules.AfterJoinWait(plan, selfIsMember: true, masterAnswers: false, silentLooksBefore: 1));
     }
 
     [Fact]
@@ -64,7 +64,7 @@ public sealed class MembershipRulesSpec
 
         Assert.True(plan.FormAlone);
         Assert.Empty(plan.SeedNodes);
-        Assert.Equal(JoinWaitOutcome.Done, MembershipRules.AfterJoinWait(plan, selfIsMember: false, masterAnswers: false));
+        Assert.Equal(JoinWaitOutcome.Done, MembershipRules.AfterJoinWait(plan, selfIsMember: false, masterAnswers: false, silentLooksBefore: 1));
     }
 
     [Fact]
@@ -72,8 +72,8 @@ public sealed class MembershipRulesSpec
     {
         var plan = MembershipRules.PlanJoin(NodeRole.Master, MasterAddress, null, BackupAddress);
 
-        Assert.Equal(JoinWaitOutcome.Done, MembershipRules.AfterJoinWait(plan, selfIsMember: false, masterAnswers: false));
-        Assert.Equal(JoinWaitOutcome.Done, MembershipRules.AfterJoinWait(plan, selfIsMember: false, masterAnswers: true));
+        Assert.Equal(JoinWaitOutcome.Done, MembershipRules.AfterJoinWait(plan, selfIsMember: false, masterAnswers: false, silentLooksBefore: 1));
+        Assert.Equal(JoinWaitOutcome.Done, MembershipRules.AfterJoinWait(plan, selfIsMember: false, masterAnswers: true, silentLooksBefore: 1));
     }
 
     [Fact]
@@ -83,8 +83,18 @@ public sealed class MembershipRulesSpec
         // with Akka's join in flight (see Rule6 below), so the backup only forms a cluster while the master is silent.
         var plan = MembershipRules.PlanJoin(NodeRole.Backup, BackupAddress, MasterAddress, BackupAddress);
 
-        Assert.Equal(JoinWaitOutcome.KeepJoining, MembershipRules.AfterJoinWait(plan, selfIsMember: false, masterAnswers: true));
-        Assert.Equal(JoinWaitOutcome.Done, MembershipRules.AfterJoinWait(plan, selfIsMember: true, masterAnswers: true));
+        Assert.Equal(JoinWaitOutcome.KeepJoining, MembershipRules.AfterJoinWait(plan, selfIsMember: false, masterAnswers: true, silentLooksBefore: 1));
+        Assert.Equal(JoinWaitOutcome.Done, MembershipRules.AfterJoinWait(plan, selfIsMember: true, masterAnswers: true, silentLooksBefore: 1));
+    }
+
+    [Fact]
+    public void Rule1_a_backup_forms_a_cluster_alone_only_after_the_master_was_silent_at_two_looks_in_a_row()
+    {
+        var plan = MembershipRules.PlanJoin(NodeRole.Backup, BackupAddress, MasterAddress, BackupAddress);
+
+        Assert.Equal(JoinWaitOutcome.KeepJoining, MembershipRules.AfterJoinWait(plan, selfIsMember: false, masterAnswers: false, silentLooksBefore: 0));
+        Assert.Equal(JoinWaitOutcome.FormAlone, MembershipRules.AfterJoinWait(plan, selfIsMember: false, masterAnswers: false, silentLooksBefore: 1));
+        Assert.Equal(JoinWaitOutcome.KeepJoining, MembershipRules.AfterJoinWait(plan, selfIsMember: false, masterAnswers: true, silentLooksBefore: 5));
     }
 
     [Fact]
