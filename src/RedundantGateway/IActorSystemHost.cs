@@ -2,7 +2,7 @@ namespace RedundantGateway;
 
 /// <summary>
 /// What the actors may ask of whatever hosts their actor system. Vocabulary: the actor system is
-/// <em>rebuilt</em> (a new incarnation in the same process: membership rules 4 and 5, a failed coordinator);
+/// <em>rebuilt</em> (a new incarnation in the same process: membership rules 4, 5 and 6, a failed coordinator);
 /// the runtime subsystems are <em>restarted</em> (after a configuration transfer). The two never mean the same.
 /// </summary>
 public interface IActorSystemHost

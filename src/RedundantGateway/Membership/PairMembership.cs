@@ -19,6 +19,8 @@ namespace RedundantGateway.Membership;
 /// would not keep active rebuilds its actor system and joins the other.</item>
 /// <item>Resetting a one-way link: when the peer is heard but does not hear this node, this node rebuilds
 /// its actor system (Akka.Remote can keep dropping what it sends to a peer restarted within a second).</item>
+/// <item>Recovering a lost join: when the peer lists this node as a member but this node is Up in a cluster
+/// without the peer (the peer's Welcome was lost), this node rebuilds its actor system and joins again.</item>
 /// </list>
 /// </summary>
 public sealed class PairMembership : ReceiveActor, IWithTimers
@@ -35,6 +37,10 @@ public sealed class PairMembership : ReceiveActor, IWithTimers
 
     private JoinPlan? _joinPlan;
     private bool _selfIsMember;
+    private bool _peerAnswers;
+    private bool _keepJoiningLogged;
+    private int _silentLooks;
+    private DateTime? _lostJoinSeenSince;
     private DateTime? _splitSeenSince;
     private bool _restartRequested;
     private PeerActivity? _ownActivity;
@@ -53,6 +59,10 @@ public sealed class PairMembership : ReceiveActor, IWithTimers
         Receive<JoinWaitElapsed>(_ => OnJoinWaitElapsed());
         Receive<LocalActivityChanged>(changed => _ownActivity = changed.Activity);
         Receive<HeartbeatAck>(OnPeerAck);
+        // Block bodies: an expression lambda returning bool would pick Receive's Func<T, bool> overload (false = unhandled).
+        Receive<PeerReachable>(_ => { _peerAnswers = true; });
+        Receive<PeerUnreachable>(_ => { _peerAnswers = false; });
+        Receive<PeerDown>(_ => { _peerAnswers = false; });
         Receive<PeerLinkOneWay>(oneWay => RequestRestart(
             $"the peer's heartbeats arrive but it has not heard this node for {oneWay.For.TotalMilliseconds:F0} ms; rebuilding this node's actor system to reset the link"));
     }
@@ -69,9 +79,12 @@ public sealed class PairMembership : ReceiveActor, IWithTimers
         Context.System.EventStream.Subscribe(Self, typeof(HeartbeatAck));
         Context.System.EventStream.Subscribe(Self, typeof(LocalActivityChanged));
         Context.System.EventStream.Subscribe(Self, typeof(PeerLinkOneWay));
+        Context.System.EventStream.Subscribe(Self, typeof(PeerReachable));
+        Context.System.EventStream.Subscribe(Self, typeof(PeerUnreachable));
+        Context.System.EventStream.Subscribe(Self, typeof(PeerDown));
 
         var self = _cluster.SelfAddress;
-                var plan = MembershipRules.PlanJoin(_node.Role, self,
+        var plan = MembershipRules.PlanJoin(_node.Role, self,
             _settings.MasterAddress is { } master ? AddressOf(master) : null,
             _settings.BackupAddress is { } backup ? AddressOf(backup) : null);
         _joinPlan = plan;
@@ -94,10 +107,27 @@ public sealed class PairMembership : ReceiveActor, IWithTimers
 
     private void OnJoinWaitElapsed()
     {
-        if (_joinPlan is not { } plan || !MembershipRules.FormsAloneAfterJoinWait(plan, _selfIsMember)) return;
-        _log.Info("No master cluster found within the join wait time ({JoinWait}): the backup forms a cluster alone",
-            _settings.JoinWaitTime);
-        _cluster.Join(_cluster.SelfAddress);
+        if (_joinPlan is not { } plan) return;
+        var outcome = MembershipRules.AfterJoinWait(plan, _selfIsMember, _peerAnswers, _silentLooks);
+        _silentLooks = _peerAnswers ? 0 : _silentLooks + 1;
+        switch (outcome)
+        {
+            case JoinWaitOutcome.KeepJoining:
+                if (_peerAnswers && !_keepJoiningLogged)
+                {
+                    _log.Info("Join wait time ({JoinWait}) elapsed, but the master answers: the backup keeps joining its cluster", _settings.JoinWaitTime);
+                    _keepJoiningLogged = true;
+                }
+                // Akka's join process retries at this pace; look again as often.
+                Timers.StartSingleTimer("join-wait", JoinWaitElapsed.Instance, _cluster.Settings.SeedNodeTimeout);
+                break;
+            case JoinWaitOutcome.FormAlone:
+                _log.Info("No master cluster found within the join wait time ({JoinWait}) and the master stayed silent: the backup forms a cluster alone unless the master answers within {SeedNodeTimeout}",
+                    _settings.JoinWaitTime, _cluster.Settings.SeedNodeTimeout);
+                // Not Cluster.Join(self): see MembershipRules.SeedNodesToFormAlone (a join in flight would be lost for good).
+                _cluster.JoinSeedNodes(MembershipRules.SeedNodesToFormAlone(plan, _cluster.SelfAddress));
+                break;
+        }
     }
 
     private void OnPeerAck(HeartbeatAck ack)
@@ -113,13 +143,32 @@ public sealed class PairMembership : ReceiveActor, IWithTimers
             _cluster.Down(old.Address);
             return;
         }
-        CheckForSplit(ack, state, MembershipRules.PeerMember(members, ack.ResponderAddress) is not null);
+        var peerIsMemberHere = MembershipRules.PeerMember(members, ack.ResponderAddress) is not null;
+        if (CheckForLostJoin(ack, state, peerIsMemberHere)) return;
+        CheckForSplit(ack, state, peerIsMemberHere);
+    }
+
+    private bool SelfUp(ClusterEvent.CurrentClusterState state) =>
+        state.Members.Any(m => m.UniqueAddress.Equals(_cluster.SelfUniqueAddress) && m.Status == MemberStatus.Up);
+
+    /// <summary>Rule 6 (see <see cref="MembershipRules.IsLostJoin"/>): true while the peer holds this node in a cluster it is not in.</summary>
+    private bool CheckForLostJoin(HeartbeatAck ack, ClusterEvent.CurrentClusterState state, bool peerIsMemberHere)
+    {
+        if (!MembershipRules.IsLostJoin(SelfUp(state), ack.ResponderSeesSender, peerIsMemberHere))
+        {
+            _lostJoinSeenSince = null;
+            return false;
+        }
+        var now = DateTime.UtcNow;
+        _lostJoinSeenSince ??= now;
+        if (MembershipRules.SplitConfirmed(_lostJoinSeenSince.Value, now, _settings.MergeConfirmTime))
+            RequestRestart($"lost join: the peer {ack.ResponderNodeName} lists this node as a member of its cluster, but this node is Up in a cluster without it (the peer's Welcome was lost); rebuilding this node's actor system to join it again");
+        return true;
     }
 
     private void CheckForSplit(HeartbeatAck ack, ClusterEvent.CurrentClusterState state, bool peerIsMemberHere)
     {
-        var selfUp = state.Members.Any(m => m.UniqueAddress.Equals(_cluster.SelfUniqueAddress) && m.Status == MemberStatus.Up);
-        if (!MembershipRules.IsSplit(selfUp, ack.ResponderIsUp, ack.ResponderSeesSender, peerIsMemberHere))
+        if (!MembershipRules.IsSplit(SelfUp(state), ack.ResponderIsUp, ack.ResponderSeesSender, peerIsMemberHere))
         {
             _splitSeenSince = null;
             return;

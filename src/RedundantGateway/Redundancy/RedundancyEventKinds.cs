@@ -30,7 +30,7 @@ public static class RedundancyEventKinds
     public const string PeerConnected = "peer-connected";
     public const string PeerDisconnected = "peer-disconnected";
 
-    /// <summary>The node rebuilt its whole actor system (membership rules 4 and 5); recorded by the node host.</summary>
+    /// <summary>The node rebuilt its whole actor system (membership rules 4, 5 and 6); recorded by the node host.</summary>
     public const string ActorSystemRebuilt = "soft-restart";
 
     // Configuration replication (recorded through AppendRedundancyEvent).

@@ -47,8 +47,8 @@ public sealed class MembershipRulesSpec
         Assert.False(plan.FormAlone);
         Assert.Equal([MasterAddress], plan.SeedNodes);
         Assert.DoesNotContain(BackupAddress, plan.SeedNodes);
-        Assert.True(MembershipRules.FormsAloneAfterJoinWait(plan, selfIsMember: false));
-        Assert.False(MembershipRules.FormsAloneAfterJoinWait(plan, selfIsMember: true));
+        Assert.Equal(JoinWaitOutcome.FormAlone, MembershipRules.AfterJoinWait(plan, selfIsMember: false, masterAnswers: false, silentLooksBefore: 1));
+        Assert.Equal(JoinWaitOutcome.Done, MembershipRules.AfterJoinWait(plan, selfIsMember: true, masterAnswers: false, silentLooksBefore: 1));
     }
 
     [Fact]
@@ -64,7 +64,7 @@ public sealed class MembershipRulesSpec
 
         Assert.True(plan.FormAlone);
         Assert.Empty(plan.SeedNodes);
-        Assert.False(MembershipRules.FormsAloneAfterJoinWait(plan, selfIsMember: false));
+        Assert.Equal(JoinWaitOutcome.Done, MembershipRules.AfterJoinWait(plan, selfIsMember: false, masterAnswers: false, silentLooksBefore: 1));
     }
 
     [Fact]
@@ -72,7 +72,38 @@ public sealed class MembershipRulesSpec
     {
         var plan = MembershipRules.PlanJoin(NodeRole.Master, MasterAddress, null, BackupAddress);
 
-        Assert.False(MembershipRules.FormsAloneAfterJoinWait(plan, selfIsMember: false));
+        Assert.Equal(JoinWaitOutcome.Done, MembershipRules.AfterJoinWait(plan, selfIsMember: false, masterAnswers: false, silentLooksBefore: 1));
+        Assert.Equal(JoinWaitOutcome.Done, MembershipRules.AfterJoinWait(plan, selfIsMember: false, masterAnswers: true, silentLooksBefore: 1));
+    }
+
+    [Fact]
+    public void Rule1_a_backup_whose_master_answers_keeps_joining_it_after_the_join_wait()
+    {
+        // Under load the master's cluster can answer just after the join wait: forming alone then would race
+        // with Akka's join in flight (see Rule6 below), so the backup only forms a cluster while the master is silent.
+        var plan = MembershipRules.PlanJoin(NodeRole.Backup, BackupAddress, MasterAddress, BackupAddress);
+
+        Assert.Equal(JoinWaitOutcome.KeepJoining, MembershipRules.AfterJoinWait(plan, selfIsMember: false, masterAnswers: true, silentLooksBefore: 1));
+        Assert.Equal(JoinWaitOutcome.Done, MembershipRules.AfterJoinWait(plan, selfIsMember: true, masterAnswers: true, silentLooksBefore: 1));
+    }
+
+    [Fact]
+    public void Rule1_a_backup_forms_a_cluster_alone_only_after_the_master_was_silent_at_two_looks_in_a_row()
+    {
+        var plan = MembershipRules.PlanJoin(NodeRole.Backup, BackupAddress, MasterAddress, BackupAddress);
+
+        Assert.Equal(JoinWaitOutcome.KeepJoining, MembershipRules.AfterJoinWait(plan, selfIsMember: false, masterAnswers: false, silentLooksBefore: 0));
+        Assert.Equal(JoinWaitOutcome.FormAlone, MembershipRules.AfterJoinWait(plan, selfIsMember: false, masterAnswers: false, silentLooksBefore: 1));
+        Assert.Equal(JoinWaitOutcome.KeepJoining, MembershipRules.AfterJoinWait(plan, selfIsMember: false, masterAnswers: true, silentLooksBefore: 5));
+    }
+
+    [Fact]
+    public void Rule1_a_backup_forms_a_cluster_alone_through_akkas_first_seed_process_never_by_a_bare_self_join()
+    {
+        // Itself first, then the master: Akka asks the master once more and joins it if it answers.
+        var plan = MembershipRules.PlanJoin(NodeRole.Backup, BackupAddress, MasterAddress, BackupAddress);
+
+        Assert.Equal([BackupAddress, MasterAddress], MembershipRules.SeedNodesToFormAlone(plan, BackupAddress));
     }
 
     // ---- Rules 2 and 3: the only downing is of an old incarnation -----------------------------------------
@@ -131,6 +162,26 @@ public sealed class MembershipRulesSpec
 
         Assert.Null(MembershipRules.OldIncarnationToDown(members, MasterAddress.ToString() + "0", peerUid: 2));
         Assert.Equal(members[0], MembershipRules.PeerMember(members, MasterAddress.ToString()));
+    }
+
+    // ---- Rule 6: a lost join is recovered by a rebuild ---------------------------------------------------------
+
+    [Fact]
+    public void Rule6_a_lost_join_when_the_peer_lists_this_node_but_this_node_is_up_without_the_peer()
+    {
+        Assert.True(MembershipRules.IsLostJoin(selfUp: true, peerSeesSelf: true, peerIsMemberHere: false));
+        // Rule 4 does not see this state: the peer sees this node.
+        Assert.False(MembershipRules.IsSplit(selfUp: true, peerUp: true, peerSeesSelf: true, peerIsMemberHere: false));
+    }
+
+    [Theory]
+    [InlineData(false, true, false)]   // this node still joining (its Welcome may be on its way)
+    [InlineData(true, false, false)]   // two clusters: rule 4's case
+    [InlineData(true, true, true)]     // one cluster
+    [InlineData(true, false, true)]    // the peer is joining this node's cluster
+    public void Rule6_no_lost_join_otherwise(bool selfUp, bool peerSeesSelf, bool peerIsMemberHere)
+    {
+        Assert.False(MembershipRules.IsLostJoin(selfUp, peerSeesSelf, peerIsMemberHere));
     }
 
     // ---- Rule 4: two clusters merge by a rebuild ---------------------------------------------------------
