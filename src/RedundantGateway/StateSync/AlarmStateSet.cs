@@ -58,6 +58,9 @@ public sealed class AlarmStateSet
         return new AlarmStateSet(builder.ToImmutable());
     }
 
+    /// <summary>A state over a builder the caller filled (a load), without copying it again.</summary>
+    internal static AlarmStateSet Of(ImmutableDictionary<string, AlarmEntry>.Builder entries) => new(entries.ToImmutable());
+
     /// <summary>
     /// The join of the two states: per alarm, <see cref="AlarmEntry.Merge"/>. Costs the size of the smaller one
     /// (a delta into a large state touches only the delta's alarms).
