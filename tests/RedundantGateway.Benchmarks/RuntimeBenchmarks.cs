@@ -271,8 +271,8 @@ internal static class RuntimeBenchmarks
     /// <summary>A heap dump with dotnet-gcdump (a dotnet tool: <c>dotnet tool install -g dotnet-gcdump</c>), to see where the memory goes.</summary>
     private static async Task GcDumpAsync(int pid, string file)
     {
-        using var tool = Process.Start(new ProcessStartInfo("dotnet-gcdump", ["collect", "-p", pid.ToString(CultureInfo.InvariantCulture), "-o", file])
-            ?? throw new InvalidOperationException("dotnet-gcdump did not start"));
+        using var tool = Process.Start(new ProcessStartInfo("dotnet-gcdump", ["collect", "-p", pid.ToString(CultureInfo.InvariantCulture), "-o", file]))
+            ?? throw new InvalidOperationException("dotnet-gcdump did not start");
         await tool.WaitForExitAsync();
         Console.WriteLine($"  heap dump: {file} (exit {tool.ExitCode}); `dotnet-gcdump report {file}` lists it by type");
     }
