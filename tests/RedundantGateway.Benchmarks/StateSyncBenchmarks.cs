@@ -18,6 +18,7 @@ internal static class StateSyncBenchmarks
     public static string StateStore(int alarms, int batches, string command)
     {
         Console.WriteLine($"state-store, {alarms:N0} alarms, {batches} batches of 100 changes");
+        var loadBefore = Machine.LoadAverage();
         var rows = new StringBuilder();
         var clock = new HybridClock(TimeProvider.System, 1);
 
@@ -103,7 +104,9 @@ internal static class StateSyncBenchmarks
             |---|---|---|
             {rows.ToString().TrimEnd()}
 
-            In process, no node link yet (the shipping actor is the next step). Each alarm in the state is active with one acknowledgement and a shelve, ids like `projects/bench/alarms/a000123`. The delta's size depends only on its own entries. A kill -9 loses nothing with either sync setting (every batch is written to the operating system at once); only a power cut can lose the last interval with a timer.
+            In process, no node link yet (the shipping actor is the next step). Each alarm in the state is active with one acknowledgement and a shelve, ids like `projects/bench/alarms/a000123`. The delta's size depends only on its own entries. A kill -9 loses nothing with either sync setting (every batch is written to the operating system at once); only a power cut can lose the last interval with a timer. Times are single runs of one thread; they scale with the machine's load.
+
+            Load: load average {loadBefore} before, {Machine.LoadAverage()} after.
             """;
     }
 
