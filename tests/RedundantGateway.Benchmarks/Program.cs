@@ -16,6 +16,7 @@ using RedundantGateway.Benchmarks;
 //   ... -- runtime-memory [--tags 10000] [--alarms 1000] [--seconds 30] [--gcdump FILE] (issue 9: VmRSS of an idle loaded node;
 //            --gcdump: a heap dump of the loaded node with dotnet-gcdump, `dotnet-gcdump report FILE` lists the types)
 //   ... -- takeover [--runs 30] [--standby cold|warm]           (issue 9: failover request to first streamed value and alarm)
+//   ... -- state-store [--alarms 1000000] [--batches 2000]       (issue 11: delta size, codec and durable log, in process)
 // The two config benchmarks also take --hocon FILE (merged over both nodes' files, e.g. to try other
 // config-sync.chunk-size / chunks-in-flight) and --no-report (console only, docs/benchmarks.md untouched).
 // Results print to the console and replace their section of docs/benchmarks.md.
@@ -80,6 +81,11 @@ switch (command)
     case "runtime-memory":
         report.Write("runtime-memory", await RuntimeBenchmarks.RuntimeMemoryAsync(memoryTags, memoryAlarms, idleSeconds, memoryCommand, Option("--gcdump")));
         break;
+    case "state-store":
+        var stateAlarms = IntOption("--alarms", 1_000_000);
+        var stateBatches = IntOption("--batches", 2_000);
+        report.Write("state-store", StateSyncBenchmarks.StateStore(stateAlarms, stateBatches, $"{Run} state-store --alarms {stateAlarms} --batches {stateBatches}"));
+        break;
     case "takeover":
         foreach (var standby in standbys) report.Write($"takeover-{standby}", await RuntimeBenchmarks.TakeoverAsync(standby, runs, TakeoverCommand(standby)));
         break;
@@ -95,7 +101,7 @@ switch (command)
         foreach (var standby in standbys) report.Write($"takeover-{standby}", await RuntimeBenchmarks.TakeoverAsync(standby, runs, TakeoverCommand(standby)));
         break;
     default:
-        Console.Error.WriteLine($"error: unknown benchmark '{command}' (expected failover, false-failovers, config-lag, full-transfer, tag-throughput, runtime-memory, takeover or all)");
+        Console.Error.WriteLine($"error: unknown benchmark '{command}' (expected failover, false-failovers, config-lag, full-transfer, tag-throughput, runtime-memory, takeover, state-store or all)");
         return 2;
 }
 return 0;

@@ -1,0 +1,38 @@
+using RedundantGateway.Configuration;
+using RedundantGateway.StateSync;
+using Xunit;
+
+namespace RedundantGateway.Tests.StateSync;
+
+public sealed class StateSyncSettingsSpec
+{
+    [Fact]
+    public void The_defaults_come_from_reference_conf_and_the_folder_is_under_the_data_dir()
+    {
+        var settings = StateSyncSettings.Create(GatewayConfig.Parse("redundant-gateway.data-dir = \"/var/gw\"", "spec.hocon"));
+
+        Assert.Equal(new StateSyncSettings(Path.GetFullPath("/var/gw/state-sync"), TimeSpan.Zero, 64L * 1024 * 1024, 10_000), settings);
+    }
+
+    [Fact]
+    public void A_node_file_overrides_them()
+    {
+        var settings = StateSyncSettings.Create(GatewayConfig.Parse("""
+            redundant-gateway.state-sync { directory = "/srv/state", sync-interval = 20ms, max-log-bytes = 1MiB, snapshot-batch-entries = 500 }
+            """, "spec.hocon"));
+
+        Assert.Equal(new StateSyncSettings(Path.GetFullPath("/srv/state"), TimeSpan.FromMilliseconds(20), 1024 * 1024, 500), settings);
+    }
+
+    [Theory]
+    [InlineData("max-log-bytes = 0")]
+    [InlineData("sync-interval = -1s")]
+    [InlineData("snapshot-batch-entries = many")]
+    public void A_bad_value_is_one_line_naming_the_key(string line)
+    {
+        var error = Assert.Throws<GatewayConfigException>(() =>
+            StateSyncSettings.Create(GatewayConfig.Parse($"redundant-gateway.state-sync.{line}", "spec.hocon")));
+        Assert.Contains($"redundant-gateway.state-sync.{line.Split(' ')[0]}", error.Message);
+        Assert.DoesNotContain('\n', error.Message);
+    }
+}
