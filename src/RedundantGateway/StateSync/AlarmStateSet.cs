@@ -58,6 +58,21 @@ public sealed class AlarmStateSet
         return new AlarmStateSet(builder.ToImmutable());
     }
 
+    /// <summary>This state merged with many entries at once (decoded batches), through one builder.</summary>
+    public AlarmStateSet MergeEntries(IEnumerable<KeyValuePair<string, AlarmEntry>> entries)
+    {
+        var builder = Entries.ToBuilder();
+        foreach (var (id, entry) in entries) MergeInto(builder, id, entry);
+        return new AlarmStateSet(builder.ToImmutable());
+    }
+
+    /// <summary>Merges one entry into a builder being filled (a load, a full transfer).</summary>
+    internal static void MergeInto(ImmutableDictionary<string, AlarmEntry>.Builder builder, string id, AlarmEntry entry)
+    {
+        if (entry.IsEmpty) return;
+        builder[id] = builder.TryGetValue(id, out var known) ? known.Merge(entry) : entry;
+    }
+
     /// <summary>A state over a builder the caller filled (a load), without copying it again.</summary>
     internal static AlarmStateSet Of(ImmutableDictionary<string, AlarmEntry>.Builder entries) => new(entries.ToImmutable());
 

@@ -133,9 +133,8 @@ public sealed class StateLog : IDisposable
         using (var temp = new FileStream(TempPath, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 1 << 16))
         {
             Span<byte> header = stackalloc byte[HeaderBytes];
-            foreach (var batch in State.Batches(_settings.SnapshotBatchEntries))
+            foreach (var payload in StateCodec.EncodeBatches(State, _settings.SnapshotBatchEntries))
             {
-                var payload = StateCodec.Encode(batch);
                 BinaryPrimitives.WriteInt32LittleEndian(header, payload.Length);
                 BinaryPrimitives.WriteUInt32LittleEndian(header[4..], Crc32.HashToUInt32(payload));
                 temp.Write(header);
@@ -182,7 +181,7 @@ public sealed class StateLog : IDisposable
             try
             {
                 foreach (var (id, entry) in StateCodec.DecodeEntries(payload, 0, size))
-                    if (!entry.IsEmpty) builder[id] = builder.TryGetValue(id, out var known) ? known.Merge(entry) : entry;
+                    AlarmStateSet.MergeInto(builder, id, entry);
             }
             catch (InvalidDataException e)
             {
