@@ -204,8 +204,7 @@ internal ref struct StateBatchReader
     {
         var shared = Count(_previousId.Length, "an id's shared prefix");
         var rest = Utf8Span();
-        var prefix = _previousId.AsSpan(0, shared);
-        var id = shared == 0 ? Encoding.UTF8.GetString(rest) : string.Concat(prefix, Encoding.UTF8.GetString(rest));
+        var id = shared == 0 ? Encoding.UTF8.GetString(rest) : Concat(_previousId, shared, rest);
         _previousId = id;
         return id;
     }
@@ -244,6 +243,15 @@ internal ref struct StateBatchReader
     }
 
     public AlarmTransition Transition(bool hasValue) => new(Time(), hasValue ? Double() : null);
+
+    /// <summary>The first <paramref name="shared"/> characters of <paramref name="previous"/> and the UTF-8 rest, in one string.</summary>
+    private static string Concat(string previous, int shared, ReadOnlySpan<byte> rest)
+    {
+        var restChars = Encoding.UTF8.GetMaxCharCount(rest.Length);
+        Span<char> chars = restChars <= 256 ? stackalloc char[256] : new char[restChars];
+        var written = Encoding.UTF8.GetChars(rest, chars);
+        return string.Concat(previous.AsSpan(0, shared), chars[..written]);
+    }
 
     private ReadOnlySpan<byte> Utf8Span()
     {
