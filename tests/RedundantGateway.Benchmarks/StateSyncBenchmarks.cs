@@ -31,13 +31,13 @@ internal static class StateSyncBenchmarks
         }
 
         var full = Build(alarms, clock);
-        // The first full transfer in a process runs the codec before the JIT has optimised it (what a node's first
-        // full transfer costs); the rows after it are warm.
+        // The first full transfer in a process costs more than the next ones (what a node's first full transfer
+        // costs); the rows after it are warm.
         var loaded = AlarmStateSet.Empty;
         var cold = Timed(() => loaded = StateCodec.MergeBatches(AlarmStateSet.Empty, StateCodec.EncodeBatches(full, 10_000)));
         if (!loaded.SameAs(full)) throw new InvalidOperationException("transferred state differs");
         loaded = AlarmStateSet.Empty;
-        rows.AppendLine(CultureInfo.InvariantCulture, $"| full transfer of {alarms:N0} alarms without the link, first in the process (JIT cold): encode + decode + merge into an empty state | | {cold} |");
+        rows.AppendLine(CultureInfo.InvariantCulture, $"| full transfer of {alarms:N0} alarms without the link, first in the process: encode + decode + merge into an empty state | | {cold} |");
         IReadOnlyList<byte[]> encoded = [];
         var encode = Timed(() => encoded = StateCodec.EncodeBatches(full, 10_000));
         var bytes = encoded.Sum(b => (long)b.Length);

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Buffers.Binary;
-using System.Runtime.CompilerServices;
 using System.Text;
 using RedundantGateway.Alarms;
 
@@ -50,7 +49,6 @@ internal sealed class StateBatchWriter : IDisposable
         _buffer[_position++] = value;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void VarUInt(ulong value)
     {
         Ensure(10);
@@ -76,7 +74,6 @@ internal sealed class StateBatchWriter : IDisposable
         _position += 4;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Id(string id)
     {
         var shared = id.AsSpan().CommonPrefixLength(_previousId);
@@ -107,7 +104,6 @@ internal sealed class StateBatchWriter : IDisposable
     }
 
     /// <summary>A name or a note: 0 and the text the first time in the batch, then its place in the table plus one.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Text(string text)
     {
         if (_strings.TryGetValue(text, out var index))
@@ -133,7 +129,6 @@ internal sealed class StateBatchWriter : IDisposable
         _buffer = [];
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Utf8(ReadOnlySpan<char> text)
     {
         var length = Encoding.UTF8.GetByteCount(text);
@@ -178,7 +173,6 @@ internal ref struct StateBatchReader
         return _bytes[Position++];
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public ulong VarUInt()
     {
         ulong value = 0;
@@ -206,7 +200,6 @@ internal ref struct StateBatchReader
         return value;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public string Id()
     {
         var shared = Count(_previousId.Length, "an id's shared prefix");
@@ -216,7 +209,6 @@ internal ref struct StateBatchReader
         return id;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public HybridTimestamp Stamp()
     {
         var wall = checked(_previousWall + StateBatchFormat.UnZigZag(VarUInt()));
@@ -227,7 +219,6 @@ internal ref struct StateBatchReader
         return new HybridTimestamp(wall, (uint)counter, (ushort)node);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public DateTimeOffset Time()
     {
         var raw = VarUInt();
@@ -238,7 +229,6 @@ internal ref struct StateBatchReader
         return new DateTimeOffset(ticks, TimeSpan.Zero);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public string Text()
     {
         var index = VarUInt();

@@ -1,7 +1,6 @@
 using System.Buffers.Binary;
 using System.Collections.Immutable;
 using System.IO.Hashing;
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using F = RedundantGateway.StateSync.StateBatchFormat;
 
@@ -15,10 +14,6 @@ namespace RedundantGateway.StateSync;
 /// string table (see <see cref="StateBatchWriter"/>); each entry names only the parts it holds, so a batch's size
 /// depends on its own entries, never on the state's. Version 1 batches (the release before) still read.
 /// </summary>
-/// <remarks>
-/// The bulk paths are compiled fully optimised at once (AggressiveOptimization): a node's first full transfer is
-/// usually the first time they run, and tier-0 code made it about twice as slow.
-/// </remarks>
 public static class StateCodec
 {
     public const byte Version = 2;
@@ -51,7 +46,6 @@ public static class StateCodec
     /// Merges batches (a full transfer, a snapshot) into <paramref name="state"/>: decoded on the other cores while
     /// this thread builds the one map. All or nothing: a bad batch throws <see cref="InvalidDataException"/>.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static AlarmStateSet MergeBatches(AlarmStateSet state, IEnumerable<byte[]> batches)
     {
         var builder = state.Entries.ToBuilder();
@@ -71,7 +65,6 @@ public static class StateCodec
     }
 
     /// <summary>The entries of a batch, in its order (for a load that merges many batches into one builder).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static List<KeyValuePair<string, AlarmEntry>> DecodeEntries(byte[] bytes, int offset, int count)
     {
         var span = bytes.AsSpan(offset, count);
@@ -96,7 +89,6 @@ public static class StateCodec
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static byte[] Encode(IEnumerable<KeyValuePair<string, AlarmEntry>> entries, int count)
     {
         using var writer = new StateBatchWriter(64 + count * 80);
@@ -110,7 +102,6 @@ public static class StateCodec
         return bytes;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void WriteEntry(StateBatchWriter writer, string id, AlarmEntry entry)
     {
         writer.Id(id);
@@ -146,7 +137,6 @@ public static class StateCodec
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static KeyValuePair<string, AlarmEntry> ReadEntry(ref StateBatchReader reader)
     {
         var id = reader.Id();
