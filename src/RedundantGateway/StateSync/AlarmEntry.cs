@@ -62,6 +62,19 @@ public sealed class AlarmEntry : IEquatable<AlarmEntry>
         return new AlarmEntry(activity, merged, shelve);
     }
 
+    /// <summary>
+    /// An entry from acknowledgements as a codec reads them: already in strictly ascending stamp order and within the
+    /// bound, they are taken as they are (no per-fact merge); any other list goes the long way through <see cref="Of"/>,
+    /// so the result is the same either way.
+    /// </summary>
+    internal static AlarmEntry FromOrdered(AlarmActivity? activity, ImmutableArray<AckFact> acks, ShelveFact? shelve)
+    {
+        if (acks.Length > MaxAcksKept) return Of(activity, acks, shelve);
+        for (var i = 1; i < acks.Length; i++)
+            if (acks[i - 1].Stamp >= acks[i].Stamp) return Of(activity, acks, shelve);
+        return new AlarmEntry(activity, acks, shelve);
+    }
+
     public AlarmEntry Merge(AlarmEntry other)
     {
         if (ReferenceEquals(this, other) || other.IsEmpty) return this;

@@ -13,7 +13,9 @@
 // - A full transfer (first contact, a peer that lost its state, or an acknowledgement older than the oldest retained
 //   batch) streams the whole state as StateCodec batches through Transfer/ (chunked, checked); the receiver merges
 //   them into its own state rather than replacing it, so what it changed meanwhile (an ack on an active backup)
-//   survives and flows back by the same rules. Neither kind restarts anything.
+//   survives and flows back by the same rules. Neither kind restarts anything. StateCodec.EncodeBatches and
+//   MergeBatches do the two ends on all cores (not Batches + Encode and Decode + Merge per batch: several times
+//   slower for a million alarms, see docs/benchmarks.md).
 // - The alarm engine (later) starts from the merged view (AlarmViews.Overlay) and writes a transition only when its
 //   evaluation differs from the view, so a backup that takes over continues the same activation (episode) and its
 //   acknowledgement.
@@ -56,6 +58,21 @@ public sealed class AlarmStateSet
             builder[id] = builder.TryGetValue(id, out var known) ? known.Merge(entry) : entry;
         }
         return new AlarmStateSet(builder.ToImmutable());
+    }
+
+    /// <summary>This state merged with many entries at once (decoded batches), through one builder.</summary>
+    public AlarmStateSet MergeEntries(IEnumerable<KeyValuePair<string, AlarmEntry>> entries)
+    {
+        var builder = Entries.ToBuilder();
+        foreach (var (id, entry) in entries) MergeInto(builder, id, entry);
+        return new AlarmStateSet(builder.ToImmutable());
+    }
+
+    /// <summary>Merges one entry into a builder being filled (a load, a full transfer).</summary>
+    internal static void MergeInto(ImmutableDictionary<string, AlarmEntry>.Builder builder, string id, AlarmEntry entry)
+    {
+        if (entry.IsEmpty) return;
+        builder[id] = builder.TryGetValue(id, out var known) ? known.Merge(entry) : entry;
     }
 
     /// <summary>A state over a builder the caller filled (a load), without copying it again.</summary>

@@ -1,172 +1,182 @@
 using System.Buffers.Binary;
+using System.Collections.Immutable;
 using System.IO.Hashing;
-using RedundantGateway.Alarms;
+using System.Runtime.InteropServices;
+using F = RedundantGateway.StateSync.StateBatchFormat;
 
 namespace RedundantGateway.StateSync;
 
 /// <summary>
 /// The compact binary form of an <see cref="AlarmStateSet"/> (a delta batch, or one batch of a full state), for the
 /// node link, the log and the snapshot. A batch is: a version byte, the number of entries, the entries, and the
-/// CRC-32 of everything before it (little endian). Numbers are 7-bit varints, strings length-prefixed UTF-8, and
-/// each entry names only the parts it holds, so a batch's size depends on its own entries, never on the state's.
+/// CRC-32 of everything before it (little endian). Numbers are 7-bit varints; within a batch ids share their prefix
+/// with the previous id, stamps and times are differences from the previous ones and names and notes go through a
+/// string table (see <see cref="StateBatchWriter"/>); each entry names only the parts it holds, so a batch's size
+/// depends on its own entries, never on the state's. Version 1 batches (the release before) still read.
 /// </summary>
 public static class StateCodec
 {
-    public const byte Version = 1;
+    public const byte Version = 2;
 
     private const int ChecksumBytes = 4;
 
-    // Entry parts present.
-    private const byte HasActivity = 1, HasShelve = 2;
-    // Activity and shelve flags.
-    private const byte IsActive = 1, HasEpisode = 2, HasActivation = 4, HasActivationValue = 8, HasClear = 16, HasClearValue = 32;
-    private const byte HasUntil = 1, HasNote = 2;
+    public static byte[] Encode(AlarmStateSet batch) => Encode(batch.Entries, batch.Count);
 
-    public static byte[] Encode(AlarmStateSet batch)
+    /// <summary>
+    /// A whole state as batches of at most <paramref name="entriesPerBatch"/> alarms (their merge is the state), for
+    /// a full transfer or a snapshot: written on all cores, without building a map per batch.
+    /// </summary>
+    public static IReadOnlyList<byte[]> EncodeBatches(AlarmStateSet state, int entriesPerBatch)
     {
-        using var buffer = new MemoryStream(64 + batch.Count * 64);
-        using (var writer = new BinaryWriter(buffer, System.Text.Encoding.UTF8, leaveOpen: true))
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(entriesPerBatch);
+        var entries = state.Entries.ToArray();
+        var batches = new byte[(entries.Length + entriesPerBatch - 1) / entriesPerBatch][];
+        Parallel.For(0, batches.Length, i =>
         {
-            writer.Write(Version);
-            writer.Write7BitEncodedInt(batch.Count);
-            foreach (var (id, entry) in batch.Entries) WriteEntry(writer, id, entry);
-        }
-        var length = (int)buffer.Length;
-        buffer.SetLength(length + ChecksumBytes);
-        var bytes = buffer.GetBuffer();
-        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(length), Crc32.HashToUInt32(bytes.AsSpan(0, length)));
-        return bytes.Length == length + ChecksumBytes ? bytes : bytes.AsSpan(0, length + ChecksumBytes).ToArray();
+            var slice = new ArraySegment<KeyValuePair<string, AlarmEntry>>(entries, i * entriesPerBatch, Math.Min(entriesPerBatch, entries.Length - i * entriesPerBatch));
+            batches[i] = Encode(slice, slice.Count);
+        });
+        return batches;
     }
 
     /// <summary>Reads a batch, or throws <see cref="InvalidDataException"/> saying in one line what is wrong with it.</summary>
     public static AlarmStateSet Decode(byte[] bytes) => AlarmStateSet.Of(DecodeEntries(bytes, 0, bytes.Length));
+
+    /// <summary>
+    /// Merges batches (a full transfer, a snapshot) into <paramref name="state"/>: decoded on the other cores while
+    /// this thread builds the one map. All or nothing: a bad batch throws <see cref="InvalidDataException"/>.
+    /// </summary>
+    public static AlarmStateSet MergeBatches(AlarmStateSet state, IEnumerable<byte[]> batches)
+    {
+        var builder = state.Entries.ToBuilder();
+        var decoded = batches.AsParallel().WithDegreeOfParallelism(Math.Max(1, Environment.ProcessorCount))
+            .Select(bytes => DecodeEntries(bytes, 0, bytes.Length));
+        try
+        {
+            foreach (var entries in decoded)
+                foreach (var (id, entry) in entries)
+                    AlarmStateSet.MergeInto(builder, id, entry);
+        }
+        catch (AggregateException e) when (e.InnerExceptions.FirstOrDefault() is InvalidDataException bad)
+        {
+            throw new InvalidDataException(bad.Message, bad);
+        }
+        return AlarmStateSet.Of(builder);
+    }
 
     /// <summary>The entries of a batch, in its order (for a load that merges many batches into one builder).</summary>
     public static List<KeyValuePair<string, AlarmEntry>> DecodeEntries(byte[] bytes, int offset, int count)
     {
         var span = bytes.AsSpan(offset, count);
         if (count < 1 + 1 + ChecksumBytes) throw new InvalidDataException($"state batch of {count} bytes is too short");
-        if (span[0] != Version) throw new InvalidDataException($"state batch version {span[0]} is not {Version}: written by another release");
+        if (span[0] is not (Version or StateCodecV1.Version)) throw new InvalidDataException($"state batch version {span[0]} is not {Version}: written by another release");
         var bodyLength = count - ChecksumBytes;
         var expected = BinaryPrimitives.ReadUInt32LittleEndian(span[bodyLength..]);
         if (Crc32.HashToUInt32(span[..bodyLength]) != expected) throw new InvalidDataException("state batch checksum does not match: corrupt");
-        using var stream = new MemoryStream(bytes, offset, bodyLength, writable: false);
-        using var reader = new BinaryReader(stream, System.Text.Encoding.UTF8);
+        if (span[0] == StateCodecV1.Version) return StateCodecV1.ReadBody(bytes, offset, bodyLength);
         try
         {
-            reader.ReadByte();
-            var entryCount = reader.Read7BitEncodedInt();
-            if (entryCount < 0 || entryCount > bodyLength) throw new InvalidDataException($"state batch claims {entryCount} entries in {bodyLength} bytes");
+            var reader = new StateBatchReader(span[..bodyLength], 1);
+            var entryCount = reader.Count(bodyLength, "the number of entries");
             var entries = new List<KeyValuePair<string, AlarmEntry>>(entryCount);
-            for (var i = 0; i < entryCount; i++) entries.Add(ReadEntry(reader));
-            if (stream.Position != stream.Length) throw new InvalidDataException($"state batch has {stream.Length - stream.Position} bytes after its {entryCount} entries");
+            for (var i = 0; i < entryCount; i++) entries.Add(ReadEntry(ref reader));
+            if (!reader.AtEnd) throw new InvalidDataException($"state batch has {bodyLength - reader.Position} bytes after its {entryCount} entries");
             return entries;
         }
-        catch (Exception e) when (e is EndOfStreamException or FormatException or ArgumentException or OverflowException)
+        catch (OverflowException e)
         {
             throw new InvalidDataException($"state batch does not read: {e.Message}");
         }
     }
 
-    private static void WriteEntry(BinaryWriter writer, string id, AlarmEntry entry)
+    private static byte[] Encode(IEnumerable<KeyValuePair<string, AlarmEntry>> entries, int count)
     {
-        writer.Write(id);
-        writer.Write((byte)((entry.Activity is null ? 0 : HasActivity) | (entry.Shelve is null ? 0 : HasShelve)));
-        writer.Write7BitEncodedInt(entry.Acks.Length);
+        using var writer = new StateBatchWriter(64 + count * 80);
+        writer.Byte(Version);
+        writer.VarUInt((ulong)count);
+        foreach (var (id, entry) in entries) WriteEntry(writer, id, entry);
+        var body = writer.Written;
+        var bytes = new byte[body.Length + ChecksumBytes];
+        body.CopyTo(bytes);
+        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(body.Length), Crc32.HashToUInt32(body));
+        return bytes;
+    }
+
+    private static void WriteEntry(StateBatchWriter writer, string id, AlarmEntry entry)
+    {
+        writer.Id(id);
+        writer.Byte((byte)((entry.Activity is null ? 0 : F.HasActivity) | (entry.Shelve is null ? 0 : F.HasShelve) | entry.Acks.Length << F.AckCountShift));
+        var activityEpisode = entry.Activity?.Episode;
         if (entry.Activity is { } activity)
         {
-            WriteStamp(writer, activity.Stamp);
-            writer.Write((byte)((activity.Active ? IsActive : 0) | (activity.Episode is null ? 0 : HasEpisode)
-                | (activity.LastActivation is null ? 0 : HasActivation) | (activity.LastActivation?.Value is null ? 0 : HasActivationValue)
-                | (activity.LastClear is null ? 0 : HasClear) | (activity.LastClear?.Value is null ? 0 : HasClearValue)));
-            if (activity.Episode is { } episode) WriteStamp(writer, episode);
-            WriteTransition(writer, activity.LastActivation);
-            WriteTransition(writer, activity.LastClear);
+            writer.Stamp(activity.Stamp);
+            writer.Byte((byte)((activity.Active ? F.IsActive : 0) | (activity.Episode is null ? 0 : F.HasEpisode)
+                | (activity.Episode == activity.Stamp ? F.EpisodeIsStamp : 0)
+                | (activity.LastActivation is null ? 0 : F.HasActivation) | (activity.LastActivation?.Value is null ? 0 : F.HasActivationValue)
+                | (activity.LastClear is null ? 0 : F.HasClear) | (activity.LastClear?.Value is null ? 0 : F.HasClearValue)));
+            if (activity.Episode is { } episode && episode != activity.Stamp) writer.Stamp(episode);
+            writer.Transition(activity.LastActivation);
+            writer.Transition(activity.LastClear);
         }
         if (entry.Shelve is { } shelve)
         {
-            WriteStamp(writer, shelve.Stamp);
-            writer.Write(shelve.By);
-            WriteTime(writer, shelve.At);
-            writer.Write(shelve.Until is null ? (byte)0 : HasUntil);
-            if (shelve.Until is { } until) WriteTime(writer, until);
+            writer.Stamp(shelve.Stamp);
+            writer.Text(shelve.By);
+            writer.Time(shelve.At);
+            writer.Byte(shelve.Until is null ? (byte)0 : F.HasUntil);
+            if (shelve.Until is { } until) writer.Time(until);
         }
         foreach (var ack in entry.Acks)
         {
-            WriteStamp(writer, ack.Stamp);
-            WriteStamp(writer, ack.Episode);
-            writer.Write(ack.By);
-            WriteTime(writer, ack.At);
-            writer.Write(ack.Note is null ? (byte)0 : HasNote);
-            if (ack.Note is { } note) writer.Write(note);
+            writer.Stamp(ack.Stamp);
+            writer.Byte((byte)((ack.Note is null ? 0 : F.HasNote) | (ack.Episode == activityEpisode ? F.EpisodeIsActivityEpisode : 0)));
+            if (ack.Episode != activityEpisode) writer.Stamp(ack.Episode);
+            writer.Text(ack.By);
+            writer.Time(ack.At);
+            if (ack.Note is { } note) writer.Text(note);
         }
     }
 
-    private static KeyValuePair<string, AlarmEntry> ReadEntry(BinaryReader reader)
+    private static KeyValuePair<string, AlarmEntry> ReadEntry(ref StateBatchReader reader)
     {
-        var id = reader.ReadString();
-        var parts = reader.ReadByte();
-        var ackCount = reader.Read7BitEncodedInt();
-        if (ackCount < 0 || ackCount > AlarmEntry.MaxAcksKept) throw new InvalidDataException($"alarm '{id}' claims {ackCount} acknowledgements (at most {AlarmEntry.MaxAcksKept})");
+        var id = reader.Id();
+        var head = reader.Byte();
+        var ackCount = head >> F.AckCountShift;
+        if (ackCount > AlarmEntry.MaxAcksKept) throw new InvalidDataException($"alarm '{id}' claims {ackCount} acknowledgements (at most {AlarmEntry.MaxAcksKept})");
         AlarmActivity? activity = null;
         ShelveFact? shelve = null;
-        if ((parts & HasActivity) != 0)
+        if ((head & F.HasActivity) != 0)
         {
-            var stamp = ReadStamp(reader);
-            var flags = reader.ReadByte();
-            HybridTimestamp? episode = (flags & HasEpisode) != 0 ? ReadStamp(reader) : null;
-            var activation = (flags & HasActivation) != 0 ? ReadTransition(reader, (flags & HasActivationValue) != 0) : null;
-            var clear = (flags & HasClear) != 0 ? ReadTransition(reader, (flags & HasClearValue) != 0) : null;
-            activity = new AlarmActivity(stamp, (flags & IsActive) != 0, episode, activation, clear);
+            var stamp = reader.Stamp();
+            var flags = reader.Byte();
+            HybridTimestamp? episode = (flags & F.HasEpisode) == 0 ? null : (flags & F.EpisodeIsStamp) != 0 ? stamp : reader.Stamp();
+            var activation = (flags & F.HasActivation) != 0 ? reader.Transition((flags & F.HasActivationValue) != 0) : null;
+            var clear = (flags & F.HasClear) != 0 ? reader.Transition((flags & F.HasClearValue) != 0) : null;
+            activity = new AlarmActivity(stamp, (flags & F.IsActive) != 0, episode, activation, clear);
         }
-        if ((parts & HasShelve) != 0)
+        if ((head & F.HasShelve) != 0)
         {
-            var stamp = ReadStamp(reader);
-            var by = reader.ReadString();
-            var at = ReadTime(reader);
-            DateTimeOffset? until = (reader.ReadByte() & HasUntil) != 0 ? ReadTime(reader) : null;
+            var stamp = reader.Stamp();
+            var by = reader.Text();
+            var at = reader.Time();
+            DateTimeOffset? until = (reader.Byte() & F.HasUntil) != 0 ? reader.Time() : null;
             shelve = new ShelveFact(stamp, by, at, until);
         }
+        if (ackCount == 0) return new(id, AlarmEntry.FromOrdered(activity, ImmutableArray<AckFact>.Empty, shelve));
         var acks = new AckFact[ackCount];
         for (var i = 0; i < ackCount; i++)
         {
-            var stamp = ReadStamp(reader);
-            var episode = ReadStamp(reader);
-            var by = reader.ReadString();
-            var at = ReadTime(reader);
-            var note = (reader.ReadByte() & HasNote) != 0 ? reader.ReadString() : null;
+            var stamp = reader.Stamp();
+            var flags = reader.Byte();
+            HybridTimestamp episode;
+            if ((flags & F.EpisodeIsActivityEpisode) != 0)
+                episode = activity?.Episode ?? throw new InvalidDataException($"alarm '{id}' has an acknowledgement of an episode it does not hold");
+            else episode = reader.Stamp();
+            var by = reader.Text();
+            var at = reader.Time();
+            var note = (flags & F.HasNote) != 0 ? reader.Text() : null;
             acks[i] = new AckFact(stamp, episode, by, at, note);
         }
-        return new(id, AlarmEntry.Of(activity, acks, shelve));
-    }
-
-    private static void WriteStamp(BinaryWriter writer, HybridTimestamp stamp)
-    {
-        writer.Write7BitEncodedInt64(stamp.WallMs);
-        writer.Write7BitEncodedInt64(stamp.Counter);
-        writer.Write7BitEncodedInt(stamp.Node);
-    }
-
-    private static HybridTimestamp ReadStamp(BinaryReader reader) =>
-        new(reader.Read7BitEncodedInt64(), checked((uint)reader.Read7BitEncodedInt64()), checked((ushort)reader.Read7BitEncodedInt()));
-
-    private static void WriteTransition(BinaryWriter writer, AlarmTransition? transition)
-    {
-        if (transition is null) return;
-        WriteTime(writer, transition.At);
-        if (transition.Value is { } value) writer.Write(value);
-    }
-
-    private static AlarmTransition ReadTransition(BinaryReader reader, bool hasValue) =>
-        new(ReadTime(reader), hasValue ? reader.ReadDouble() : null);
-
-    // UTC ticks: exact, so a round trip gives equal times.
-    private static void WriteTime(BinaryWriter writer, DateTimeOffset at) => writer.Write7BitEncodedInt64(at.UtcTicks);
-
-    private static DateTimeOffset ReadTime(BinaryReader reader)
-    {
-        var ticks = reader.Read7BitEncodedInt64();
-        if (ticks < DateTime.MinValue.Ticks || ticks > DateTime.MaxValue.Ticks) throw new InvalidDataException($"time of {ticks} ticks is out of range");
-        return new DateTimeOffset(ticks, TimeSpan.Zero);
+        return new(id, AlarmEntry.FromOrdered(activity, ImmutableCollectionsMarshal.AsImmutableArray(acks), shelve));
     }
 }

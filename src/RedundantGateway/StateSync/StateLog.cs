@@ -133,9 +133,8 @@ public sealed class StateLog : IDisposable
         using (var temp = new FileStream(TempPath, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 1 << 16))
         {
             Span<byte> header = stackalloc byte[HeaderBytes];
-            foreach (var batch in State.Batches(_settings.SnapshotBatchEntries))
+            foreach (var payload in StateCodec.EncodeBatches(State, _settings.SnapshotBatchEntries))
             {
-                var payload = StateCodec.Encode(batch);
                 BinaryPrimitives.WriteInt32LittleEndian(header, payload.Length);
                 BinaryPrimitives.WriteUInt32LittleEndian(header[4..], Crc32.HashToUInt32(payload));
                 temp.Write(header);
@@ -162,35 +161,51 @@ public sealed class StateLog : IDisposable
 
     private static ReadResult ReadRecords(string path, System.Collections.Immutable.ImmutableDictionary<string, AlarmEntry>.Builder builder)
     {
+        // First the records as they lie (lengths and checksums, one pass over the file), then their batches decoded on
+        // all cores and merged in file order, stopping at the first that does not read.
+        var (payloads, checkedUpTo) = ReadPayloads(path);
+        var decoded = payloads.AsParallel().AsOrdered().WithDegreeOfParallelism(Math.Max(1, Environment.ProcessorCount)).Select(record =>
+        {
+            try { return (Entries: StateCodec.DecodeEntries(record.Payload, 0, record.Payload.Length), Problem: (string?)null); }
+            catch (InvalidDataException e) { return (Entries: new List<KeyValuePair<string, AlarmEntry>>(), Problem: (string?)e.Message); }
+        });
+        var records = 0;
+        long good = 0;
+        foreach (var (entries, problem) in decoded)
+        {
+            if (problem is not null) return new ReadResult(records, good, problem, Torn: false);
+            foreach (var (id, entry) in entries) AlarmStateSet.MergeInto(builder, id, entry);
+            good = payloads[records].End;
+            records++;
+        }
+        return checkedUpTo with { Records = records, GoodBytes = good };
+    }
+
+    private sealed record LoggedRecord(byte[] Payload, long End);
+
+    /// <summary>The whole records of the file with a matching checksum, and how the file ends (a problem, or none).</summary>
+    private static (List<LoggedRecord> Payloads, ReadResult End) ReadPayloads(string path)
+    {
         using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 1 << 16);
         var length = file.Length;
         var header = new byte[HeaderBytes];
-        var payload = Array.Empty<byte>();
-        var records = 0;
+        var payloads = new List<LoggedRecord>();
         long good = 0;
+        ReadResult End(string? problem, bool torn) => new(payloads.Count, good, problem, torn);
         while (good < length)
         {
-            if (length - good < HeaderBytes) return new ReadResult(records, good, "a record header is cut short", Torn: true);
+            if (length - good < HeaderBytes) return (payloads, End("a record header is cut short", torn: true));
             file.ReadExactly(header);
             var size = BinaryPrimitives.ReadInt32LittleEndian(header);
             var crc = BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(4));
-            if (size <= 0 || size > MaxRecordBytes) return new ReadResult(records, good, $"a record claims {size} bytes", Torn: false);
-            if (length - good - HeaderBytes < size) return new ReadResult(records, good, $"a record of {size} bytes is cut short", Torn: true);
-            if (payload.Length < size) payload = new byte[Math.Max(size, payload.Length * 2)];
-            file.ReadExactly(payload, 0, size);
-            if (Crc32.HashToUInt32(payload.AsSpan(0, size)) != crc) return new ReadResult(records, good, "a record's checksum does not match", Torn: false);
-            try
-            {
-                foreach (var (id, entry) in StateCodec.DecodeEntries(payload, 0, size))
-                    if (!entry.IsEmpty) builder[id] = builder.TryGetValue(id, out var known) ? known.Merge(entry) : entry;
-            }
-            catch (InvalidDataException e)
-            {
-                return new ReadResult(records, good, e.Message, Torn: false);
-            }
-            records++;
+            if (size <= 0 || size > MaxRecordBytes) return (payloads, End($"a record claims {size} bytes", torn: false));
+            if (length - good - HeaderBytes < size) return (payloads, End($"a record of {size} bytes is cut short", torn: true));
+            var payload = new byte[size];
+            file.ReadExactly(payload);
+            if (Crc32.HashToUInt32(payload) != crc) return (payloads, End("a record's checksum does not match", torn: false));
             good += HeaderBytes + size;
+            payloads.Add(new LoggedRecord(payload, good));
         }
-        return new ReadResult(records, good, null, Torn: false);
+        return (payloads, End(null, torn: false));
     }
 }
