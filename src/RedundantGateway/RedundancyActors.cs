@@ -7,6 +7,7 @@ using RedundantGateway.Liveness;
 using RedundantGateway.Membership;
 using RedundantGateway.Redundancy;
 using RedundantGateway.Runtime;
+using RedundantGateway.StateSync;
 using RedundantGateway.Tags;
 
 namespace RedundantGateway;
@@ -32,6 +33,8 @@ public enum RedundancyActor
     /// <summary>/user/redundancy/tags: the tag engine.</summary>
     Tags,
     Alarms,
+    /// <summary>/user/redundancy/state-replicator: the alarm runtime state, its store and its shipping to the peer.</summary>
+    StateReplicator,
 }
 
 /// <summary>Starts the redundancy actors of one node in an actor system configured for clustering.</summary>
@@ -76,6 +79,7 @@ public static class RedundancyActors
         private readonly IActorRef _coordinator;
         private readonly IActorRef _membership;
         private readonly IActorRef _alarms;
+        private readonly IActorRef _stateReplicator;
 
         public NodeGuardian(GatewaySettings settings, IReadOnlyList<IRuntimeSubsystem> subsystems, IReadOnlyList<ITagProvider> tagProviders,
             IActorSystemHost host, NodeMemory memory, IActorRef designator, Action<RedundancyActor, IActorRef> announce)
@@ -87,8 +91,14 @@ public static class RedundancyActors
             // gets the replicator by its path (it exists by the time the engine's first ask is delivered).
             var configPath = Context.System.ActorSelection(Self.Path / ConfigReplicator.Name);
             var tags = Context.ActorOf(TagEngine.Props(settings.Tags, configPath, tagProviders), TagEngine.Name);
+            // The alarm state replicator before the engine, which subscribes to it at start; it records full transfers
+            // in the coordinator's events log, reached by path (the coordinator is created after the engine).
+            var stateReplicator = _stateReplicator = Context.ActorOf(StateReplicator.Props(settings.StateSync,
+                    settings.Role == NodeRole.Backup ? (ushort)2 : (ushort)1,
+                    settings.Role == NodeRole.Independent ? null : peerAddress,
+                    Context.System.ActorSelection(Self.Path / RedundancyCoordinator.Name)), StateReplicator.Name);
             // The alarm engine reads the same configuration (and is told of every commit on the event stream).
-            var alarms = _alarms = Context.ActorOf(AlarmEngine.Props(settings.Alarms, tags, configPath), AlarmEngine.Name);
+            var alarms = _alarms = Context.ActorOf(AlarmEngine.Props(settings.Alarms, tags, configPath, stateReplicator: stateReplicator), AlarmEngine.Name);
             IReadOnlyList<IRuntimeSubsystem> runtime =
             [
                 .. subsystems,
@@ -117,6 +127,7 @@ public static class RedundancyActors
 
             announce(RedundancyActor.Tags, tags);
             announce(RedundancyActor.Alarms, alarms);
+            announce(RedundancyActor.StateReplicator, stateReplicator);
             announce(RedundancyActor.ConfigReplicator, config);
         }
 
@@ -139,8 +150,9 @@ public static class RedundancyActors
                     ? Directive.Stop // nothing to resume
                     : Directive.Resume;
             }
-            // The alarm engine holds runtime state no other place has yet (acknowledgements, shelving; the state sync
-            // is to come): a restart would forget it, so it resumes and only the failed message is lost.
+            // The alarm engine's evaluation state (conditions, delays) is its own: a restart would forget it, so it
+            // resumes and only the failed message is lost. The state replicator restarts: its state is in its log,
+            // loaded again at start, and the peer's next probe resends what it lacks.
             if (child.Equals(_alarms))
                 return cause is ActorInitializationException or ActorKilledException or DeathPactException ? Directive.Stop : Directive.Resume;
             // Liveness and config replicator restart (and stop when they cannot be created): the detector's state is
