@@ -10,7 +10,15 @@ namespace RedundantGateway.StateSync;
 /// A stream starts with a full state (<see cref="StartsStream"/> on its first batch, <see cref="EndsFull"/> on the
 /// last batch of the full state) and continues with deltas. A new stream (new id) is a new full transfer.
 /// </summary>
-public sealed record StateBatch(Guid Stream, long Sequence, bool StartsStream, bool EndsFull, ImmutableArray<byte> Payload) : IPairProtocolMessage;
+public sealed record StateBatch(Guid Stream, long Sequence, bool StartsStream, bool EndsFull, ImmutableArray<byte> Payload) : IPairProtocolMessage
+{
+    // By content: ImmutableArray's own equality compares the array reference.
+    public bool Equals(StateBatch? other) =>
+        other is not null && Stream == other.Stream && Sequence == other.Sequence && StartsStream == other.StartsStream
+        && EndsFull == other.EndsFull && Payload.AsSpan().SequenceEqual(other.Payload.AsSpan());
+
+    public override int GetHashCode() => HashCode.Combine(Stream, Sequence, Payload.Length);
+}
 
 /// <summary>
 /// The receiver holds the batches of <paramref name="Stream"/> up to <paramref name="Held"/> contiguously
