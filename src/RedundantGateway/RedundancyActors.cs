@@ -16,8 +16,9 @@ namespace RedundantGateway;
 /// <param name="Config">the config replicator: edits and reads of the configuration go through it to the store.</param>
 /// <param name="Tags">the tag engine: current values, subscriptions, provider connections.</param>
 /// <param name="Alarms">the alarm engine: alarm states, acknowledgements, shelving.</param>
+/// <param name="StateSync">the alarm state replicator: its shipping figures for /api/redundancy.</param>
 public sealed record RedundancyHandles(IActorRef Coordinator, IActorRef Liveness, IActorRef Membership, IActorRef Config,
-    IActorRef? Tags = null, IActorRef? Alarms = null);
+    IActorRef? Tags = null, IActorRef? Alarms = null, IActorRef? StateSync = null);
 
 /// <summary>The actors <see cref="RedundancyActors.Start"/> announces as they are created (hosts register them, e.g. in Akka.Hosting's ActorRegistry).</summary>
 public enum RedundancyActor
