@@ -19,7 +19,8 @@ public sealed class AlarmStateSyncPairTests(ITestOutputHelper output) : PairTest
     [Fact]
     public Task An_ack_on_the_master_is_shown_by_the_backup_after_kill_9_of_the_master() => Scenario(async () =>
     {
-        var (master, backup) = await StartPairWithSteadyAlarmsAsync();
+        var (masterSpec, backupSpec) = PairSpecs();
+        var (master, backup) = await StartPairWithSteadyAlarmsAsync(masterSpec, backupSpec);
 
         await AckAsync(master, First, "op-master", "seen on the master");
         master.KillHard();
@@ -35,8 +36,8 @@ public sealed class AlarmStateSyncPairTests(ITestOutputHelper output) : PairTest
     [Fact]
     public Task An_ack_on_the_active_backup_is_on_the_master_when_it_is_active_again_and_the_first_ack_is_kept() => Scenario(async () =>
     {
-        var (masterSpec, _) = PairSpecs();
-        var (master, backup) = await StartPairWithSteadyAlarmsAsync();
+        var (masterSpec, backupSpec) = PairSpecs();
+        var (master, backup) = await StartPairWithSteadyAlarmsAsync(masterSpec, backupSpec);
         await AckAsync(master, First, "op-master", "first");
         var firstAck = (await AlarmAsync(master, First))!.AckedAt;
 
@@ -59,9 +60,8 @@ public sealed class AlarmStateSyncPairTests(ITestOutputHelper output) : PairTest
         Assert.Contains(events, e => e.Kind == "state-full-transfer");
     });
 
-    private async Task<(NodeProcess Master, NodeProcess Backup)> StartPairWithSteadyAlarmsAsync()
+    private async Task<(NodeProcess Master, NodeProcess Backup)> StartPairWithSteadyAlarmsAsync(NodeSpec masterSpec, NodeSpec backupSpec)
     {
-        var (masterSpec, backupSpec) = PairSpecs();
         var master = StartNode(masterSpec);
         var backup = StartNode(backupSpec);
         await UntilPairSettledAsync(master, backup, "master", "the pair formed with the master active");
