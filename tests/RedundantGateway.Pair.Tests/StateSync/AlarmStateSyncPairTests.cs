@@ -23,6 +23,7 @@ public sealed class AlarmStateSyncPairTests(ITestOutputHelper output) : PairTest
         var (master, backup) = await StartPairWithSteadyAlarmsAsync(masterSpec, backupSpec);
 
         await AckAsync(master, First, "op-master", "seen on the master");
+        await UntilReplicatedAsync(master, backup, First, "op-master");
         master.KillHard();
         await master.WaitForExitAsync(Deadline);
         await UntilStatusAsync(backup, s => s.IsActive, "the backup active after kill -9 of the master");
@@ -40,6 +41,7 @@ public sealed class AlarmStateSyncPairTests(ITestOutputHelper output) : PairTest
         var (master, backup) = await StartPairWithSteadyAlarmsAsync(masterSpec, backupSpec);
         await AckAsync(master, First, "op-master", "first");
         var firstAck = (await AlarmAsync(master, First))!.AckedAt;
+        await UntilReplicatedAsync(master, backup, First, "op-master");
 
         master.KillHard();
         await master.WaitForExitAsync(Deadline);
@@ -73,10 +75,24 @@ public sealed class AlarmStateSyncPairTests(ITestOutputHelper output) : PairTest
             await master.Api!.Client.PutResourceAsync(alarm, $$"""
                 {"tag":"{{Tag}}","condition":"above","setpoint":-1,"deadband":0,"onDelayMs":0,"offDelayMs":0,"priority":"high","displayPath":"Sync/{{alarm}}","notes":""}
                 """);
-        foreach (var node in new[] { master, backup })
-            await UntilAsync(async () => (await AlarmAsync(node, First))?.State == "active" && (await AlarmAsync(node, Second))?.State == "active",
-                $"both alarms active on the {node.Label}");
+        await UntilAsync(async () => (await AlarmAsync(master, First))?.State == "active" && (await AlarmAsync(master, Second))?.State == "active",
+            "both alarms active on the master");
+        await UntilAsync(async () => await AlarmAsync(backup, First) is not null && await AlarmAsync(backup, Second) is not null,
+            "the backup holding both definitions");
         return (master, backup);
+    }
+
+    /// <summary>
+    /// Shipping is asynchronous (batches every 10 ms): an acknowledgement answered a moment before a kill -9 may not
+    /// have left yet, as in the reference. So the test waits until the standby shows it (the replicated state) first.
+    /// </summary>
+    private async Task UntilReplicatedAsync(NodeProcess master, NodeProcess backup, string id, string by)
+    {
+        await UntilAsync(async () => await AlarmAsync(backup, id) is { Acked: true } alarm && alarm.AckedBy == by,
+            $"the standby backup showing {id} acknowledged by {by}");
+        var sync = (await master.Api!.GetStatusAsync())?.StateSync;
+        Log($"master stateSync: {sync}");
+        Assert.True(sync is { DeltaBatches: > 0, FullTransfers: > 0 }, $"the master's stateSync: {sync}");
     }
 
     private async Task AckAsync(NodeProcess node, string id, string by, string note)
