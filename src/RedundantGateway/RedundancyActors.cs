@@ -96,7 +96,7 @@ public static class RedundancyActors
             // in the coordinator's events log, reached by path (the coordinator is created after the engine).
             var stateReplicator = _stateReplicator = Context.ActorOf(StateReplicator.Props(settings.StateSync,
                     settings.Role == NodeRole.Backup ? (ushort)2 : (ushort)1,
-                    settings.Role == NodeRole.Independent ? null : peerAddress,
+                    settings.Role == NodeRole.Independent || peerAddress is null ? null : RedundancyPaths.StateReplicatorPath(peerAddress),
                     Context.System.ActorSelection(Self.Path / RedundancyCoordinator.Name)), StateReplicator.Name);
             // The alarm engine reads the same configuration (and is told of every commit on the event stream).
             var alarms = _alarms = Context.ActorOf(AlarmEngine.Props(settings.Alarms, tags, configPath, stateReplicator: stateReplicator), AlarmEngine.Name);

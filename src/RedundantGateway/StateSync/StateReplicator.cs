@@ -42,15 +42,16 @@ public sealed class StateReplicator : ReceiveActor, IWithTimers
     private FullTransferRecord? _lastFull;
 
     /// <param name="node">this node's clock id (master 1, backup 2: the two must differ).</param>
-    /// <param name="peerAddress">the peer node's address (akka.tcp://...); null: no peer (an independent node).</param>
+    /// <param name="peerPath">the path of the peer node's replicator (<see cref="RedundancyPaths.StateReplicatorPath"/>);
+    /// null: no peer (an independent node).</param>
     /// <param name="events">where full transfers are recorded (the coordinator's events log); null: only logged.</param>
-    public StateReplicator(StateSyncSettings settings, ushort node, string? peerAddress, ICanTell? events, TimeProvider time)
+    public StateReplicator(StateSyncSettings settings, ushort node, string? peerPath, ICanTell? events, TimeProvider time)
     {
         _settings = settings;
         _node = node;
         _events = events;
         _time = time;
-        _peer = peerAddress is null ? null : Context.ActorSelection(RedundancyPaths.StateReplicatorPath(peerAddress));
+        _peer = peerPath is null ? null : Context.ActorSelection(peerPath);
 
         Receive<LocalAlarmChange>(OnLocalChange);
         Receive<FlushDue>(_ => Flush());
@@ -72,8 +73,8 @@ public sealed class StateReplicator : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(StateSyncSettings settings, ushort node, string? peerAddress, ICanTell? events, TimeProvider? time = null) =>
-        Akka.Actor.Props.Create(() => new StateReplicator(settings, node, peerAddress, events, time ?? TimeProvider.System));
+    public static Props Props(StateSyncSettings settings, ushort node, string? peerPath, ICanTell? events, TimeProvider? time = null) =>
+        Akka.Actor.Props.Create(() => new StateReplicator(settings, node, peerPath, events, time ?? TimeProvider.System));
 
     private long NowMs => _time.GetUtcNow().ToUnixTimeMilliseconds();
 
