@@ -97,7 +97,10 @@ public static class RedundancyActors
             var stateReplicator = _stateReplicator = Context.ActorOf(StateReplicator.Props(settings.StateSync,
                     settings.Role == NodeRole.Backup ? (ushort)2 : (ushort)1,
                     settings.Role == NodeRole.Independent || peerAddress is null ? null : RedundancyPaths.StateReplicatorPath(peerAddress),
-                    Context.System.ActorSelection(Self.Path / RedundancyCoordinator.Name)), StateReplicator.Name);
+                    Context.System.ActorSelection(Self.Path / RedundancyCoordinator.Name),
+                    full => new AppendRedundancyEvent(RedundancyEventKinds.StateFullTransfer,
+                        $"full alarm state sent ({full.Why}): {full.Entries} alarms, {full.Bytes} bytes in {full.Batches} batches", full.Millis)),
+                StateReplicator.Name);
             // The alarm engine reads the same configuration (and is told of every commit on the event stream).
             var alarms = _alarms = Context.ActorOf(AlarmEngine.Props(settings.Alarms, tags, configPath, stateReplicator: stateReplicator), AlarmEngine.Name);
             IReadOnlyList<IRuntimeSubsystem> runtime =

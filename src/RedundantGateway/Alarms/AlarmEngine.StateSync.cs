@@ -1,20 +1,19 @@
 using Akka.Actor;
 using Akka.Event;
 using RedundantGateway.Runtime;
-using RedundantGateway.StateSync;
 
 namespace RedundantGateway.Alarms;
 
 /// <summary>
 /// The alarm engine's side of the state sync: the active node reports its transitions and accepted commands to the
-/// node's <see cref="StateReplicator"/>, and every node shows the replicated state (acknowledgements and shelves made
+/// node's state replicator (StateSync), and every node shows the replicated state (acknowledgements and shelves made
 /// on either node; active or clear as the active node evaluated it). A node that becomes active starts from that
 /// state, so it continues the same activation and its acknowledgement.
 /// </summary>
 public sealed partial class AlarmEngine
 {
     private readonly ICanTell? _stateReplicator;
-    private AlarmStateSet _replicated = AlarmStateSet.Empty;
+    private readonly Dictionary<string, ReplicatedAlarm> _replicated = new(StringComparer.Ordinal);
     // Active or clear as last reported to (or learnt from) the replicated state, per alarm: a transition is reported
     // when the evaluation differs from it, so a node that takes over does not start a new activation.
     private readonly Dictionary<string, bool> _reported = new(StringComparer.Ordinal);
@@ -53,17 +52,16 @@ public sealed partial class AlarmEngine
         OnLevel(ActivityLevel.Active, requester);
     }
 
-    private void OnMerged(AlarmStateMerged merged)
+    private void OnReplicated(ReplicatedAlarmsChanged merged)
     {
-        _replicated = merged.State;
         var now = Now;
-        foreach (var (id, fragment) in merged.Changed.Entries)
+        foreach (var (id, view) in merged.Changed)
         {
+            _replicated[id] = view;
             if (!_states.TryGetValue(id, out var state)) continue;
-            var view = AlarmViews.Derive(merged.State[id], now);
             if (_level != ActivityLevel.Active)
             {
-                _states[id] = AlarmViews.Overlay(state, view);
+                _states[id] = view.Overlay(state, now);
                 _reported[id] = view.Active;
                 continue;
             }
@@ -72,7 +70,7 @@ public sealed partial class AlarmEngine
             // still in the mailbox must not undo a command just taken).
             if (view.Acked && !state.Acked && view.Active == state.Active && view.LastActivation == state.LastActivation)
                 state = state with { Acked = true, Ack = view.Ack };
-            if (fragment.Shelve is not null) state = state with { Shelve = view.Shelve };
+            if (merged.ShelveChanged.Contains(id)) state = state with { Shelve = view.Overlay(state, now).Shelve };
             _states[id] = state;
         }
     }
@@ -80,10 +78,9 @@ public sealed partial class AlarmEngine
     /// <summary>A new or changed definition's state, starting from what the replicated state says of it.</summary>
     private AlarmState Seeded(string id, AlarmState initial)
     {
-        if (!_replicated.Entries.TryGetValue(id, out var entry)) return initial;
-        var view = AlarmViews.Derive(entry, Now);
+        if (!_replicated.TryGetValue(id, out var view)) return initial;
         _reported[id] = view.Active;
-        return AlarmViews.Overlay(initial, view);
+        return view.Overlay(initial, Now);
     }
 
     /// <summary>On going active: every alarm starts from the replicated state (what the other node last decided).</summary>
@@ -107,7 +104,7 @@ public sealed partial class AlarmEngine
     private AlarmState Shown(string id)
     {
         var state = _states[id];
-        if (_level == ActivityLevel.Active || !_replicated.Entries.TryGetValue(id, out var entry)) return state;
-        return AlarmViews.Overlay(state, AlarmViews.Derive(entry, Now));
+        if (_level == ActivityLevel.Active || !_replicated.TryGetValue(id, out var view)) return state;
+        return view.Overlay(state, Now);
     }
 }

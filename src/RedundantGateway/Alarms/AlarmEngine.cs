@@ -3,7 +3,6 @@ using Akka.Actor;
 using Akka.Event;
 using RedundantGateway.ConfigSync;
 using RedundantGateway.Runtime;
-using RedundantGateway.StateSync;
 using RedundantGateway.Tags;
 
 namespace RedundantGateway.Alarms;
@@ -57,7 +56,7 @@ public sealed partial class AlarmEngine : ReceiveActor, IWithTimers
         Receive<ConfigurationChanged>(changed => OnDocument(changed.Document));
         Receive<ConfigDocumentView>(view => OnDocument(view.Document));
         Receive<ApplyRuntimeLevel>(apply => OnLevelRequested(apply.Level));
-        Receive<AlarmStateMerged>(OnMerged);
+        Receive<ReplicatedAlarmsChanged>(OnReplicated);
         Receive<PeerStateReady>(OnPeerStateReady);
         Receive<RestartRuntimeActor>(_ =>
         {
@@ -86,7 +85,7 @@ public sealed partial class AlarmEngine : ReceiveActor, IWithTimers
 
     /// <param name="settings">null: <see cref="AlarmsSettings.Default"/>.</param>
     /// <param name="clock">null: the system clock (tests pass a fake one).</param>
-    /// <param name="stateReplicator">the node's <see cref="StateReplicator"/>; null: the state stays in this actor only.</param>
+    /// <param name="stateReplicator">the node's state replicator (StateSync); null: the state stays in this actor only.</param>
     public static Props Props(AlarmsSettings? settings, IActorRef tagEngine, ICanTell configReplicator, TimeProvider? clock = null,
         ICanTell? stateReplicator = null) =>
         Akka.Actor.Props.Create(() => new AlarmEngine(settings ?? AlarmsSettings.Default, tagEngine, configReplicator, clock ?? TimeProvider.System, stateReplicator));

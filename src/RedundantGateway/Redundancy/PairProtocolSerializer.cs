@@ -6,7 +6,6 @@ using System.Text;
 using Akka.Actor;
 using Akka.Serialization;
 using RedundantGateway.Liveness;
-using RedundantGateway.StateSync;
 
 namespace RedundantGateway.Redundancy;
 

@@ -3,7 +3,7 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Akka.Actor;
 using Akka.Event;
-using RedundantGateway.Redundancy;
+using RedundantGateway.Alarms;
 
 namespace RedundantGateway.StateSync;
 
@@ -25,6 +25,7 @@ public sealed class StateReplicator : ReceiveActor, IWithTimers
     private readonly ushort _node;
     private readonly ActorSelection? _peer;
     private readonly ICanTell? _events;
+    private readonly Func<FullTransferRecord, object>? _eventOf;
     private readonly TimeProvider _time;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly List<IActorRef> _subscribers = [];
@@ -44,9 +45,12 @@ public sealed class StateReplicator : ReceiveActor, IWithTimers
     /// <param name="node">this node's clock id (master 1, backup 2: the two must differ).</param>
     /// <param name="peerPath">the path of the peer node's replicator (<see cref="RedundancyPaths.StateReplicatorPath"/>);
     /// null: no peer (an independent node).</param>
-    /// <param name="events">where full transfers are recorded (the coordinator's events log); null: only logged.</param>
-    public StateReplicator(StateSyncSettings settings, ushort node, string? peerPath, ICanTell? events, TimeProvider time)
+    /// <param name="events">where full transfers are recorded (the coordinator's events log), with the message for one
+    /// (<paramref name="eventOf"/>, given by the host: this folder does not know the coordinator's protocol); null: only logged.</param>
+    public StateReplicator(StateSyncSettings settings, ushort node, string? peerPath, ICanTell? events, Func<FullTransferRecord, object>? eventOf,
+        TimeProvider time)
     {
+        _eventOf = eventOf;
         _settings = settings;
         _node = node;
         _events = events;
@@ -63,7 +67,7 @@ public sealed class StateReplicator : ReceiveActor, IWithTimers
         {
             if (!_subscribers.Contains(Sender)) _subscribers.Add(Sender);
             Context.Watch(Sender);
-            Sender.Tell(new AlarmStateMerged(_state, _state));
+            Sender.Tell(Replicated(_state));
         });
         Receive<Terminated>(t => { _subscribers.Remove(t.ActorRef); _waiters.Remove(t.ActorRef); });
         Receive<AwaitPeerState>(_ => OnAwait());
@@ -73,8 +77,9 @@ public sealed class StateReplicator : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(StateSyncSettings settings, ushort node, string? peerPath, ICanTell? events, TimeProvider? time = null) =>
-        Akka.Actor.Props.Create(() => new StateReplicator(settings, node, peerPath, events, time ?? TimeProvider.System));
+    public static Props Props(StateSyncSettings settings, ushort node, string? peerPath, ICanTell? events = null,
+        Func<FullTransferRecord, object>? eventOf = null, TimeProvider? time = null) =>
+        Akka.Actor.Props.Create(() => new StateReplicator(settings, node, peerPath, events, eventOf, time ?? TimeProvider.System));
 
     private long NowMs => _time.GetUtcNow().ToUnixTimeMilliseconds();
 
@@ -148,8 +153,23 @@ public sealed class StateReplicator : ReceiveActor, IWithTimers
             var bytes = _store.Compact();
             _log.Info("Alarm state log compacted into a snapshot of {Bytes} bytes ({Alarms} alarms)", bytes, _state.Count);
         }
-        var merged = new AlarmStateMerged(_state, delta);
+        if (_subscribers.Count == 0) return;
+        var merged = Replicated(delta);
         foreach (var subscriber in _subscribers) subscriber.Tell(merged);
+    }
+
+    /// <summary>The alarms of <paramref name="delta"/> as the merged state now shows them, in the engine's terms.</summary>
+    private ReplicatedAlarmsChanged Replicated(AlarmStateSet delta)
+    {
+        var now = _time.GetUtcNow();
+        var changed = ImmutableDictionary.CreateBuilder<string, ReplicatedAlarm>(StringComparer.Ordinal);
+        var shelves = ImmutableHashSet.CreateBuilder<string>(StringComparer.Ordinal);
+        foreach (var (id, fragment) in delta.Entries)
+        {
+            changed[id] = AlarmViews.ToReplicated(AlarmViews.Derive(_state[id], now));
+            if (fragment.Shelve is not null) shelves.Add(id);
+        }
+        return new ReplicatedAlarmsChanged(changed.ToImmutable(), shelves.ToImmutable());
     }
 
     private void Flush()
@@ -232,8 +252,7 @@ public sealed class StateReplicator : ReceiveActor, IWithTimers
         _lastFull = new FullTransferRecord(why, _state.Count, bytes, payloads.Count, millis, _time.GetUtcNow());
         _log.Info("Full alarm state sent to the peer ({Why}): {Alarms} alarms, {Bytes} bytes in {Batches} batches, {Millis} ms",
             why, _state.Count, bytes, payloads.Count, millis);
-        _events?.Tell(new AppendRedundancyEvent(RedundancyEventKinds.StateFullTransfer,
-            $"full alarm state sent ({why}): {_state.Count} alarms, {bytes} bytes in {payloads.Count} batches", millis), Self);
+        if (_eventOf is not null) _events?.Tell(_eventOf(_lastFull), Self);
     }
 
     /// <summary>Codec batches of at most <see cref="MaxPayloadBytes"/> (a batch too big is split in halves).</summary>

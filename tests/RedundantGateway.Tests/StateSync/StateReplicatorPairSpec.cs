@@ -31,15 +31,15 @@ public sealed class StateReplicatorPairSpec : TestKit, IDisposable
         new StateSyncSettings(Path.Combine(_root, name), TimeSpan.Zero, 1 << 20, 100) { ProbeInterval = TimeSpan.FromMilliseconds(100) };
 
     private IActorRef Start(string name, string peer, ushort node) =>
-        Sys.ActorOf(StateReplicator.Props(Settings(name), node, "/user/" + peer, null), name);
+        Sys.ActorOf(StateReplicator.Props(Settings(name), node, "/user/" + peer), name);
 
-    private AlarmRuntimeView View(IActorRef replicator)
+    private ReplicatedAlarm View(IActorRef replicator)
     {
         // A probe of its own each time: a subscriber keeps receiving every later merge.
         var probe = CreateTestProbe();
         replicator.Tell(SubscribeAlarmState.Instance, probe.Ref);
-        var merged = probe.ExpectMsg<AlarmStateMerged>();
-        return AlarmViews.Derive(merged.State[Alarm], DateTimeOffset.UtcNow);
+        var all = probe.ExpectMsg<ReplicatedAlarmsChanged>();
+        return all.Changed.TryGetValue(Alarm, out var alarm) ? alarm : new ReplicatedAlarm(false, null, null, null, true, null, null);
     }
 
     private StateSyncStatus Status(IActorRef replicator) =>
@@ -75,7 +75,7 @@ public sealed class StateReplicatorPairSpec : TestKit, IDisposable
     {
         var a = Start("a", "b", 1);
         var alone = Sys.ActorOf(StateReplicator.Props(Settings("alone") with { PeerStateWait = TimeSpan.FromMilliseconds(300) }, 1,
-            "/user/nobody", null), "alone");
+            "/user/nobody"), "alone");
 
         alone.Tell(AwaitPeerState.Instance);
         ExpectMsg<PeerStateReady>(r => r.Why.Contains("no full state from the peer"), TimeSpan.FromSeconds(3));
