@@ -124,6 +124,17 @@ public static class ShippingRules
     /// <summary>The age of the oldest batch not acknowledged (0: none).</summary>
     public static long LagMs(ShippingState state, long nowMs) => state.Retained.IsEmpty ? 0 : Math.Max(0, nowMs - state.Retained.Peek().SentAtMs);
 
+    /// <summary>
+    /// Whether a node about to become active goes at once (the reason) or waits for the peer's full state (null):
+    /// only a reachable peer whose full state has not come yet is worth waiting for (bounded by the caller).
+    /// </summary>
+    public static string? ActivationGoesNow(bool hasPeer, bool peerReachable, bool peerStateReceived, TimeSpan wait) =>
+        !hasPeer ? "no peer"
+        : peerStateReceived ? "the peer's full state is merged"
+        : wait <= TimeSpan.Zero ? "peer-state-wait is 0"
+        : !peerReachable ? "the peer is not reachable"
+        : null;
+
     /// <summary>Counts a received batch: the stream it starts, or the next one in order (a gap is merged but not counted).</summary>
     public static (ReceivingState State, bool FullComplete) OnBatch(ReceivingState state, StateBatch batch)
     {

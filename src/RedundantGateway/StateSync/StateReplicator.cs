@@ -4,6 +4,7 @@ using System.Runtime.InteropServices;
 using Akka.Actor;
 using Akka.Event;
 using RedundantGateway.Alarms;
+using RedundantGateway.Liveness;
 
 namespace RedundantGateway.StateSync;
 
@@ -39,6 +40,7 @@ public sealed class StateReplicator : ReceiveActor, IWithTimers
     private ShippingState _shipping = ShippingState.Initial(Guid.NewGuid());
     private ReceivingState _receiving = ReceivingState.Initial;
     private bool _peerStateReceived;
+    private bool _peerReachable;
     private long _deltaBatches, _fullTransfers;
     private FullTransferRecord? _lastFull;
 
@@ -71,6 +73,9 @@ public sealed class StateReplicator : ReceiveActor, IWithTimers
         });
         Receive<Terminated>(t => { _subscribers.Remove(t.ActorRef); _waiters.Remove(t.ActorRef); });
         Receive<AwaitPeerState>(_ => OnAwait());
+        Receive<PeerReachable>(_ => _peerReachable = true);
+        Receive<PeerUnreachable>(_ => PeerLost("the peer became unreachable"));
+        Receive<PeerDown>(_ => PeerLost("the peer is down"));
         Receive<PeerStateWaitOver>(_ => ReleaseWaiters($"no full state from the peer within {_settings.PeerStateWait.TotalSeconds:0.#} s"));
         Receive<GetStateSyncStatus>(_ => Sender.Tell(Status()));
     }
@@ -99,10 +104,21 @@ public sealed class StateReplicator : ReceiveActor, IWithTimers
             Timers.StartPeriodicTimer(ProbeTimer, ProbeDue.Instance, TimeSpan.Zero, _settings.ProbeInterval);
         }
         if (_settings.SyncInterval > TimeSpan.Zero) Timers.StartPeriodicTimer(SyncTimer, SyncDue.Instance, _settings.SyncInterval);
+        // Whether the peer answers (the failure detector's word): only a reachable peer's state is worth waiting for.
+        Context.System.EventStream.Subscribe(Self, typeof(PeerReachable));
+        Context.System.EventStream.Subscribe(Self, typeof(PeerUnreachable));
+        Context.System.EventStream.Subscribe(Self, typeof(PeerDown));
+    }
+
+    private void PeerLost(string why)
+    {
+        _peerReachable = false;
+        ReleaseWaiters(why);
     }
 
     protected override void PostStop()
     {
+        Context.System.EventStream.Unsubscribe(Self);
         if (_store is null) return;
         if (_store.NeedsSync) _store.Sync();
         _store.Dispose();
@@ -270,9 +286,8 @@ public sealed class StateReplicator : ReceiveActor, IWithTimers
 
     private void OnAwait()
     {
-        if (_peer is null) Sender.Tell(new PeerStateReady("no peer"));
-        else if (_peerStateReceived) Sender.Tell(new PeerStateReady("the peer's full state is merged"));
-        else if (_settings.PeerStateWait <= TimeSpan.Zero) Sender.Tell(new PeerStateReady("peer-state-wait is 0"));
+        if (ShippingRules.ActivationGoesNow(_peer is not null, _peerReachable, _peerStateReceived, _settings.PeerStateWait) is { } now)
+            Sender.Tell(new PeerStateReady(now));
         else
         {
             _waiters.Add(Sender);

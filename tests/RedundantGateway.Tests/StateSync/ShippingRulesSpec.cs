@@ -132,4 +132,14 @@ public sealed class ShippingRulesSpec
         (state, _) = ShippingRules.OnBatch(state, new StateBatch(Stream, 1, true, false, []));
         Assert.Equal(new ReceivingState(Stream, 1), state);
     }
+
+    [Theory]
+    [InlineData(false, false, false, 5, "no peer")]
+    [InlineData(true, true, true, 5, "the peer's full state is merged")]
+    [InlineData(true, true, false, 0, "peer-state-wait is 0")]
+    [InlineData(true, false, false, 5, "the peer is not reachable")]
+    [InlineData(true, true, false, 5, null)]
+    public void A_node_going_active_waits_only_for_a_reachable_peer_whose_state_has_not_come(
+        bool hasPeer, bool reachable, bool received, int waitSeconds, string? goesNow) =>
+        Assert.Equal(goesNow, ShippingRules.ActivationGoesNow(hasPeer, reachable, received, TimeSpan.FromSeconds(waitSeconds)));
 }

@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.TestKit.Xunit2;
 using RedundantGateway.Alarms;
 using RedundantGateway.Configuration;
+using RedundantGateway.Liveness;
 using RedundantGateway.StateSync;
 using RedundantGateway.Tests.Alarms;
 using Xunit;
@@ -78,7 +79,15 @@ public sealed class StateReplicatorPairSpec : TestKit, IDisposable
             "/user/nobody"), "alone");
 
         alone.Tell(AwaitPeerState.Instance);
-        ExpectMsg<PeerStateReady>(r => r.Why.Contains("no full state from the peer"), TimeSpan.FromSeconds(3));
+        ExpectMsg<PeerStateReady>(r => r.Why == "the peer is not reachable", TimeSpan.FromSeconds(3));
+
+        // The failure detector says the peer answers: its state is awaited, at most peer-state-wait.
+        Sys.EventStream.Publish(new PeerReachable("akka.tcp://x@h:1", 1, "b"));
+        AwaitAssert(() =>
+        {
+            alone.Tell(AwaitPeerState.Instance);
+            ExpectMsg<PeerStateReady>(r => r.Why.Contains("no full state from the peer"), TimeSpan.FromSeconds(3));
+        }, TimeSpan.FromSeconds(5));
 
         a.Tell(AwaitPeerState.Instance);
         ExpectNoMsg(TimeSpan.FromMilliseconds(200));   // b not there yet
