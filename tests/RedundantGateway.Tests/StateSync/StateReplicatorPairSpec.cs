@@ -94,4 +94,45 @@ public sealed class StateReplicatorPairSpec : TestKit, IDisposable
         Start("b", "a", 2);
         ExpectMsg<PeerStateReady>(r => r.Why == "the peer's full state is merged", TimeSpan.FromSeconds(5));
     }
+
+    [Fact]
+    public void After_a_partition_both_sides_converge_keeping_the_acknowledgements_of_both_sides()
+    {
+        const string OnlyA = "projects/p/alarms/only-a", OnlyB = "projects/p/alarms/only-b";
+        var at = DateTimeOffset.UtcNow;
+        // b on its own (its peer path leads nowhere): the alarm active, acknowledged by op-b; and its own alarm.
+        var split = Sys.ActorOf(StateReplicator.Props(Settings("b"), 2, "/user/nobody"), "b-split");
+        split.Tell(new LocalTransition(Alarm, true, new AlarmTransition(at, 91)));
+        split.Tell(new LocalAck(Alarm, "op-b", null, at));
+        split.Tell(new LocalTransition(OnlyB, true, new AlarmTransition(at, 1)));
+        split.Tell(new LocalAck(OnlyB, "op-b", null, at));
+        Watch(split);
+        AwaitAssert(() => Assert.True(View(split) is { Acked: true }), TimeSpan.FromSeconds(3));
+        Sys.Stop(split);
+        ExpectTerminated(split);
+
+        // a on its own, before b is back: the same alarm acknowledged by op-a; and its own alarm.
+        var a = Start("a", "b", 1);
+        a.Tell(new LocalTransition(Alarm, true, new AlarmTransition(at, 92)));
+        a.Tell(new LocalAck(Alarm, "op-a", null, at));
+        a.Tell(new LocalTransition(OnlyA, true, new AlarmTransition(at, 2)));
+        a.Tell(new LocalAck(OnlyA, "op-a", null, at));
+
+        // Healed: b starts again from its log, now with a as its peer.
+        var b = Start("b", "a", 2);
+        AwaitAssert(() =>
+        {
+            var (stateA, stateB) = (States(a), States(b));
+            Assert.Equal(3, stateA.Count);
+            Assert.Equal(stateA.OrderBy(p => p.Key).Select(p => p.Value), stateB.OrderBy(p => p.Key).Select(p => p.Value));
+            Assert.True(stateA[OnlyA] is { Acked: true, Ack.By: "op-a" } && stateA[OnlyB] is { Acked: true, Ack.By: "op-b" });
+        }, TimeSpan.FromSeconds(5));
+    }
+
+    private IReadOnlyDictionary<string, ReplicatedAlarm> States(IActorRef replicator)
+    {
+        var probe = CreateTestProbe();
+        replicator.Tell(SubscribeAlarmState.Instance, probe.Ref);
+        return probe.ExpectMsg<ReplicatedAlarmsChanged>().Changed;
+    }
 }
