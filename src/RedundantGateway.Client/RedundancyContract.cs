@@ -33,7 +33,8 @@ public sealed record NodeStatus(
     PeerStatus? Peer,
     IReadOnlyList<SubsystemStatus>? Subsystems,
     ConfigReplicationStatus? Config,
-    string? RoleConflict = null)
+    string? RoleConflict = null,
+    StateSyncInfo? StateSync = null)
 {
     /// <summary>Not on the wire: derived from <see cref="ActivityLevel"/>.</summary>
     [JsonIgnore]
@@ -43,6 +44,28 @@ public sealed record NodeStatus(
         $"{NodeName}: role={Role} level={ActivityLevel} peerConnected={PeerConnected} epoch={Epoch} activeNode={ActiveNode ?? "-"} " +
         $"rebuilds={Rebuilds} peer={Peer?.State ?? "-"} phi={Peer?.Phi} lastHeard={Peer?.LastHeardMsAgo}ms";
 }
+
+/// <summary>
+/// The <c>stateSync</c> object: this node's shipping of the alarm runtime state to its peer (issue 11).
+/// </summary>
+/// <param name="SequenceSent">the last batch sequence sent on this node's current stream.</param>
+/// <param name="SequenceAcked">the highest sequence the peer acknowledged (held contiguously).</param>
+/// <param name="LagMs">age of the oldest batch sent and not acknowledged; 0: none.</param>
+/// <param name="RetainedDeltas">delta batches kept for a resend (not yet acknowledged).</param>
+/// <param name="Alarms">alarms in this node's replicated state.</param>
+public sealed record StateSyncInfo(
+    long SequenceSent,
+    long SequenceAcked,
+    long LagMs,
+    int RetainedDeltas,
+    long RetainedBytes,
+    long DeltaBatches,
+    long FullTransfers,
+    int Alarms,
+    StateFullTransferInfo? LastFullTransfer);
+
+/// <summary>The last full state this node sent: why, how much, how long.</summary>
+public sealed record StateFullTransferInfo(string Reason, int Entries, long Bytes, int Batches, double DurationMs, DateTimeOffset At);
 
 /// <summary>The <c>peer</c> object: this node's failure detector's view of the other node.</summary>
 /// <param name="State">unknown, reachable, unreachable or down.</param>

@@ -30,6 +30,9 @@ public sealed class TagEngineKey { private TagEngineKey() { } }
 /// <summary>/user/redundancy/alarms: the alarm engine.</summary>
 public sealed class AlarmEngineKey { private AlarmEngineKey() { } }
 
+/// <summary>/user/redundancy/state-replicator: the alarm runtime state and its shipping to the peer.</summary>
+public sealed class StateReplicatorKey { private StateReplicatorKey() { } }
+
 public static class RedundancyActorKeys
 {
     /// <summary>The registry key of <paramref name="actor"/>.</summary>
@@ -43,6 +46,7 @@ public static class RedundancyActorKeys
         RedundancyActor.ConfigReplicator => typeof(ConfigReplicatorKey),
         RedundancyActor.Tags => typeof(TagEngineKey),
         RedundancyActor.Alarms => typeof(AlarmEngineKey),
+        RedundancyActor.StateReplicator => typeof(StateReplicatorKey),
         _ => throw new ArgumentOutOfRangeException(nameof(actor), actor, null),
     };
 
@@ -72,6 +76,7 @@ public static class RedundancyActorKeys
         && registry.TryGet<ConfigReplicatorKey>(out var config)
         && registry.TryGet<TagEngineKey>(out var tags)
         && registry.TryGet<AlarmEngineKey>(out var alarms)
-            ? new RedundancyHandles(coordinator, liveness, membership, config, tags, alarms)
+        && registry.TryGet<StateReplicatorKey>(out var stateSync)
+            ? new RedundancyHandles(coordinator, liveness, membership, config, tags, alarms, stateSync)
             : null;
 }

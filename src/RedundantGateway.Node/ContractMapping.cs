@@ -3,6 +3,7 @@ using RedundantGateway.ConfigSync;
 using RedundantGateway.Configuration;
 using RedundantGateway.Liveness;
 using RedundantGateway.Redundancy;
+using RedundantGateway.StateSync;
 
 namespace RedundantGateway.Node;
 
@@ -14,7 +15,7 @@ internal static class ContractMapping
 {
     public static NodeStatus ToNodeStatus(
         GatewaySettings settings, string version, int rebuilds, RedundancyStatus status, LivenessStatus liveness, ConfigSyncStatus? config,
-        ConfigEditHealth? edits = null) =>
+        ConfigEditHealth? edits = null, StateSyncStatus? stateSync = null) =>
         new(NodeName: settings.NodeName,
             Role: Lower(settings.Role),
             ActivityLevel: Lower(status.Level),
@@ -38,7 +39,12 @@ internal static class ContractMapping
                 LastHeardMsAgo: liveness.LastHeardMsAgo),
             Subsystems: status.Subsystems.Select(s => new SubsystemStatus(s.Name, s.Level, s.Transitions, s.Restarts, s.ConfigRevision)).ToList(),
             Config: config is null ? null : ToReplication(config, edits),
-            RoleConflict: status.RoleConflict);
+            RoleConflict: status.RoleConflict,
+            StateSync: stateSync is null ? null : ToStateSync(stateSync));
+
+    public static StateSyncInfo ToStateSync(StateSyncStatus s) =>
+        new(s.SequenceSent, s.SequenceAcked, s.LagMs, s.RetainedBatches, s.RetainedBytes, s.DeltaBatches, s.FullTransfers, s.Alarms,
+            s.LastFullTransfer is { } f ? new StateFullTransferInfo(f.Why, f.Entries, f.Bytes, f.Batches, f.Millis, f.At) : null);
 
     public static ConfigReplicationStatus ToReplication(ConfigSyncStatus config, ConfigEditHealth? edits = null) =>
         new(Identity: config.Identity,

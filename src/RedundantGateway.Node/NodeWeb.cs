@@ -4,6 +4,7 @@ using Akka.Actor;
 using Akka.Configuration;
 using RedundantGateway.Client;
 using RedundantGateway.ConfigSync;
+using RedundantGateway.StateSync;
 using RedundantGateway.Configuration;
 using RedundantGateway.Liveness;
 using RedundantGateway.Redundancy;
@@ -107,7 +108,8 @@ internal static class NodeWeb
             var liveness = await handles.Liveness.Ask<LivenessStatus>(GetLivenessStatus.Instance, AskTimeout);
             var config = await ConfigStatusOrNull(handles);
             var edits = await ConfigEditHealthOrNull(handles);
-            return Json(ContractMapping.ToNodeStatus(settings, Version, runtime.Rebuilds, status, liveness, config, edits));
+            var stateSync = await StateSyncStatusOrNull(handles);
+            return Json(ContractMapping.ToNodeStatus(settings, Version, runtime.Rebuilds, status, liveness, config, edits, stateSync));
         });
 
         app.MapPost("/api/redundancy/resync", async (HttpContext http) =>
@@ -176,6 +178,13 @@ internal static class NodeWeb
     internal static async Task<ConfigSyncStatus?> ConfigStatusOrNull(RedundancyHandles handles)
     {
         try { return await handles.Config.Ask<ConfigSyncStatus>(GetConfigSyncStatus.Instance, AskTimeout); }
+        catch (Exception e) when (e is AskTimeoutException or TaskCanceledException) { return null; }
+    }
+
+    private static async Task<StateSyncStatus?> StateSyncStatusOrNull(RedundancyHandles handles)
+    {
+        if (handles.StateSync is not { } replicator) return null;
+        try { return await replicator.Ask<StateSyncStatus>(GetStateSyncStatus.Instance, AskTimeout); }
         catch (Exception e) when (e is AskTimeoutException or TaskCanceledException) { return null; }
     }
 

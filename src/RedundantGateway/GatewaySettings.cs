@@ -4,6 +4,7 @@ using RedundantGateway.ConfigSync;
 using RedundantGateway.Liveness;
 using RedundantGateway.Redundancy;
 using RedundantGateway.Alarms;
+using RedundantGateway.StateSync;
 using RedundantGateway.Tags;
 
 namespace RedundantGateway;
@@ -27,6 +28,7 @@ public sealed record GatewaySettings(
     TagsSettings Tags,
     AlarmsSettings Alarms,
     DemoSettings Demo,
+    StateSyncSettings StateSync,
     IReadOnlyList<string> Warnings)
 {
     public NodeIdentity Identity => new(NodeName, Role);
@@ -96,6 +98,7 @@ public sealed record GatewaySettings(
             Tags: TagsSettings.Create(gateway.Section("tags")),
             Alarms: AlarmsSettings.Create(gateway.Section("alarms")),
             Demo: DemoSettings.Create(gateway.Section("demo")),
+            StateSync: StateSyncSettings.Create(gateway),
             Warnings: warnings);
     }
 }

@@ -7,6 +7,7 @@ using RedundantGateway.Liveness;
 using RedundantGateway.Membership;
 using RedundantGateway.Redundancy;
 using RedundantGateway.Runtime;
+using RedundantGateway.StateSync;
 using RedundantGateway.Tags;
 
 namespace RedundantGateway;
@@ -15,8 +16,9 @@ namespace RedundantGateway;
 /// <param name="Config">the config replicator: edits and reads of the configuration go through it to the store.</param>
 /// <param name="Tags">the tag engine: current values, subscriptions, provider connections.</param>
 /// <param name="Alarms">the alarm engine: alarm states, acknowledgements, shelving.</param>
+/// <param name="StateSync">the alarm state replicator: its shipping figures for /api/redundancy.</param>
 public sealed record RedundancyHandles(IActorRef Coordinator, IActorRef Liveness, IActorRef Membership, IActorRef Config,
-    IActorRef? Tags = null, IActorRef? Alarms = null);
+    IActorRef? Tags = null, IActorRef? Alarms = null, IActorRef? StateSync = null);
 
 /// <summary>The actors <see cref="RedundancyActors.Start"/> announces as they are created (hosts register them, e.g. in Akka.Hosting's ActorRegistry).</summary>
 public enum RedundancyActor
@@ -32,6 +34,8 @@ public enum RedundancyActor
     /// <summary>/user/redundancy/tags: the tag engine.</summary>
     Tags,
     Alarms,
+    /// <summary>/user/redundancy/state-replicator: the alarm runtime state, its store and its shipping to the peer.</summary>
+    StateReplicator,
 }
 
 /// <summary>Starts the redundancy actors of one node in an actor system configured for clustering.</summary>
@@ -76,6 +80,7 @@ public static class RedundancyActors
         private readonly IActorRef _coordinator;
         private readonly IActorRef _membership;
         private readonly IActorRef _alarms;
+        private readonly IActorRef _stateReplicator;
 
         public NodeGuardian(GatewaySettings settings, IReadOnlyList<IRuntimeSubsystem> subsystems, IReadOnlyList<ITagProvider> tagProviders,
             IActorSystemHost host, NodeMemory memory, IActorRef designator, Action<RedundancyActor, IActorRef> announce)
@@ -87,8 +92,17 @@ public static class RedundancyActors
             // gets the replicator by its path (it exists by the time the engine's first ask is delivered).
             var configPath = Context.System.ActorSelection(Self.Path / ConfigReplicator.Name);
             var tags = Context.ActorOf(TagEngine.Props(settings.Tags, configPath, tagProviders), TagEngine.Name);
+            // The alarm state replicator before the engine, which subscribes to it at start; it records full transfers
+            // in the coordinator's events log, reached by path (the coordinator is created after the engine).
+            var stateReplicator = _stateReplicator = Context.ActorOf(StateReplicator.Props(settings.StateSync,
+                    settings.Role == NodeRole.Backup ? (ushort)2 : (ushort)1,
+                    settings.Role == NodeRole.Independent || peerAddress is null ? null : RedundancyPaths.StateReplicatorPath(peerAddress),
+                    Context.System.ActorSelection(Self.Path / RedundancyCoordinator.Name),
+                    full => new AppendRedundancyEvent(RedundancyEventKinds.StateFullTransfer,
+                        $"full alarm state sent ({full.Why}): {full.Entries} alarms, {full.Bytes} bytes in {full.Batches} batches", full.Millis)),
+                StateReplicator.Name);
             // The alarm engine reads the same configuration (and is told of every commit on the event stream).
-            var alarms = _alarms = Context.ActorOf(AlarmEngine.Props(settings.Alarms, tags, configPath), AlarmEngine.Name);
+            var alarms = _alarms = Context.ActorOf(AlarmEngine.Props(settings.Alarms, tags, configPath, stateReplicator: stateReplicator), AlarmEngine.Name);
             IReadOnlyList<IRuntimeSubsystem> runtime =
             [
                 .. subsystems,
@@ -117,6 +131,7 @@ public static class RedundancyActors
 
             announce(RedundancyActor.Tags, tags);
             announce(RedundancyActor.Alarms, alarms);
+            announce(RedundancyActor.StateReplicator, stateReplicator);
             announce(RedundancyActor.ConfigReplicator, config);
         }
 
@@ -139,8 +154,9 @@ public static class RedundancyActors
                     ? Directive.Stop // nothing to resume
                     : Directive.Resume;
             }
-            // The alarm engine holds runtime state no other place has yet (acknowledgements, shelving; the state sync
-            // is to come): a restart would forget it, so it resumes and only the failed message is lost.
+            // The alarm engine's evaluation state (conditions, delays) is its own: a restart would forget it, so it
+            // resumes and only the failed message is lost. The state replicator restarts: its state is in its log,
+            // loaded again at start, and the peer's next probe resends what it lacks.
             if (child.Equals(_alarms))
                 return cause is ActorInitializationException or ActorKilledException or DeathPactException ? Directive.Stop : Directive.Resume;
             // Liveness and config replicator restart (and stop when they cannot be created): the detector's state is

@@ -23,6 +23,7 @@ public static class RedundancyPaths
     public const string Coordinator = "coordinator";
     public const string Membership = "membership";
     public const string ConfigReplicator = "config-replicator";
+    public const string StateReplicator = "state-replicator";
 
     /// <summary>The local path of the designator's singleton manager (what the proxy looks for).</summary>
     public const string DesignatorManagerPath = "/user/" + DesignatorManager;
@@ -42,6 +43,9 @@ public static class RedundancyPaths
     public static string CoordinatorPath(string nodeAddress) => ChildPath(nodeAddress, Coordinator);
 
     public static string ConfigReplicatorPath(string nodeAddress) => ChildPath(nodeAddress, ConfigReplicator);
+
+    /// <summary>The alarm state replicator of the node at <paramref name="nodeAddress"/> (each node ships to the other's).</summary>
+    public static string StateReplicatorPath(string nodeAddress) => ChildPath(nodeAddress, StateReplicator);
 
     /// <summary>The config replicator of the node at <paramref name="endpoint"/> (the backup pulls from the master's).</summary>
     public static string ConfigReplicatorPath(string systemName, NodeEndpoint endpoint) =>

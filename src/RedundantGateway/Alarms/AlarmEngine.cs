@@ -14,7 +14,7 @@ namespace RedundantGateway.Alarms;
 /// Levels: cold and undecided evaluate nothing (no tag subscription, every alarm "not evaluated"); warm evaluates
 /// but takes no acknowledgement or shelve (side effects are the active node's); active does everything.
 /// </summary>
-public sealed class AlarmEngine : ReceiveActor, IWithTimers
+public sealed partial class AlarmEngine : ReceiveActor, IWithTimers
 {
     public const string Name = "alarms";
 
@@ -45,8 +45,9 @@ public sealed class AlarmEngine : ReceiveActor, IWithTimers
     // When the timer is set for (null: not set), so a batch of values that changes nothing due does not reset it.
     private DateTimeOffset? _timerDue;
 
-    public AlarmEngine(AlarmsSettings settings, IActorRef tagEngine, ICanTell configReplicator, TimeProvider clock)
+    public AlarmEngine(AlarmsSettings settings, IActorRef tagEngine, ICanTell configReplicator, TimeProvider clock, ICanTell? stateReplicator = null)
     {
+        _stateReplicator = stateReplicator;
         _settings = settings;
         _tagEngine = tagEngine;
         _configReplicator = configReplicator;
@@ -54,7 +55,9 @@ public sealed class AlarmEngine : ReceiveActor, IWithTimers
 
         Receive<ConfigurationChanged>(changed => OnDocument(changed.Document));
         Receive<ConfigDocumentView>(view => OnDocument(view.Document));
-        Receive<ApplyRuntimeLevel>(apply => OnLevel(apply.Level));
+        Receive<ApplyRuntimeLevel>(apply => OnLevelRequested(apply.Level));
+        Receive<ReplicatedAlarmsChanged>(OnReplicated);
+        Receive<PeerStateReady>(OnPeerStateReady);
         Receive<RestartRuntimeActor>(_ =>
         {
             // Rebuilt from the configuration as the store has it now, answered once it is read.
@@ -70,17 +73,22 @@ public sealed class AlarmEngine : ReceiveActor, IWithTimers
         });
         Receive<CheckAlarmTimers>(_ => OnTimers());
         Receive<GetAlarms>(get => Sender.Tell(new AlarmList(_level, List(get.Filter))));
-        Receive<AckAlarm>(ack => Command(ack.Id, state => AlarmRules.Acknowledge(state, ack.By, ack.Note, Now)));
-        Receive<ShelveAlarm>(shelve => Command(shelve.Id, state => AlarmRules.Shelve(state, shelve.By, shelve.Until, Now, _settings.MaxShelveDuration)));
-        Receive<UnshelveAlarm>(unshelve => Command(unshelve.Id, state => AlarmRules.Unshelve(state, unshelve.By)));
+        Receive<AckAlarm>(ack => Command(ack.Id, state => AlarmRules.Acknowledge(state, ack.By, ack.Note, Now),
+            state => new LocalAck(ack.Id, ack.By, ack.Note, state.Ack?.At ?? Now)));
+        Receive<ShelveAlarm>(shelve => Command(shelve.Id, state => AlarmRules.Shelve(state, shelve.By, shelve.Until, Now, _settings.MaxShelveDuration),
+            state => new LocalShelve(shelve.Id, shelve.By, state.Shelve?.At ?? Now, state.Shelve?.Until ?? shelve.Until)));
+        Receive<UnshelveAlarm>(unshelve => Command(unshelve.Id, state => AlarmRules.Unshelve(state, unshelve.By),
+            _ => new LocalUnshelve(unshelve.Id, unshelve.By, Now)));
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
 
     /// <param name="settings">null: <see cref="AlarmsSettings.Default"/>.</param>
     /// <param name="clock">null: the system clock (tests pass a fake one).</param>
-    public static Props Props(AlarmsSettings? settings, IActorRef tagEngine, ICanTell configReplicator, TimeProvider? clock = null) =>
-        Akka.Actor.Props.Create(() => new AlarmEngine(settings ?? AlarmsSettings.Default, tagEngine, configReplicator, clock ?? TimeProvider.System));
+    /// <param name="stateReplicator">the node's state replicator (StateSync); null: the state stays in this actor only.</param>
+    public static Props Props(AlarmsSettings? settings, IActorRef tagEngine, ICanTell configReplicator, TimeProvider? clock = null,
+        ICanTell? stateReplicator = null) =>
+        Akka.Actor.Props.Create(() => new AlarmEngine(settings ?? AlarmsSettings.Default, tagEngine, configReplicator, clock ?? TimeProvider.System, stateReplicator));
 
     private bool Evaluates => _level is ActivityLevel.Warm or ActivityLevel.Active;
 
@@ -91,6 +99,7 @@ public sealed class AlarmEngine : ReceiveActor, IWithTimers
         // Subscribe first, then read: a commit between the two is seen either way, none is lost.
         Context.System.EventStream.Subscribe(Self, typeof(ConfigurationChanged));
         _configReplicator.Tell(GetConfigDocument.Instance, Self);
+        _stateReplicator?.Tell(SubscribeAlarmState.Instance, Self);
     }
 
     protected override void PostStop() => Context.System.EventStream.Unsubscribe(Self);
@@ -155,7 +164,7 @@ public sealed class AlarmEngine : ReceiveActor, IWithTimers
         foreach (var (id, definition) in definitions)
         {
             if (!rebuild && _definitions.TryGetValue(id, out var old) && old == definition && _states.ContainsKey(id)) continue;
-            _states[id] = AlarmState.Initial(NotEvaluatedReason());
+            _states[id] = Seeded(id, AlarmState.Initial(NotEvaluatedReason()));
             changed.Add(id);
         }
         Replace(_definitions, definitions);
@@ -174,9 +183,10 @@ public sealed class AlarmEngine : ReceiveActor, IWithTimers
         ScheduleTimers();
     }
 
-    private void OnLevel(ActivityLevel level)
+    private void OnLevel(ActivityLevel level, IActorRef replyTo)
     {
         var evaluated = Evaluates;
+        var evaluatedActive = _level == ActivityLevel.Active;
         _level = level;
         if (Evaluates && !evaluated) Subscribe();
         else if (!Evaluates)
@@ -188,7 +198,8 @@ public sealed class AlarmEngine : ReceiveActor, IWithTimers
             _values.Clear();
             foreach (var id in _definitions.Keys) _states[id] = AlarmState.Initial(NotEvaluatedReason());
         }
-        Sender.Tell(new RuntimeLevelApplied(level));
+        if (_level == ActivityLevel.Active && !evaluatedActive) SeedAll();
+        replyTo.Tell(new RuntimeLevelApplied(level));
     }
 
     /// <summary>
@@ -231,7 +242,7 @@ public sealed class AlarmEngine : ReceiveActor, IWithTimers
         {
             if (!_alarmsByTag.TryGetValue(value.Path, out var ids)) continue;
             _values[value.Path] = value;
-            foreach (var id in ids) _states[id] = AlarmRules.Evaluate(_definitions[id], _states[id], value, now);
+            foreach (var id in ids) Set(id, AlarmRules.Evaluate(_definitions[id], _states[id], value, now));
         }
         ScheduleTimers();
     }
@@ -239,8 +250,8 @@ public sealed class AlarmEngine : ReceiveActor, IWithTimers
     private void EvaluateFromCache(string id)
     {
         var definition = _definitions[id];
-        if (_values.TryGetValue(definition.Tag, out var value)) _states[id] = AlarmRules.Evaluate(definition, _states[id], value, Now);
-        else if (_snapshotReceived) _states[id] = AlarmRules.Evaluate(definition, _states[id], null, Now);
+        if (_values.TryGetValue(definition.Tag, out var value)) Set(id, AlarmRules.Evaluate(definition, _states[id], value, Now));
+        else if (_snapshotReceived) Set(id, AlarmRules.Evaluate(definition, _states[id], null, Now));
         else _states[id] = _states[id] with { QualityReason = "no tag values yet: waiting for the tag engine's snapshot" };
     }
 
@@ -249,7 +260,7 @@ public sealed class AlarmEngine : ReceiveActor, IWithTimers
         _timerDue = null;
         if (!Evaluates) return;
         var now = Now;
-        foreach (var (id, definition) in _definitions) _states[id] = AlarmRules.Tick(definition, _states[id], now);
+        foreach (var (id, definition) in _definitions) Set(id, AlarmRules.Tick(definition, _states[id], now));
         ScheduleTimers();
     }
 
@@ -271,7 +282,7 @@ public sealed class AlarmEngine : ReceiveActor, IWithTimers
         Timers.StartSingleTimer(TimerKey, CheckAlarmTimers.Instance, delay);
     }
 
-    private void Command(string id, Func<AlarmState, (AlarmState State, string? Error)> rule)
+    private void Command(string id, Func<AlarmState, (AlarmState State, string? Error)> rule, Func<AlarmState, LocalAlarmChange> change)
     {
         if (!_definitions.TryGetValue(id, out var definition))
         {
@@ -286,8 +297,14 @@ public sealed class AlarmEngine : ReceiveActor, IWithTimers
                 AlarmStatus.Of(definition, _states[id])) { NotActive = true });
             return;
         }
-        var (state, refused) = rule(AlarmRules.Tick(definition, _states[id], Now));
-        _states[id] = refused is null ? state : _states[id];
+        // The tick may itself change the alarm (a shelve ran out, a delay passed): reported like any evaluation.
+        Set(id, AlarmRules.Tick(definition, _states[id], Now));
+        var (state, refused) = rule(_states[id]);
+        if (refused is null)
+        {
+            _states[id] = state;
+            _stateReplicator?.Tell(change(state), Self);
+        }
         Sender.Tell(new AlarmCommandResult(refused is null, refused, AlarmStatus.Of(definition, _states[id])));
         ScheduleTimers();
     }
@@ -295,7 +312,7 @@ public sealed class AlarmEngine : ReceiveActor, IWithTimers
     private List<AlarmStatus> List(AlarmFilter filter)
     {
         var list = new List<AlarmStatus>(_definitions.Count + _invalid.Count);
-        foreach (var (id, definition) in _definitions) list.Add(AlarmStatus.Of(definition, _states[id]));
+        foreach (var (id, definition) in _definitions) list.Add(AlarmStatus.Of(definition, Shown(id)));
         foreach (var (id, (tag, error)) in _invalid)
         {
             // Shown, not hidden: a definition that no longer reads is an alarm of bad quality with the reason.

@@ -1,4 +1,6 @@
 using System.Collections.Frozen;
+using System.Collections.Immutable;
+using System.Runtime.InteropServices;
 using System.Runtime.Serialization;
 using System.Text;
 using Akka.Actor;
@@ -25,6 +27,8 @@ public sealed class PairProtocolSerializer(ExtendedActorSystem system) : Seriali
     private const string TakeOverRequestedManifest = "take-over-requested";
     private const string TookOverManifest = "took-over";
     private const string TakeOverDeclinedManifest = "take-over-declined";
+    private const string StateBatchManifest = "state-batch";
+    private const string StateBatchAckManifest = "state-batch-ack";
 
     // Manifests go on the wire: never rename one, only add.
     private static readonly FrozenDictionary<Type, string> ManifestByType = new Dictionary<Type, string>
@@ -38,6 +42,8 @@ public sealed class PairProtocolSerializer(ExtendedActorSystem system) : Seriali
         [typeof(TakeOverRequested)] = TakeOverRequestedManifest,
         [typeof(TookOver)] = TookOverManifest,
         [typeof(TakeOverDeclined)] = TakeOverDeclinedManifest,
+        [typeof(StateBatch)] = StateBatchManifest,
+        [typeof(StateBatchAck)] = StateBatchAckManifest,
     }.ToFrozenDictionary();
 
     /// <summary>Distinct from <see cref="ConfigSync.ConfigSyncSerializer"/>'s 4471.</summary>
@@ -86,6 +92,14 @@ public sealed class PairProtocolSerializer(ExtendedActorSystem system) : Seriali
                 case TookOver m:
                     w.Write(m.Epoch);
                     break;
+                case StateBatch m:
+                    // The payload is a StateCodec batch with its own CRC: written as is, after its length.
+                    w.Write(m.Stream.ToByteArray()); w.Write(m.Sequence); w.Write(m.StartsStream); w.Write(m.EndsFull);
+                    w.Write(m.Payload.Length); w.Write(m.Payload.AsSpan());
+                    break;
+                case StateBatchAck m:
+                    w.Write(m.Stream.ToByteArray()); w.Write(m.Held); w.Write(m.Probe);
+                    break;
                 default:
                     throw new ArgumentException($"{obj.GetType()} is not a pair protocol message");
             }
@@ -111,6 +125,8 @@ public sealed class PairProtocolSerializer(ExtendedActorSystem system) : Seriali
                 TakeOverRequestedManifest => new TakeOverRequested(r.ReadInt64(), r.ReadString(), r.ReadString()),
                 TookOverManifest => new TookOver(r.ReadInt64()),
                 TakeOverDeclinedManifest => new TakeOverDeclined(r.ReadString()),
+                StateBatchManifest => new StateBatch(ReadGuid(r), r.ReadInt64(), r.ReadBoolean(), r.ReadBoolean(), ReadPayload(r)),
+                StateBatchAckManifest => new StateBatchAck(ReadGuid(r), r.ReadInt64(), r.ReadBoolean()),
                 _ => throw new SerializationException($"unknown pair protocol manifest '{manifest}'"),
             };
             // A longer message is another shape than this node knows: refuse it rather than half-read it.
@@ -132,6 +148,16 @@ public sealed class PairProtocolSerializer(ExtendedActorSystem system) : Seriali
 
     private static PeerActivity ReadActivity(BinaryReader r) =>
         new(RoleOf(r.ReadByte()), LevelOf(r.ReadByte()), r.ReadInt64(), ReadOptional(r));
+
+    private static Guid ReadGuid(BinaryReader r) => new(r.ReadBytes(16) is { Length: 16 } bytes ? bytes : throw new EndOfStreamException("a stream id needs 16 bytes"));
+
+    private static ImmutableArray<byte> ReadPayload(BinaryReader r)
+    {
+        var length = r.ReadInt32();
+        if (length < 0 || length > r.BaseStream.Length - r.BaseStream.Position)
+            throw new FormatException($"a state batch of {length} bytes does not fit in the message");
+        return ImmutableCollectionsMarshal.AsImmutableArray(r.ReadBytes(length));
+    }
 
     private static void WriteOptional(BinaryWriter w, long? value)
     {

@@ -39,6 +39,9 @@ public static class RedundancyEventKinds
     public const string ConfigModuleTransfer = "config-module-transfer";
     public const string ConfigTransferFailed = "config-transfer-failed";
 
+    /// <summary>The alarm state replicator sent its whole state to the peer (why, alarms, bytes, time).</summary>
+    public const string StateFullTransfer = "state-full-transfer";
+
     /// <summary>With config-sync.acknowledge = backup: an edit was not on the backup in time; the master acknowledges alone.</summary>
     public const string ConfigAcknowledgeDegraded = "config-acknowledge-degraded";
 

@@ -42,6 +42,10 @@ public static class AlarmViews
             Shelve: shelve);
     }
 
+    /// <summary>The view in the alarm engine's terms (what the replicator tells it).</summary>
+    public static ReplicatedAlarm ToReplicated(AlarmRuntimeView view) =>
+        new(view.Active, view.ActiveSince, view.LastActivation, view.LastClear, view.Acked, view.Ack, view.Shelve);
+
     /// <summary>
     /// The local engine's state with the replicated fields taken from the view (the evaluation's own fields, the
     /// condition, a running delay, the value and quality, stay the node's own).

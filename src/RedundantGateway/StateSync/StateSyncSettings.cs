@@ -12,6 +12,16 @@ namespace RedundantGateway.StateSync;
 /// <param name="SnapshotBatchEntries">alarms per record of the snapshot (each record is checked on its own).</param>
 public sealed record StateSyncSettings(string Directory, TimeSpan SyncInterval, long MaxLogBytes, int SnapshotBatchEntries)
 {
+    /// <summary>Batching and retention of the deltas shipped to the peer (the defaults of reference.conf).</summary>
+    public ShippingLimits Shipping { get; init; } = new(1000, TimeSpan.FromMilliseconds(10), 10_000, 64L * 1024 * 1024,
+        TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30));
+
+    /// <summary>How often the receiver tells the peer what it holds (first contact, lost batches, lost state).</summary>
+    public TimeSpan ProbeInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long a node about to become active waits for the peer's full state (then goes on without it).</summary>
+    public TimeSpan PeerStateWait { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Reads the state-sync keys of a node's configuration (merged over the embedded defaults).</summary>
     public static StateSyncSettings Create(Config config) => Create(SettingsReader.ForGateway(config, "configuration"));
 
@@ -25,6 +35,17 @@ public sealed record StateSyncSettings(string Directory, TimeSpan SyncInterval, 
             Directory: Path.GetFullPath(directory),
             SyncInterval: sync.Duration("sync-interval", allowZero: true),
             MaxLogBytes: sync.PositiveBytes("max-log-bytes"),
-            SnapshotBatchEntries: sync.PositiveInt("snapshot-batch-entries"));
+            SnapshotBatchEntries: sync.PositiveInt("snapshot-batch-entries"))
+        {
+            Shipping = new ShippingLimits(
+                MaxBatchEntries: sync.PositiveInt("max-batch-entries"),
+                BatchInterval: sync.Duration("batch-interval"),
+                MaxRetainedBatches: sync.PositiveInt("max-retained-batches"),
+                MaxRetainedBytes: sync.PositiveBytes("max-retained-bytes"),
+                ResendAfter: sync.Duration("resend-after"),
+                FullTransferTimeout: sync.Duration("full-transfer-timeout")),
+            ProbeInterval = sync.Duration("probe-interval"),
+            PeerStateWait = sync.Duration("peer-state-wait", allowZero: true),
+        };
     }
 }

@@ -8,7 +8,7 @@ namespace RedundantGateway.Pair.Tests;
 /// <summary>
 /// The demo's alarms on a real pair: they fire from the master's simulated tags, an acknowledgement is taken only
 /// by the active node (the cold backup answers 409), and after kill -9 of the master the backup evaluates the same
-/// alarms. (Their state does not survive the failover yet: the runtime state sync is the next issue.)
+/// alarms. (That their acknowledgements survive it: StateSync/AlarmStateSyncPairTests.)
 /// </summary>
 public sealed class DemoAlarmsPairTests(ITestOutputHelper output) : PairTest(output)
 {

@@ -27,7 +27,9 @@ public sealed class ContractJsonSpec
                 withTransfer ? new ConfigTransfer("full", "first contact", 2048, 88.8, At, 40) : null,
                 withTransfer ? new ConfigStoreInfo("failing", "disk full at /d/config.db", At) : new ConfigStoreInfo("ok", null, null),
                 withTransfer ? new ConfigAcknowledgeInfo("backup", "master", true, 3) : null)
-            : null);
+            : null,
+        null,
+        withTransfer ? new StateSyncInfo(12, 10, 4, 2, 900, 11, 1, 240, new StateFullTransferInfo("first contact", 240, 39_000, 1, 3.5, At)) : null);
 
     /// <summary>GET /api/redundancy as NodeWeb built it before (sample values; the shape is what matters).</summary>
     private static object StatusBefore(NodeStatus s) => new
@@ -88,6 +90,22 @@ public sealed class ContractJsonSpec
         },
         // Added by issue 10 (both nodes configured with the same role); null when there is no conflict.
         roleConflict = s.RoleConflict,
+        // Added by issue 11: the alarm state's shipping to the peer.
+        stateSync = s.StateSync is not { } sync ? null : new
+        {
+            sequenceSent = sync.SequenceSent,
+            sequenceAcked = sync.SequenceAcked,
+            lagMs = sync.LagMs,
+            retainedDeltas = sync.RetainedDeltas,
+            retainedBytes = sync.RetainedBytes,
+            deltaBatches = sync.DeltaBatches,
+            fullTransfers = sync.FullTransfers,
+            alarms = sync.Alarms,
+            lastFullTransfer = sync.LastFullTransfer is { } f ? new
+            {
+                reason = f.Reason, entries = f.Entries, bytes = f.Bytes, batches = f.Batches, durationMs = f.DurationMs, at = f.At,
+            } : null,
+        },
     };
 
     public static TheoryData<bool, bool> StatusVariants => new() { { true, true }, { true, false }, { false, false } };

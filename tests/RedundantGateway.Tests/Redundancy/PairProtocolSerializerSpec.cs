@@ -5,6 +5,7 @@ using RedundantGateway.Configuration;
 using RedundantGateway.ConfigSync;
 using RedundantGateway.Liveness;
 using RedundantGateway.Redundancy;
+using RedundantGateway.StateSync;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -46,6 +47,9 @@ public sealed class PairProtocolSerializerSpec : Akka.TestKit.Xunit2.TestKit
             { "take-over-requested", new TakeOverRequested(9, "node-m", "the active node is stopping") },
             { "took-over", new TookOver(10) },
             { "take-over-declined", new TakeOverDeclined("it is stopping too") },
+            { "state-batch", new StateBatch(Guid.Parse("6f9619ff-8b86-d011-b42d-00cf4fc964ff"), 12, true, false, [1, 2, 3, 255]) },
+            { "state-batch (empty payload)", new StateBatch(Guid.Empty, long.MaxValue, false, true, []) },
+            { "state-batch-ack", new StateBatchAck(Guid.Parse("6f9619ff-8b86-d011-b42d-00cf4fc964ff"), 7, true) },
         };
         return data;
     }
@@ -138,6 +142,7 @@ public sealed class PairProtocolSerializerSpec : Akka.TestKit.Xunit2.TestKit
     [InlineData("took-over", new byte[] { 1, 0, 0, 0, 0, 0, 0, 0, 9 })]   // a byte too many
     [InlineData("coordinator-report", new byte[] { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 7, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 })]   // role 7
     [InlineData("failover-requested", new byte[] { 10, 1 })]   // string longer than the message
+    [InlineData("state-batch", new byte[] { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 200, 0, 0, 0 })]   // payload longer than the message
     public void A_malformed_message_is_a_serialization_error(string manifest, byte[] bytes)
     {
         var serializer = (SerializerWithStringManifest)Sys.Serialization.FindSerializerForType(typeof(Heartbeat));

@@ -24,7 +24,25 @@ public sealed class StateSyncSettingsSpec
         Assert.Equal(new StateSyncSettings(Path.GetFullPath("/srv/state"), TimeSpan.FromMilliseconds(20), 1024 * 1024, 500), settings);
     }
 
+    [Fact]
+    public void The_shipping_keys_are_read()
+    {
+        var settings = StateSyncSettings.Create(GatewayConfig.Parse("""
+            redundant-gateway.data-dir = "/var/gw"
+            redundant-gateway.state-sync { max-batch-entries = 50, batch-interval = 5ms, max-retained-batches = 7, max-retained-bytes = 2MiB,
+              resend-after = 2s, full-transfer-timeout = 9s, probe-interval = 250ms, peer-state-wait = 0s }
+            """, "spec.hocon"));
+
+        Assert.Equal(new ShippingLimits(50, TimeSpan.FromMilliseconds(5), 7, 2L * 1024 * 1024, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(9)),
+            settings.Shipping);
+        Assert.Equal(TimeSpan.FromMilliseconds(250), settings.ProbeInterval);
+        Assert.Equal(TimeSpan.Zero, settings.PeerStateWait);
+    }
+
     [Theory]
+    [InlineData("max-batch-entries = 0")]
+    [InlineData("max-retained-bytes = 0")]
+    [InlineData("batch-interval = 0ms")]
     [InlineData("max-log-bytes = 0")]
     [InlineData("sync-interval = -1s")]
     [InlineData("snapshot-batch-entries = many")]
