@@ -5,6 +5,7 @@ using System.Runtime.Serialization;
 using System.Text;
 using Akka.Actor;
 using Akka.Serialization;
+using RedundantGateway.History;
 using RedundantGateway.Liveness;
 
 namespace RedundantGateway.Redundancy;
@@ -29,6 +30,8 @@ public sealed class PairProtocolSerializer(ExtendedActorSystem system) : Seriali
     private const string TakeOverDeclinedManifest = "take-over-declined";
     private const string StateBatchManifest = "state-batch";
     private const string StateBatchAckManifest = "state-batch-ack";
+    private const string HistoryLedgerRequestManifest = "history-ledger-request";
+    private const string HistoryLedgerReplyManifest = "history-ledger-reply";
 
     // Manifests go on the wire: never rename one, only add.
     private static readonly FrozenDictionary<Type, string> ManifestByType = new Dictionary<Type, string>
@@ -44,6 +47,8 @@ public sealed class PairProtocolSerializer(ExtendedActorSystem system) : Seriali
         [typeof(TakeOverDeclined)] = TakeOverDeclinedManifest,
         [typeof(StateBatch)] = StateBatchManifest,
         [typeof(StateBatchAck)] = StateBatchAckManifest,
+        [typeof(HistoryLedgerRequest)] = HistoryLedgerRequestManifest,
+        [typeof(HistoryLedgerReply)] = HistoryLedgerReplyManifest,
     }.ToFrozenDictionary();
 
     /// <summary>Distinct from <see cref="ConfigSync.ConfigSyncSerializer"/>'s 4471.</summary>
@@ -100,6 +105,14 @@ public sealed class PairProtocolSerializer(ExtendedActorSystem system) : Seriali
                 case StateBatchAck m:
                     w.Write(m.Stream.ToByteArray()); w.Write(m.Held); w.Write(m.Probe);
                     break;
+                case HistoryLedgerRequest m:
+                    w.Write(m.RequestId);
+                    break;
+                case HistoryLedgerReply m:
+                    w.Write(m.RequestId); w.Write(m.Logging); w.Write(m.AnsweredAt.ToUnixTimeMilliseconds());
+                    w.Write(m.Intervals.Count);
+                    foreach (var i in m.Intervals) { w.Write(i.From.ToUnixTimeMilliseconds()); w.Write(i.To.ToUnixTimeMilliseconds()); }
+                    break;
                 default:
                     throw new ArgumentException($"{obj.GetType()} is not a pair protocol message");
             }
@@ -127,6 +140,8 @@ public sealed class PairProtocolSerializer(ExtendedActorSystem system) : Seriali
                 TakeOverDeclinedManifest => new TakeOverDeclined(r.ReadString()),
                 StateBatchManifest => new StateBatch(ReadGuid(r), r.ReadInt64(), r.ReadBoolean(), r.ReadBoolean(), ReadPayload(r)),
                 StateBatchAckManifest => new StateBatchAck(ReadGuid(r), r.ReadInt64(), r.ReadBoolean()),
+                HistoryLedgerRequestManifest => new HistoryLedgerRequest(r.ReadInt64()),
+                HistoryLedgerReplyManifest => ReadLedgerReply(r),
                 _ => throw new SerializationException($"unknown pair protocol manifest '{manifest}'"),
             };
             // A longer message is another shape than this node knows: refuse it rather than half-read it.
@@ -148,6 +163,21 @@ public sealed class PairProtocolSerializer(ExtendedActorSystem system) : Seriali
 
     private static PeerActivity ReadActivity(BinaryReader r) =>
         new(RoleOf(r.ReadByte()), LevelOf(r.ReadByte()), r.ReadInt64(), ReadOptional(r));
+
+    private static HistoryLedgerReply ReadLedgerReply(BinaryReader r)
+    {
+        var requestId = r.ReadInt64();
+        var logging = r.ReadBoolean();
+        var answeredAt = DateTimeOffset.FromUnixTimeMilliseconds(r.ReadInt64());
+        var count = r.ReadInt32();
+        // 16 bytes an interval: a count the message cannot hold is malformed, not an allocation to attempt.
+        if (count < 0 || count > (r.BaseStream.Length - r.BaseStream.Position) / 16)
+            throw new FormatException($"a ledger of {count} intervals does not fit in the message");
+        var intervals = new LoggingInterval[count];
+        for (var i = 0; i < count; i++)
+            intervals[i] = new LoggingInterval(DateTimeOffset.FromUnixTimeMilliseconds(r.ReadInt64()), DateTimeOffset.FromUnixTimeMilliseconds(r.ReadInt64()));
+        return new HistoryLedgerReply(requestId, intervals, logging, answeredAt);
+    }
 
     private static Guid ReadGuid(BinaryReader r) => new(r.ReadBytes(16) is { Length: 16 } bytes ? bytes : throw new EndOfStreamException("a stream id needs 16 bytes"));
 

@@ -3,6 +3,7 @@ using Akka.Event;
 using Akka.Serialization;
 using RedundantGateway.Configuration;
 using RedundantGateway.ConfigSync;
+using RedundantGateway.History;
 using RedundantGateway.Liveness;
 using RedundantGateway.Redundancy;
 using RedundantGateway.StateSync;
@@ -50,8 +51,30 @@ public sealed class PairProtocolSerializerSpec : Akka.TestKit.Xunit2.TestKit
             { "state-batch", new StateBatch(Guid.Parse("6f9619ff-8b86-d011-b42d-00cf4fc964ff"), 12, true, false, [1, 2, 3, 255]) },
             { "state-batch (empty payload)", new StateBatch(Guid.Empty, long.MaxValue, false, true, []) },
             { "state-batch-ack", new StateBatchAck(Guid.Parse("6f9619ff-8b86-d011-b42d-00cf4fc964ff"), 7, true) },
+            { "history-ledger-request", new HistoryLedgerRequest(42) },
+            { "history-ledger-reply", new HistoryLedgerReply(42, [new LoggingInterval(DateTimeOffset.FromUnixTimeMilliseconds(1_000), DateTimeOffset.FromUnixTimeMilliseconds(9_000))],
+                false, DateTimeOffset.FromUnixTimeMilliseconds(10_000)) },
         };
         return data;
+    }
+
+    [Fact]
+    public void A_ledger_reply_round_trips_with_its_intervals_and_a_count_it_cannot_hold_is_refused()
+    {
+        var t0 = new DateTimeOffset(2026, 12, 2, 10, 0, 0, TimeSpan.Zero);
+        var reply = new HistoryLedgerReply(7, [new LoggingInterval(t0, t0.AddMinutes(5)), new LoggingInterval(t0.AddMinutes(6), t0.AddMinutes(9))],
+            Logging: true, t0.AddMinutes(9));
+        var serializer = (PairProtocolSerializer)Sys.Serialization.FindSerializerFor(reply);
+        var bytes = serializer.ToBinary(reply);
+
+        var back = Assert.IsType<HistoryLedgerReply>(serializer.FromBinary(bytes, serializer.Manifest(reply)));
+        Assert.Equal(reply.Intervals, back.Intervals);
+        Assert.Equal(reply, back);
+
+        // The interval count sits after id (8), flag (1) and time (8): a huge count is malformed, not an allocation.
+        var forged = (byte[])bytes.Clone();
+        BitConverter.GetBytes(int.MaxValue).CopyTo(forged, 17);
+        Assert.Throws<SerializationException>(() => serializer.FromBinary(forged, serializer.Manifest(reply)));
     }
 
     [Theory]
@@ -97,6 +120,7 @@ public sealed class PairProtocolSerializerSpec : Akka.TestKit.Xunit2.TestKit
             ["heartbeat"] = "heartbeat", ["heartbeat-ack"] = "heartbeat-ack", ["coordinator-report"] = "coordinator-report",
             ["designated"] = "designated", ["failover-requested"] = "failover-requested", ["failover-result (accepted)"] = "failover-result",
             ["take-over-requested"] = "take-over-requested", ["took-over"] = "took-over",
+            ["history-ledger-request"] = "history-ledger-request", ["history-ledger-reply"] = "history-ledger-reply",
         };
         foreach (var row in Messages().Where(row => expected.ContainsKey((string)row[0])))
             Assert.Equal(expected[(string)row[0]], serializer.Manifest(row[1]));
