@@ -16,31 +16,33 @@ public sealed record LoggingInterval(DateTimeOffset From, DateTimeOffset To);
 /// </summary>
 public sealed class LoggingLedger : IDisposable
 {
-    private const int CompactAfterLines = 10_000;
     private readonly string _path;
+    private readonly int _compactAfterLines;
     private readonly List<LoggingInterval> _closed;
     private FileStream _file;
     private DateTimeOffset? _openFrom;
     private DateTimeOffset _openTo;
     private int _lines;
 
-    private LoggingLedger(string path, List<LoggingInterval> closed, FileStream file, int lines)
+    private LoggingLedger(string path, List<LoggingInterval> closed, FileStream file, int lines, int compactAfterLines)
     {
         _path = path;
+        _compactAfterLines = compactAfterLines;
         _closed = closed;
         _file = file;
         _lines = lines;
     }
 
-    /// <summary>Loads the ledger at <paramref name="path"/> (created if missing); what was logging at a crash is closed.</summary>
-    public static LoggingLedger Open(string path, int maxIntervals = 10_000)
+    /// <summary>Loads the ledger at <paramref name="path"/> (created if missing); what was logging at a crash is closed.
+    /// It keeps the newest <paramref name="maxIntervals"/> and is rewritten once it has <paramref name="compactAfterLines"/> lines.</summary>
+    public static LoggingLedger Open(string path, int maxIntervals = 10_000, int compactAfterLines = 10_000)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         var intervals = File.Exists(path) ? Parse(File.ReadAllLines(path, Encoding.ASCII)) : [];
         if (intervals.Count > maxIntervals) intervals.RemoveRange(0, intervals.Count - maxIntervals);
         WriteCompact(path, intervals);
         var file = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read);
-        return new LoggingLedger(path, intervals, file, intervals.Count * 2);
+        return new LoggingLedger(path, intervals, file, intervals.Count * 2, compactAfterLines);
     }
 
     public bool IsLogging => _openFrom is not null;
@@ -68,7 +70,7 @@ public sealed class LoggingLedger : IDisposable
         if (_openFrom is null || now <= _openTo) return;
         _openTo = now;
         Write($"E {now.ToUnixTimeMilliseconds()}\n");
-        if (_lines > CompactAfterLines) Compact();
+        if (_lines > _compactAfterLines) Compact();
     }
 
     /// <summary>Logging ends (the master left active or stopped).</summary>

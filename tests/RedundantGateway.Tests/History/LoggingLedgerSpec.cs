@@ -1,3 +1,4 @@
+using Akka.Actor;
 using RedundantGateway.History;
 using RedundantGateway.Tags;
 using Xunit;
@@ -63,13 +64,13 @@ public sealed class LoggingLedgerSpec : IDisposable
     [Fact]
     public void Many_extensions_are_compacted_and_keep_the_intervals()
     {
-        using (var ledger = LoggingLedger.Open(LedgerPath))
+        using (var ledger = LoggingLedger.Open(LedgerPath, compactAfterLines: 100))
         {
             ledger.Begin(T0);
             ledger.End(T0.AddSeconds(1));
             ledger.Begin(T0.AddSeconds(10));
-            for (var i = 1; i <= 12_000; i++) ledger.Extend(T0.AddSeconds(10 + i));
-            Assert.True(File.ReadAllLines(LedgerPath).Length < 5_000, "the ledger was not compacted");
+            for (var i = 1; i <= 250; i++) ledger.Extend(T0.AddSeconds(10 + i));
+            Assert.True(File.ReadAllLines(LedgerPath).Length <= 100, "the ledger was not compacted");
             ledger.Extend(T0.AddSeconds(20_000));
         }
 
@@ -123,5 +124,68 @@ public sealed class PartialReconciliationSpec
             new LoggingInterval(T0.AddSeconds(9), T0.AddSeconds(8)),
         ]);
         Assert.Equal([new LoggingInterval(T0, T0.AddSeconds(6))], merged);
+    }
+}
+
+public sealed class HistoryLedgerKeeperSpec : Akka.TestKit.Xunit2.TestKit, IDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "rg-keeper-" + Guid.NewGuid().ToString("N"));
+    private readonly RedundantGateway.Tests.Alarms.ManualTimeProvider _time = new(new DateTimeOffset(2026, 12, 2, 10, 0, 0, TimeSpan.Zero));
+
+    private string LedgerPath => Path.Combine(_dir, "ledger.txt");
+
+    /// <summary>Tells and waits until the keeper handled it (a request answered after it), before the test moves the clock.</summary>
+    private void Handled(IActorRef keeper, object message)
+    {
+        keeper.Tell(message, TestActor);
+        keeper.Tell(new HistoryLedgerRequest(-1), TestActor);
+        ExpectMsg<HistoryLedgerReply>(r => r.RequestId == -1);
+    }
+
+    void IDisposable.Dispose()
+    {
+        Shutdown();
+        if (Directory.Exists(_dir)) Directory.Delete(_dir, recursive: true);
+    }
+
+    [Fact]
+    public void Answers_the_backup_with_the_intervals_the_cache_logged_the_current_one_up_to_now()
+    {
+        var t0 = _time.GetUtcNow();
+        var keeper = Sys.ActorOf(HistoryLedgerKeeper.Props(LedgerPath, TimeSpan.FromMinutes(10), _time));
+
+        Handled(keeper, new HistoryLoggingChanged(true));
+        _time.Advance(TimeSpan.FromSeconds(5));
+        Handled(keeper, new HistoryLoggingChanged(false));
+        _time.Advance(TimeSpan.FromSeconds(5));
+        Handled(keeper, new HistoryLoggingChanged(true));
+        _time.Advance(TimeSpan.FromSeconds(3));
+        keeper.Tell(new HistoryLedgerRequest(9));
+
+        var reply = ExpectMsg<HistoryLedgerReply>();
+        Assert.Equal(9, reply.RequestId);
+        Assert.True(reply.Logging);
+        Assert.Equal(t0.AddSeconds(13), reply.AnsweredAt);
+        Assert.Equal([new LoggingInterval(t0, t0.AddSeconds(5)), new LoggingInterval(t0.AddSeconds(10), t0.AddSeconds(13))], reply.Intervals);
+    }
+
+    [Fact]
+    public void A_restarted_keeper_reads_what_the_last_one_logged_and_is_not_logging()
+    {
+        var t0 = _time.GetUtcNow();
+        var first = Sys.ActorOf(HistoryLedgerKeeper.Props(LedgerPath, TimeSpan.FromMinutes(10), _time));
+        Handled(first, new HistoryLoggingChanged(true));
+        _time.Advance(TimeSpan.FromSeconds(4));
+        Watch(first);
+        Sys.Stop(first);
+        ExpectTerminated(first);
+
+        var second = Sys.ActorOf(HistoryLedgerKeeper.Props(LedgerPath, TimeSpan.FromMinutes(10), _time));
+        _time.Advance(TimeSpan.FromSeconds(60));
+        second.Tell(new HistoryLedgerRequest(1));
+
+        var reply = ExpectMsg<HistoryLedgerReply>();
+        Assert.False(reply.Logging);
+        Assert.Equal([new LoggingInterval(t0, t0.AddSeconds(4))], reply.Intervals);
     }
 }
