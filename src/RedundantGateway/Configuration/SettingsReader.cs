@@ -149,7 +149,12 @@ public sealed class SettingsReader
         var magnitude = (negative || raw.StartsWith('+') ? raw[1..] : raw).TrimStart();
         if (magnitude.Length == 0 || magnitude.Any(c => c is '"' or '\\' or '-' or '+' || char.IsControl(c)))
             throw Error(key, $"'{raw}' is not a duration (e.g. 0s, 5m, -5m)");
-        var value = Read(key, _ => ConfigurationFactory.ParseString($"d = \"{magnitude}\"").GetTimeSpan("d", null, allowInfinite: false));
+        TimeSpan value;
+        try { value = ConfigurationFactory.ParseString($"d = \"{magnitude}\"").GetTimeSpan("d", null, allowInfinite: false); }
+        catch (Exception e) when (e is FormatException or OverflowException or ArgumentException or Akka.Configuration.ConfigurationException)
+        {
+            throw Error(key, $"'{raw}' is not a duration (e.g. 0s, 5m, -5m)");
+        }
         return negative ? -value : value;
     }
 
