@@ -106,7 +106,8 @@ internal static class AlarmsApi
             Value: alarm.LastValue,
             Quality: alarm.QualityReason is null ? "good" : "bad",
             QualityReason: alarm.QualityReason,
-            EvaluatedAt: alarm.EvaluatedAt);
+            EvaluatedAt: alarm.EvaluatedAt,
+            Acks: alarm.Acks.Select(a => new AlarmAckInfo(a.By, a.At, a.Note)).ToList());
 
     /// <summary>The query's filters; an unknown state or priority is a 400 with one line.</summary>
     public static bool TryFilter(string? state, string? priority, string? prefix, out AlarmFilter filter, out string error)

@@ -71,7 +71,7 @@ public sealed partial class AlarmEngine
             // when this node acknowledged too: after a partition both did, and the merge picks one the same way on
             // both nodes (the earliest by stamp), while each node's own would differ.
             if (view is { Acked: true, Ack: not null } && view.Active == state.Active && view.LastActivation == state.LastActivation)
-                state = state with { Acked = true, Ack = view.Ack };
+                state = state with { Acked = true, Ack = view.Ack, Acks = view.Acks ?? AlarmAcks.None };
             if (merged.ShelveChanged.Contains(id)) state = state with { Shelve = view.Overlay(state, now).Shelve };
             _states[id] = state;
         }

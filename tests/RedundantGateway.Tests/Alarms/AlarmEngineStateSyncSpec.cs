@@ -93,15 +93,19 @@ public sealed class AlarmEngineStateSyncSpec : Akka.TestKit.Xunit2.TestKit
         _tags.FishForMessage(m => m is SubscribeTags);
         engine.Tell(new TagSnapshot(ActivityLevel.Active, [new TagValue(Tag, 60.0, TagQuality.Good, ManualTimeProvider.Start)]));
         engine.Tell(new AckAlarm(High, "op-here", "mine"));
-        Assert.True(ExpectMsg<AlarmCommandResult>().Accepted);
+        var mine = ExpectMsg<AlarmCommandResult>();
+        Assert.True(mine.Accepted);
+        Assert.Equal(["op-here"], mine.Alarm!.Acks.Select(a => a.By));
 
         // After a partition: the peer acknowledged the same activation, and the merge shows the peer's (earlier by stamp).
         var peers = new AlarmAck("op-peer", since.AddSeconds(10), "theirs");
-        engine.Tell(Replicated(new ReplicatedAlarm(true, since, activation, null, true, peers, null)));
+        var both = AlarmAcks.Of([peers, new AlarmAck("op-here", mine.Alarm.AckedAt!.Value, "mine")]);
+        engine.Tell(Replicated(new ReplicatedAlarm(true, since, activation, null, true, peers, null, both)));
 
         var shown = Alarm(engine);
         Assert.True(shown is { Active: true, Acked: true, AckedBy: "op-peer", AckNote: "theirs" }, $"{shown}");
         Assert.Equal(since, shown.ActiveSince);
+        Assert.Equal(both, shown.Acks);
 
         // A merge of another activation (one this node has not shown) is not taken.
         var other = new AlarmTransition(since.AddSeconds(1), 71);
