@@ -63,30 +63,46 @@ public abstract class SteadyAlarmsPairTest(ITestOutputHelper output) : PairTest(
         }
     }
 
-    /// <summary>What a scenario compares of an alarm: its state and the acknowledgement it shows.</summary>
+    /// <summary>What a scenario compares of an alarm: its state, the acknowledgement it shows and every acknowledgement listed.</summary>
     protected static string Shown(AlarmInfo? alarm) =>
-        alarm is null ? "(none)" : $"{alarm.State}, acked {alarm.Acked} by {alarm.AckedBy} at {alarm.AckedAt:O} ({alarm.AckNote})";
+        alarm is null ? "(none)" : $"{alarm.State}, acked {alarm.Acked} by {alarm.AckedBy} at {alarm.AckedAt:O} ({alarm.AckNote}); " +
+            $"acks [{string.Join(", ", (alarm.Acks ?? []).Select(a => $"{a.By} at {a.At:O} ({a.Note})"))}]";
+
+    /// <summary>Who acknowledged, with the note, in the listed order.</summary>
+    protected static IEnumerable<(string By, string? Note)> AckList(AlarmInfo alarm) => (alarm.Acks ?? []).Select(a => (a.By, a.Note));
 
     /// <summary>
-    /// Polls until both nodes show every alarm of <paramref name="expected"/> active and acknowledged by one of its
-    /// users, and each alarm alike on both nodes (the same acknowledgement, to the tick); returns the master's views.
+    /// Polls until both nodes show every alarm of <paramref name="expected"/> active, acknowledged by all of its users
+    /// (the <c>acks</c> list) and each alarm alike on both nodes (the same acknowledgements, to the tick); returns the
+    /// master's views.
     /// </summary>
     protected async Task<IReadOnlyDictionary<string, AlarmInfo>> UntilBothShowAsync(NodeProcess master, NodeProcess backup,
         IReadOnlyDictionary<string, string[]> expected, string what)
     {
         var seen = new Dictionary<string, AlarmInfo>();
-        await UntilAsync(async () =>
+        var last = "";
+        try
         {
-            foreach (var (name, users) in expected)
+            await UntilAsync(async () =>
             {
-                var onMaster = await AlarmAsync(master, AlarmId(name));
-                var onBackup = await AlarmAsync(backup, AlarmId(name));
-                if (onMaster is not { State: "active", Acked: true } || !users.Contains(onMaster.AckedBy)) return false;
-                if (Shown(onMaster) != Shown(onBackup)) return false;
-                seen[name] = onMaster;
-            }
-            return true;
-        }, what);
+                foreach (var (name, users) in expected)
+                {
+                    var onMaster = await AlarmAsync(master, AlarmId(name));
+                    var onBackup = await AlarmAsync(backup, AlarmId(name));
+                    last = $"{name}: master {Shown(onMaster)}; backup {Shown(onBackup)}";
+                    if (onMaster is not { State: "active", Acked: true } || !users.Contains(onMaster.AckedBy)) return false;
+                    if (!users.Order().SequenceEqual((onMaster.Acks ?? []).Select(a => a.By).Order())) return false;
+                    if (Shown(onMaster) != Shown(onBackup)) return false;
+                    seen[name] = onMaster;
+                }
+                return true;
+            }, what);
+        }
+        catch (PollTimeoutException)
+        {
+            Log($"last seen: {last}");
+            throw;
+        }
         foreach (var (name, alarm) in seen) Log($"{name} on both nodes: {Shown(alarm)}");
         return seen;
     }
@@ -115,6 +131,7 @@ public abstract class SteadyAlarmsPairTest(ITestOutputHelper output) : PairTest(
         foreach (var proxy in Proxies) proxy.Heal();
         Log("link healed");
         await UntilPairSettledAsync(master, backup, "master", "exactly one node (the master) active after healing");
+        // Both nodes show one of the two acks of the alarm acknowledged on both as ackedBy and list both.
         var converged = await UntilBothShowAsync(master, backup, new Dictionary<string, string[]>
         {
             [onMaster] = ["op-master"],
