@@ -17,6 +17,9 @@ public sealed record AlarmListAnswer(string ActivityLevel, IReadOnlyList<AlarmIn
 /// <param name="Condition">above, below, equal or badQuality.</param>
 /// <param name="Value">the tag's last value as a number, if any.</param>
 /// <param name="Quality">good, or bad when the alarm cannot be trusted now (<paramref name="QualityReason"/> says why).</param>
+/// <param name="Acks">every acknowledgement of the current activation, earliest first (the first is <paramref name="AckedBy"/>'s);
+/// two when both nodes acknowledged it while the link between them was cut; empty when it is not acknowledged. Null
+/// from a node that predates the field.</param>
 public sealed record AlarmInfo(
     string Id,
     string Tag,
@@ -37,12 +40,16 @@ public sealed record AlarmInfo(
     double? Value,
     string Quality,
     string? QualityReason,
-    DateTimeOffset? EvaluatedAt)
+    DateTimeOffset? EvaluatedAt,
+    IReadOnlyList<AlarmAckInfo>? Acks = null)
 {
     /// <summary>Not on the wire: derived from <see cref="State"/>.</summary>
     [JsonIgnore]
     public bool IsActive => State == "active";
 }
+
+/// <summary>One acknowledgement of an alarm: who, when (by the clock of the node it was made on) and why.</summary>
+public sealed record AlarmAckInfo(string By, DateTimeOffset At, string? Note);
 
 /// <summary>When an alarm went active or cleared, and the tag's value then.</summary>
 public sealed record AlarmTransitionInfo(DateTimeOffset At, double? Value);

@@ -17,8 +17,10 @@ internal static class AlarmsApi
     /// <param name="alarms">the alarm engine, null while the runtime is restarting.</param>
     /// <param name="activeNodeWebAddress">the active node's web address (e.g. http://host:8088), null when unknown.</param>
     /// <param name="shownLevel">the engine's level as the API may show it (never "active" unless the node's coordinator confirms it).</param>
+    /// <param name="clock">the node's clock (<see cref="GatewaySettings.Clock"/>): a shelve "for N minutes" ends N minutes
+    /// after now as the alarm engine reads it.</param>
     public static void MapAlarms(this WebApplication app, Func<IActorRef?> alarms, Func<Task<string?>> activeNodeWebAddress,
-        Func<ActivityLevel, Task<ActivityLevel>> shownLevel)
+        Func<ActivityLevel, Task<ActivityLevel>> shownLevel, TimeProvider clock)
     {
         app.MapGet("/api/alarms", async (string? state, string? priority, string? prefix) =>
         {
@@ -45,7 +47,7 @@ internal static class AlarmsApi
                 command = action switch
                 {
                     "ack" => await ReadAsync<AlarmAckRequest>(request) is { } ack ? new AckAlarm(id, By(ack.By), ack.Note) : throw Missing(),
-                    "shelve" => await ReadAsync<AlarmShelveRequest>(request) is { } shelve ? ToShelve(id, shelve) : throw Missing(),
+                    "shelve" => await ReadAsync<AlarmShelveRequest>(request) is { } shelve ? ToShelve(id, shelve, clock.GetUtcNow()) : throw Missing(),
                     _ => await ReadAsync<AlarmUnshelveRequest>(request) is { } unshelve ? new UnshelveAlarm(id, By(unshelve.By)) : throw Missing(),
                 };
             }
@@ -106,7 +108,8 @@ internal static class AlarmsApi
             Value: alarm.LastValue,
             Quality: alarm.QualityReason is null ? "good" : "bad",
             QualityReason: alarm.QualityReason,
-            EvaluatedAt: alarm.EvaluatedAt);
+            EvaluatedAt: alarm.EvaluatedAt,
+            Acks: alarm.Acks.Select(a => new AlarmAckInfo(a.By, a.At, a.Note)).ToList());
 
     /// <summary>The query's filters; an unknown state or priority is a 400 with one line.</summary>
     public static bool TryFilter(string? state, string? priority, string? prefix, out AlarmFilter filter, out string error)
@@ -140,13 +143,13 @@ internal static class AlarmsApi
         return true;
     }
 
-    internal static ShelveAlarm ToShelve(string id, AlarmShelveRequest shelve)
+    internal static ShelveAlarm ToShelve(string id, AlarmShelveRequest shelve, DateTimeOffset now)
     {
         if ((shelve.Minutes is null) == (shelve.Until is null))
             throw new ArgumentException("a shelve needs either 'minutes' or 'until' (not both)");
         if (shelve.Minutes is { } minutes && (!double.IsFinite(minutes) || minutes <= 0 || minutes > TimeSpan.MaxValue.TotalMinutes / 2))
             throw new ArgumentException($"'minutes' must be a positive number, not {minutes}");
-        var until = shelve.Until ?? DateTimeOffset.UtcNow.AddMinutes(shelve.Minutes!.Value);
+        var until = shelve.Until ?? now.AddMinutes(shelve.Minutes!.Value);
         return new ShelveAlarm(id, By(shelve.By), until);
     }
 

@@ -133,7 +133,7 @@ internal static class NodeWeb
         app.MapHub<TagHub>("/" + GatewayRoutes.TagHub);
         app.MapAlarms(() => runtime.Handles?.Alarms, async () =>
             runtime.Handles is { } handles ? (await ConfigStatusOrNull(handles))?.MasterWebAddress : null,
-            level => ShownLevelAsync(runtime, level));
+            level => ShownLevelAsync(runtime, level), runtime.Settings.Clock);
 
         app.MapGet("/api/redundancy/events", async (int? limit) =>
         {

@@ -89,7 +89,7 @@ internal sealed class TagHub(NodeActorSystem runtime) : Hub
         if (string.IsNullOrWhiteSpace(by)) return BadRequest("'by' is required: who acts on the alarm");
         var alarm = id.Trim('/');
         ShelveAlarm command;
-        try { command = AlarmsApi.ToShelve(alarm, new AlarmShelveRequest(by, minutes)); }
+        try { command = AlarmsApi.ToShelve(alarm, new AlarmShelveRequest(by, minutes), runtime.Settings.Clock.GetUtcNow()); }
         catch (ArgumentException e) { return BadRequest(e.Message); }
         return await AlarmsApi.RunAsync(runtime.Handles?.Alarms, command, alarm, "shelve", ActiveNodeWebAddressAsync);
     }

@@ -39,6 +39,12 @@ public sealed record GatewaySettings(
     /// </summary>
     public bool StartOver { get; init; }
 
+    /// <summary>Test-only settings (<c>redundant-gateway.testing</c>); the defaults leave the node as in production.</summary>
+    public TestingSettings Testing { get; init; } = TestingSettings.Default;
+
+    /// <summary>The wall clock of this node's runtime (the system clock, shifted by <c>testing.clock-offset</c>).</summary>
+    public TimeProvider Clock => NodeClock.For(Testing.ClockOffset);
+
     /// <summary>The data dir's modules folder: plug-in files the master's set of which the backup mirrors.</summary>
     public string ModulesDir => Path.Combine(Path.GetFullPath(DataDir), "modules");
 
@@ -84,6 +90,9 @@ public sealed record GatewaySettings(
             throw redundancySection.Error("master-address", "a backup needs the master's address (host:port)");
         var store = ConfigStoreSettings.Create(gateway.Section("config-store"));
         var sync = ConfigSyncSettings.Create(gateway, warnings);
+        var testing = TestingSettings.Create(gateway.Section("testing"));
+        if (testing.ClockOffset != TimeSpan.Zero)
+            warnings.Add($"{source}: redundant-gateway.testing.clock-offset shifts this node's clock by {testing.ClockOffset} (for tests only)");
 
         return new GatewaySettings(
             NodeName: gateway.NonEmptyString("node-name"),
@@ -99,6 +108,9 @@ public sealed record GatewaySettings(
             Alarms: AlarmsSettings.Create(gateway.Section("alarms")),
             Demo: DemoSettings.Create(gateway.Section("demo")),
             StateSync: StateSyncSettings.Create(gateway),
-            Warnings: warnings);
+            Warnings: warnings)
+        {
+            Testing = testing,
+        };
     }
 }

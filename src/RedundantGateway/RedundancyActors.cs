@@ -91,7 +91,9 @@ public static class RedundancyActors
             // The tag engine reads the replicator, which needs the coordinator, which drives the engine: the engine
             // gets the replicator by its path (it exists by the time the engine's first ask is delivered).
             var configPath = Context.System.ActorSelection(Self.Path / ConfigReplicator.Name);
-            var tags = Context.ActorOf(TagEngine.Props(settings.Tags, configPath, tagProviders), TagEngine.Name);
+            // One wall clock for the runtime (shifted only by a test's clock offset): samples, alarm times and state stamps agree.
+            var clock = settings.Clock;
+            var tags = Context.ActorOf(TagEngine.Props(settings.Tags, configPath, tagProviders, clock), TagEngine.Name);
             // The alarm state replicator before the engine, which subscribes to it at start; it records full transfers
             // in the coordinator's events log, reached by path (the coordinator is created after the engine).
             var stateReplicator = _stateReplicator = Context.ActorOf(StateReplicator.Props(settings.StateSync,
@@ -99,10 +101,11 @@ public static class RedundancyActors
                     settings.Role == NodeRole.Independent || peerAddress is null ? null : RedundancyPaths.StateReplicatorPath(peerAddress),
                     Context.System.ActorSelection(Self.Path / RedundancyCoordinator.Name),
                     full => new AppendRedundancyEvent(RedundancyEventKinds.StateFullTransfer,
-                        $"full alarm state sent ({full.Why}): {full.Entries} alarms, {full.Bytes} bytes in {full.Batches} batches", full.Millis)),
+                        $"full alarm state sent ({full.Why}): {full.Entries} alarms, {full.Bytes} bytes in {full.Batches} batches", full.Millis),
+                    clock),
                 StateReplicator.Name);
             // The alarm engine reads the same configuration (and is told of every commit on the event stream).
-            var alarms = _alarms = Context.ActorOf(AlarmEngine.Props(settings.Alarms, tags, configPath, stateReplicator: stateReplicator), AlarmEngine.Name);
+            var alarms = _alarms = Context.ActorOf(AlarmEngine.Props(settings.Alarms, tags, configPath, clock, stateReplicator), AlarmEngine.Name);
             IReadOnlyList<IRuntimeSubsystem> runtime =
             [
                 .. subsystems,

@@ -67,9 +67,11 @@ public sealed partial class AlarmEngine
             }
             // The active node decides active or clear itself; it takes from the merge only facts that accumulate: an
             // acknowledgement of the activation it shows, and a shelve or unshelve the delta carries (an older merge
-            // still in the mailbox must not undo a command just taken).
-            if (view.Acked && !state.Acked && view.Active == state.Active && view.LastActivation == state.LastActivation)
-                state = state with { Acked = true, Ack = view.Ack };
+            // still in the mailbox must not undo a command just taken). The acknowledgement shown is the merge's even
+            // when this node acknowledged too: after a partition both did, and the merge picks one the same way on
+            // both nodes (the earliest by stamp), while each node's own would differ.
+            if (view is { Acked: true, Ack: not null } && view.Active == state.Active && view.LastActivation == state.LastActivation)
+                state = state with { Acked = true, Ack = view.Ack, Acks = view.Acks ?? AlarmAcks.None };
             if (merged.ShelveChanged.Contains(id)) state = state with { Shelve = view.Overlay(state, now).Shelve };
             _states[id] = state;
         }

@@ -68,12 +68,18 @@ public sealed record AlarmStatus(
     string? QualityReason,
     DateTimeOffset? EvaluatedAt)
 {
+    /// <summary>Every acknowledgement of the current activation, earliest first (<see cref="AckedBy"/>'s first).</summary>
+    public AlarmAcks Acks { get; init; } = AlarmAcks.None;
+
     public static AlarmStatus Of(AlarmDefinition definition, AlarmState state)
     {
         // The last ack is kept for the record after the alarm goes active again; an unacked alarm shows none.
         var ack = state.Acked ? state.Ack : null;
         return new AlarmStatus(definition.Id, definition.Tag, definition.Condition, definition.Priority, definition.DisplayPath,
             state.Active, state.Acked, ack?.By, ack?.At, ack?.Note, state.Shelved, state.Shelve?.Until, state.Shelve?.By,
-            state.ActiveSince, state.LastActivation, state.LastClear, state.LastValue, state.QualityReason, state.EvaluatedAt);
+            state.ActiveSince, state.LastActivation, state.LastClear, state.LastValue, state.QualityReason, state.EvaluatedAt)
+        {
+            Acks = state.ShownAcks,
+        };
     }
 }

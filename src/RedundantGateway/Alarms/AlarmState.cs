@@ -6,6 +6,30 @@ public sealed record AlarmTransition(DateTimeOffset At, double? Value);
 /// <summary>Who acknowledged an alarm, when, and why.</summary>
 public sealed record AlarmAck(string By, DateTimeOffset At, string? Note);
 
+/// <summary>
+/// Acknowledgements of one activation, earliest first, compared by content (the records that hold it stay values).
+/// </summary>
+public sealed class AlarmAcks : IReadOnlyList<AlarmAck>, IEquatable<AlarmAcks>
+{
+    public static readonly AlarmAcks None = new([]);
+
+    private readonly AlarmAck[] _acks;
+
+    private AlarmAcks(AlarmAck[] acks) => _acks = acks;
+
+    public static AlarmAcks Of(IEnumerable<AlarmAck> acks) => acks.ToArray() is { Length: > 0 } array ? new AlarmAcks(array) : None;
+
+    public int Count => _acks.Length;
+    public AlarmAck this[int index] => _acks[index];
+    public IEnumerator<AlarmAck> GetEnumerator() => ((IEnumerable<AlarmAck>)_acks).GetEnumerator();
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => _acks.GetEnumerator();
+
+    public bool Equals(AlarmAcks? other) => other is not null && _acks.AsSpan().SequenceEqual(other._acks);
+    public override bool Equals(object? obj) => obj is AlarmAcks other && Equals(other);
+    public override int GetHashCode() => _acks.Length == 0 ? 0 : HashCode.Combine(_acks.Length, _acks[0]);
+    public override string ToString() => $"[{string.Join(", ", _acks.AsEnumerable())}]";
+}
+
 /// <summary>Who shelved an alarm and until when (it unshelves itself then).</summary>
 public sealed record AlarmShelve(string By, DateTimeOffset At, DateTimeOffset Until);
 
@@ -40,4 +64,17 @@ public sealed record AlarmState(
         new(false, false, null, null, null, null, true, null, null, null, reason, null);
 
     public bool Shelved => Shelve is not null;
+
+    /// <summary>
+    /// Every acknowledgement of the current activation as the replicated state holds them (both nodes' after a
+    /// partition), earliest first; empty: none merged yet (<see cref="Ack"/> alone, this node's own).
+    /// </summary>
+    public AlarmAcks Acks { get; init; } = AlarmAcks.None;
+
+    /// <summary>
+    /// The acknowledgements to show: none when not acknowledged; the merged ones when they include <see cref="Ack"/>;
+    /// otherwise <see cref="Ack"/> alone (an ack just taken, before the merge that holds it, or a list of an earlier activation).
+    /// </summary>
+    public AlarmAcks ShownAcks =>
+        !Acked || Ack is null ? AlarmAcks.None : Acks.Contains(Ack) ? Acks : AlarmAcks.Of([Ack]);
 }

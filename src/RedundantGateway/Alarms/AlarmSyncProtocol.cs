@@ -19,9 +19,10 @@ public sealed record LocalUnshelve(string Id, string By, DateTimeOffset At) : Lo
 /// <summary>
 /// What the replicated state says of an alarm (both nodes' acknowledgements and shelves; active or clear as the
 /// active node last wrote it). <see cref="Shelve"/> is the shelve in force when it was derived; it runs out by itself.
+/// <see cref="Acks"/>: every acknowledgement of the current activation (null: only <see cref="Ack"/>).
 /// </summary>
 public sealed record ReplicatedAlarm(bool Active, DateTimeOffset? ActiveSince, AlarmTransition? LastActivation, AlarmTransition? LastClear,
-    bool Acked, AlarmAck? Ack, AlarmShelve? Shelve)
+    bool Acked, AlarmAck? Ack, AlarmShelve? Shelve, AlarmAcks? Acks = null)
 {
     /// <summary>The local state with the replicated fields (the evaluation's own fields stay the node's).</summary>
     public AlarmState Overlay(AlarmState local, DateTimeOffset now) => local with
@@ -32,6 +33,7 @@ public sealed record ReplicatedAlarm(bool Active, DateTimeOffset? ActiveSince, A
         LastClear = LastClear,
         Acked = Acked,
         Ack = Ack,
+        Acks = Acks ?? AlarmAcks.None,
         Shelve = Shelve is { } shelve && now < shelve.Until ? shelve : null,
     };
 }

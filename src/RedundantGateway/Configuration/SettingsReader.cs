@@ -138,6 +138,26 @@ public sealed class SettingsReader
         return value;
     }
 
+    /// <summary>
+    /// A duration that may be negative (<c>-5m</c>) or zero: HOCON's own duration reader knows no sign, so the sign is
+    /// read here and the rest as a HOCON duration.
+    /// </summary>
+    public TimeSpan SignedDuration(string key)
+    {
+        var raw = String(key).Trim();
+        var negative = raw.StartsWith('-');
+        var magnitude = (negative || raw.StartsWith('+') ? raw[1..] : raw).TrimStart();
+        if (magnitude.Length == 0 || magnitude.Any(c => c is '"' or '\\' or '-' or '+' || char.IsControl(c)))
+            throw Error(key, $"'{raw}' is not a duration (e.g. 0s, 5m, -5m)");
+        TimeSpan value;
+        try { value = ConfigurationFactory.ParseString($"d = \"{magnitude}\"").GetTimeSpan("d", null, allowInfinite: false); }
+        catch (Exception e) when (e is FormatException or OverflowException or ArgumentException or Akka.Configuration.ConfigurationException)
+        {
+            throw Error(key, $"'{raw}' is not a duration (e.g. 0s, 5m, -5m)");
+        }
+        return negative ? -value : value;
+    }
+
     public T Enum<T>(string key, params T[] allowed) where T : struct, System.Enum
     {
         var raw = String(key).Trim();

@@ -81,6 +81,39 @@ public sealed class AlarmEngineStateSyncSpec : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
+    public void The_active_node_shows_the_merged_ack_when_both_nodes_acknowledged_the_activation()
+    {
+        var engine = Engine();
+        engine.Tell(new ApplyRuntimeLevel(ActivityLevel.Cold));
+        ExpectMsg<RuntimeLevelApplied>();
+        var since = ManualTimeProvider.Start.AddSeconds(-30);
+        var activation = new AlarmTransition(since, 70);
+        engine.Tell(Replicated(new ReplicatedAlarm(true, since, activation, null, false, null, null)));
+        GoActive(engine);
+        _tags.FishForMessage(m => m is SubscribeTags);
+        engine.Tell(new TagSnapshot(ActivityLevel.Active, [new TagValue(Tag, 60.0, TagQuality.Good, ManualTimeProvider.Start)]));
+        engine.Tell(new AckAlarm(High, "op-here", "mine"));
+        var mine = ExpectMsg<AlarmCommandResult>();
+        Assert.True(mine.Accepted);
+        Assert.Equal(["op-here"], mine.Alarm!.Acks.Select(a => a.By));
+
+        // After a partition: the peer acknowledged the same activation, and the merge shows the peer's (earlier by stamp).
+        var peers = new AlarmAck("op-peer", since.AddSeconds(10), "theirs");
+        var both = AlarmAcks.Of([peers, new AlarmAck("op-here", mine.Alarm.AckedAt!.Value, "mine")]);
+        engine.Tell(Replicated(new ReplicatedAlarm(true, since, activation, null, true, peers, null, both)));
+
+        var shown = Alarm(engine);
+        Assert.True(shown is { Active: true, Acked: true, AckedBy: "op-peer", AckNote: "theirs" }, $"{shown}");
+        Assert.Equal(since, shown.ActiveSince);
+        Assert.Equal(both, shown.Acks);
+
+        // A merge of another activation (one this node has not shown) is not taken.
+        var other = new AlarmTransition(since.AddSeconds(1), 71);
+        engine.Tell(Replicated(new ReplicatedAlarm(true, since, other, null, true, new AlarmAck("op-stale", since, null), null)));
+        Assert.Equal("op-peer", Alarm(engine).AckedBy);
+    }
+
+    [Fact]
     public void A_standby_shows_the_replicated_ack_and_continues_that_activation_when_it_takes_over()
     {
         var engine = Engine();

@@ -28,6 +28,24 @@ public sealed class AlarmsClientSpec
             "above", "Demo/Tank 1/High", new AlarmTransitionInfo(At, 61.5), null, 61.5, "good", null, At);
 
     [Fact]
+    public void Every_acknowledgement_of_the_activation_is_listed_after_the_fields_that_were_there_before()
+    {
+        var acked = Sample() with
+        {
+            Acked = true, AckedBy = "op-b", AckedAt = At, AckNote = "seen",
+            Acks = [new AlarmAckInfo("op-b", At, "seen"), new AlarmAckInfo("op-m", At.AddSeconds(1), null)],
+        };
+        var json = JsonSerializer.Serialize(acked, ContractJson.Options);
+
+        Assert.EndsWith("\"evaluatedAt\":\"2026-12-02T06:00:00+00:00\",\"acks\":[{\"by\":\"op-b\",\"at\":\"2026-12-02T06:00:00+00:00\",\"note\":\"seen\"},"
+            + "{\"by\":\"op-m\",\"at\":\"2026-12-02T06:00:01+00:00\",\"note\":null}]}", json);
+        var read = JsonSerializer.Deserialize<AlarmInfo>(json, ContractJson.Options)!;
+        Assert.Equal(["op-b", "op-m"], read.Acks!.Select(a => a.By));
+        // From a node that predates the field: no list.
+        Assert.Null(JsonSerializer.Deserialize<AlarmInfo>(json[..json.IndexOf(",\"acks\"", StringComparison.Ordinal)] + "}", ContractJson.Options)!.Acks);
+    }
+
+    [Fact]
     public async Task The_alarm_list_round_trips_with_its_filters_in_the_query()
     {
         var sent = new AlarmListAnswer("active", [Sample()]);

@@ -185,12 +185,53 @@ public sealed class GatewaySettingsSpec : IDisposable
     [InlineData("redundant-gateway.redundancy.max-queued-bytes = 100KiB", "redundant-gateway.redundancy.max-queued-bytes")]
     [InlineData("redundant-gateway.config-sync.chunks-in-flight = 0", "redundant-gateway.config-sync.chunks-in-flight")]
     [InlineData("redundant-gateway.config-sync.long-poll-timeout = 0s", "redundant-gateway.config-sync.long-poll-timeout")]
+    [InlineData("redundant-gateway.testing.clock-offset = soon", "redundant-gateway.testing.clock-offset")]
+    [InlineData("redundant-gateway.testing.clock-offset = \"-\"", "redundant-gateway.testing.clock-offset")]
+    [InlineData("redundant-gateway.testing.clock-offset = \"--5m\"", "redundant-gateway.testing.clock-offset")]
+    [InlineData("redundant-gateway.testing.clock-offset = 5 parsecs", "redundant-gateway.testing.clock-offset")]
+    [InlineData("redundant-gateway.testing.clock-offset = 2d", "redundant-gateway.testing.clock-offset")]
+    [InlineData("redundant-gateway.testing.clock-offset = -25h", "redundant-gateway.testing.clock-offset")]
     public void A_bad_value_is_refused_with_one_line_naming_the_file_and_the_full_key(string hocon, string key)
     {
         var error = Refused(hocon);
 
         AssertOneLine(error.Message);
         Assert.StartsWith($"{Source}: {key}: ", error.Message);
+    }
+
+    [Theory]
+    [InlineData("", 0)]
+    [InlineData("redundant-gateway.testing.clock-offset = 0s", 0)]
+    [InlineData("redundant-gateway.testing.clock-offset = 5m", 300)]
+    [InlineData("redundant-gateway.testing.clock-offset = -5m", -300)]
+    [InlineData("redundant-gateway.testing.clock-offset = \"-5 minutes\"", -300)]
+    [InlineData("redundant-gateway.testing.clock-offset = -1500ms", -1.5)]
+    [InlineData("redundant-gateway.testing.clock-offset = +24h", 86400)]
+    public void The_test_clock_offset_is_a_signed_duration(string hocon, double seconds)
+    {
+        var settings = FromHocon(hocon);
+
+        Assert.Equal(TimeSpan.FromSeconds(seconds), settings.Testing.ClockOffset);
+        if (seconds == 0)
+        {
+            Assert.Same(TimeProvider.System, settings.Clock);
+            Assert.Empty(settings.Warnings);
+        }
+        else
+        {
+            var shift = settings.Clock.GetUtcNow() - DateTimeOffset.UtcNow;
+            Assert.InRange(shift, TimeSpan.FromSeconds(seconds - 5), TimeSpan.FromSeconds(seconds + 5));
+            var warning = Assert.Single(settings.Warnings);
+            AssertOneLine(warning);
+            Assert.Contains("redundant-gateway.testing.clock-offset", warning);
+        }
+    }
+
+    [Fact]
+    public void The_test_clock_offset_refusal_names_the_value()
+    {
+        Assert.Contains("soon", Refused("redundant-gateway.testing.clock-offset = soon").Message);
+        Assert.Contains("24 hours", Refused("redundant-gateway.testing.clock-offset = 2d").Message);
     }
 
     [Fact]

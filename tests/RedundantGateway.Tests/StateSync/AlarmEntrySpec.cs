@@ -85,9 +85,11 @@ public sealed class AlarmEntrySpec
         var view = View(state);
         Assert.False(view.Acked);
         Assert.Equal("first", view.Ack!.By); // the earlier one, shown for the record
+        Assert.Empty(view.Acks);              // but not as an acknowledgement of this activation
         Assert.Single(state[Id].Acks);
         state = state.Merge(Acked(state, "second", At(40, 2)));
         Assert.True(View(state).Acked);
+        Assert.Equal(["second"], View(state).Acks.Select(ack => ack.By));
         Assert.Equal(["first", "second"], state[Id].Acks.Select(ack => ack.By));
     }
 
@@ -119,6 +121,7 @@ public sealed class AlarmEntrySpec
         Assert.Equal(["backup-op", "master-op"], masterSide[Id].Acks.Select(ack => ack.By));
         Assert.Equal(View(masterSide), View(backupSide));
         Assert.Equal("backup-op", View(masterSide).Ack!.By);
+        Assert.Equal(["backup-op", "master-op"], View(masterSide).Acks.Select(ack => ack.By));
     }
 
     [Fact]
