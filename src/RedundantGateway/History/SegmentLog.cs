@@ -40,6 +40,7 @@ public sealed class SegmentLog : IDisposable
     private Segment? _readerSegment;
     private long _readerSequence;
     private long _readSequence;
+    private long _lastMark;
 
     private SegmentLog(string directory, long segmentBytes)
     {
@@ -88,17 +89,27 @@ public sealed class SegmentLog : IDisposable
             var length = SequenceBytes + HistorySampleCodec.Encode(sample, payload[SequenceBytes..]);
             BinaryPrimitives.WriteUInt32LittleEndian(_chunk.AsSpan(used), (uint)length);
             BinaryPrimitives.WriteUInt32LittleEndian(_chunk.AsSpan(used + 4), Crc32.HashToUInt32(payload[..length]));
-            if (_marks.Count == 0 || _marks.Last().Sequence + MarkEvery <= _nextSequence)
-                _marks.Enqueue((_nextSequence, sample.Timestamp.UtcTicks));
+            if (_marks.Count == 0 || _lastMark + MarkEvery <= _nextSequence) Mark(_nextSequence, sample.Timestamp.UtcTicks);
             used += HeaderBytes + length;
             _nextSequence++;
+            // A segment ends at a record boundary once it passes its size, even in the middle of one append.
+            if (_segments[^1].Bytes + used >= _segmentBytes)
+            {
+                WriteChunk(used);
+                used = 0;
+                Roll();
+            }
         }
-        _writer.Write(_chunk, 0, used);
-        _writer.Flush(flushToDisk: false);
-        var current = _segments[^1];
-        current.Bytes += used;
-        if (current.Bytes >= _segmentBytes) Roll();
+        WriteChunk(used);
         return _nextSequence - 1;
+    }
+
+    private void WriteChunk(int bytes)
+    {
+        if (bytes == 0) return;
+        _writer.Write(_chunk, 0, bytes);
+        _writer.Flush(flushToDisk: false);
+        _segments[^1].Bytes += bytes;
     }
 
     /// <summary>Forces what was appended to the disk (fsync).</summary>
@@ -207,6 +218,12 @@ public sealed class SegmentLog : IDisposable
         RebuildMarks();
     }
 
+    private void Mark(long sequence, long ticks)
+    {
+        _marks.Enqueue((sequence, ticks));
+        _lastMark = sequence;
+    }
+
     private long RecordsIn(int index) => index + 1 < _segments.Count ? _segments[index + 1].First - _segments[index].First : _nextSequence - _segments[index].First;
 
     private void RebuildMarks()
@@ -218,8 +235,8 @@ public sealed class SegmentLog : IDisposable
         {
             using var file = OpenRead(segment.Path);
             while (ReadRecord(file) is { } record)
-                if (record.Sequence > _released && (_marks.Count == 0 || _marks.Last().Sequence + MarkEvery <= record.Sequence))
-                    _marks.Enqueue((record.Sequence, HistorySampleCodec.Decode(record.Payload).Timestamp.UtcTicks));
+                if (record.Sequence > _released && (_marks.Count == 0 || _lastMark + MarkEvery <= record.Sequence))
+                    Mark(record.Sequence, HistorySampleCodec.Decode(record.Payload).Timestamp.UtcTicks);
         }
         _readSequence = saved;
     }
