@@ -71,3 +71,21 @@ public sealed class HistorySettingsSpec
         Assert.Equal(new global::RedundantGateway.Client.HistoryPoint("2026-01-01T00:00:00.005Z", 1.5, "good", "master", 7), point);
     }
 }
+
+/// <summary>The shape of GET /api/history as issue 12 states it.</summary>
+public sealed class HistoryContractSpec
+{
+    [Fact]
+    public void A_history_answer_has_the_tag_and_samples_of_t_v_q_node_epoch()
+    {
+        var answer = new global::RedundantGateway.Client.HistoryAnswer("projects/demo/tags/a",
+        [
+            new("2026-12-02T05:00:00.250Z", 1.5, "good", "master", 7),
+            new("2026-12-02T05:00:01.000Z", null, "bad", "backup", 8),
+        ]);
+        var json = System.Text.Json.JsonSerializer.Serialize(answer, global::RedundantGateway.Client.ContractJson.Options);
+        Assert.Equal(
+            """{"tag":"projects/demo/tags/a","samples":[{"t":"2026-12-02T05:00:00.250Z","v":1.5,"q":"good","node":"master","epoch":7},"""
+            + """{"t":"2026-12-02T05:00:01.000Z","v":null,"q":"bad","node":"backup","epoch":8}]}""", json);
+    }
+}
