@@ -33,6 +33,7 @@ public sealed class SegmentLog : IDisposable
     private readonly List<Segment> _segments = [];
     private readonly Queue<(long Sequence, long Ticks)> _marks = new();
     private byte[] _chunk = new byte[1 << 16];
+    private byte[] _readBuffer = new byte[4096];
     private FileStream _writer = null!;
     private long _nextSequence;
     private long _released;
@@ -134,7 +135,7 @@ public sealed class SegmentLog : IDisposable
             if (record.Sequence != _readSequence)
                 throw new IOException($"history cache segment {Path.GetFileName(_readerSegment!.Path)}: sequence {record.Sequence} where {_readSequence} was expected");
             _readerSequence++;
-            samples.Add(HistorySampleCodec.Decode(record.Payload));
+            samples.Add(HistorySampleCodec.Decode(record.Payload.Span));
             _readSequence++;
         }
         return samples.Count == 0 ? null : new CachedBatch(first, _readSequence - 1, samples);
@@ -236,7 +237,7 @@ public sealed class SegmentLog : IDisposable
             using var file = OpenRead(segment.Path);
             while (ReadRecord(file) is { } record)
                 if (record.Sequence > _released && (_marks.Count == 0 || _lastMark + MarkEvery <= record.Sequence))
-                    Mark(record.Sequence, HistorySampleCodec.Decode(record.Payload).Timestamp.UtcTicks);
+                    Mark(record.Sequence, HistorySampleCodec.Decode(record.Payload.Span).Timestamp.UtcTicks);
         }
         _readSequence = saved;
     }
@@ -265,17 +266,19 @@ public sealed class SegmentLog : IDisposable
         }
     }
 
-    private static (long Sequence, byte[] Payload)? ReadRecord(FileStream file)
+    private (long Sequence, ReadOnlyMemory<byte> Payload)? ReadRecord(FileStream file)
     {
         Span<byte> header = stackalloc byte[HeaderBytes];
         if (file.ReadAtLeast(header, HeaderBytes, throwOnEndOfStream: false) < HeaderBytes) return null;
         var length = (int)BinaryPrimitives.ReadUInt32LittleEndian(header);
         if (length is < SequenceBytes or > MaxRecordBytes) throw new IOException($"history cache record with an impossible length {length}");
-        var payload = new byte[length];
-        if (file.ReadAtLeast(payload, length, throwOnEndOfStream: false) < length) return null;
-        if (Crc32.HashToUInt32(payload) != BinaryPrimitives.ReadUInt32LittleEndian(header[4..]))
+        // One buffer for every read: a record is decoded before the next is read.
+        if (_readBuffer.Length < length) _readBuffer = new byte[Math.Max(length, _readBuffer.Length * 2)];
+        var payload = _readBuffer.AsMemory(0, length);
+        if (file.ReadAtLeast(payload.Span, length, throwOnEndOfStream: false) < length) return null;
+        if (Crc32.HashToUInt32(payload.Span) != BinaryPrimitives.ReadUInt32LittleEndian(header[4..]))
             throw new IOException("history cache record failing its checksum");
-        return (BinaryPrimitives.ReadInt64LittleEndian(payload), payload[SequenceBytes..]);
+        return (BinaryPrimitives.ReadInt64LittleEndian(payload.Span), payload[SequenceBytes..]);
     }
 
     private void PositionReader()
