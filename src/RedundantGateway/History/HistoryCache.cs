@@ -44,6 +44,7 @@ public sealed partial class HistoryCache : ReceiveActor, IWithTimers
     private ActivityLevel _level = ActivityLevel.Undecided;
     private long _epoch;
     private long _sampled;
+    private long _appendFailures;
     private long _syncs;
     private long _unsynced;
     private DateTimeOffset _lastSync;
@@ -103,8 +104,20 @@ public sealed partial class HistoryCache : ReceiveActor, IWithTimers
 
     protected override void PreStart()
     {
-        _cache = SegmentLog.Open(_settings.CacheDirectory, _settings.SegmentBytes, out var warnings);
-        _quarantine = QuarantineFile.Open(_settings.CacheDirectory, out var quarantineWarnings);
+        IReadOnlyList<string> warnings, quarantineWarnings;
+        try
+        {
+            _cache = SegmentLog.Open(_settings.CacheDirectory, _settings.SegmentBytes, out warnings);
+            _quarantine = QuarantineFile.Open(_settings.CacheDirectory, out quarantineWarnings);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The node goes on without history rather than stall every level change on an actor that is not there.
+            _log.Error("History cache {Directory} cannot be opened ({Reason}): no history is recorded until the node restarts",
+                _settings.CacheDirectory, e.Message);
+            Become(() => Failed(e.Message));
+            return;
+        }
         foreach (var warning in warnings.Concat(quarantineWarnings)) _log.Warning("{Warning}", warning);
         _lastSync = _clock.GetUtcNow();
         if (_cache.Rows > 0)
@@ -120,6 +133,7 @@ public sealed partial class HistoryCache : ReceiveActor, IWithTimers
     protected override void PostStop()
     {
         Context.System.EventStream.Unsubscribe(Self);
+        // Null when the cache could not be opened.
         _cache?.Dispose();
         DisposeStores();
     }
@@ -203,7 +217,18 @@ public sealed partial class HistoryCache : ReceiveActor, IWithTimers
     private void Record(List<HistorySample> samples)
     {
         if (samples.Count == 0 || !ForwardingRules.Samples(_level)) return;
-        _cache.Append(samples);
+        try { _cache.Append(samples); }
+        catch (IOException e)
+        {
+            // A full or failing disk: these samples are lost (said once per run of failures), the node goes on.
+            if (_appendFailures++ == 0) _log.Error("History cache cannot append ({Reason}): samples are lost until it can", e.Message);
+            return;
+        }
+        if (_appendFailures > 0)
+        {
+            _log.Info("History cache appends again after {Failures} failed appends", _appendFailures);
+            _appendFailures = 0;
+        }
         _sampled += samples.Count;
         _unsynced += samples.Count;
         SyncIfDue();
@@ -265,6 +290,20 @@ public sealed partial class HistoryCache : ReceiveActor, IWithTimers
             Tags: _sampler.Tags.Count,
             Sampled: _sampled,
             Syncs: _syncs);
+    }
+
+    /// <summary>The cache could not be opened: the actor answers the coordinator and the API, and records nothing.</summary>
+    private void Failed(string reason)
+    {
+        Receive<ApplyRuntimeLevel>(apply => Sender.Tell(new RuntimeLevelApplied(apply.Level)));
+        Receive<RestartRuntimeActor>(restart => Sender.Tell(new RuntimeActorRestarted(restart.Restart.ConfigRevision)));
+        Receive<GetHistoryCacheStatus>(_ => Sender.Tell(new HistoryCacheStatus(0, 0, null, 0, 0, 0, 0, 0, "failed",
+            $"the cache cannot be opened: {reason}", null, null, 0, 0, 0)));
+        Receive<QueryHistory>(query => Sender.Tell(new HistoryQueryResult(query.Tag, [], $"the history cache cannot be opened: {reason}")));
+        Receive<GetHistoryQuarantine>(_ => Sender.Tell(new HistoryQuarantine([])));
+        Receive<RetryHistoryQuarantine>(_ => Sender.Tell(new HistoryQuarantineRetried(0)));
+        Receive<ReconcileCachedHistory>(_ => Sender.Tell(new CachedHistoryReconciled(0, 0)));
+        ReceiveAny(_ => { });
     }
 
     private sealed record PeriodicTick(int RateMs);

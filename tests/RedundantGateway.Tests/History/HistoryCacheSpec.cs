@@ -301,4 +301,20 @@ public sealed class HistoryCacheSpec : Akka.TestKit.Xunit2.TestKit, IDisposable
         cache.Tell(new QueryHistory(OnChange, T0, T0.AddSeconds(1), null));
         Assert.Contains("fake store is down", ExpectMsg<HistoryQueryResult>().Error);
     }
+
+    [Fact]
+    public void A_cache_that_cannot_be_opened_still_answers_the_coordinator_and_says_why()
+    {
+        var file = Path.Combine(_dir, "not-a-folder");
+        File.WriteAllText(file, "x");
+        var cache = Sys.ActorOf(HistoryCache.Props(Settings with { CacheDirectory = file }, new HistoryNode(NodeRole.Master, HistoryLevel.Full, 1),
+            _tags.Ref, _config.Ref, () => _store, _events.Ref));
+
+        SetLevel(cache, ActivityLevel.Active);
+        var status = Status(cache);
+        Assert.Equal("failed", status.State);
+        Assert.Contains("cannot be opened", status.Store);
+        cache.Tell(new QueryHistory(OnChange, T0, T0.AddSeconds(1), null));
+        Assert.Contains("cannot be opened", ExpectMsg<HistoryQueryResult>().Error);
+    }
 }
