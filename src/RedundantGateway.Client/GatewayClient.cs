@@ -80,6 +80,18 @@ public sealed class GatewayClient : IDisposable
     public Task<AlarmCommandAnswer> UnshelveAlarmAsync(string id, string by, CancellationToken cancellationToken = default) =>
         SendForAsync<AlarmCommandAnswer>(HttpMethod.Post, GatewayRoutes.AlarmAction(id, "unshelve"), Body(new AlarmUnshelveRequest(by)), cancellationToken);
 
+    /// <summary>A tag's history in [from, to], reduced to at most <paramref name="maxPoints"/> when given; 400 (a <see cref="GatewayException"/>) for a bad query.</summary>
+    public Task<HistoryAnswer> GetHistoryAsync(string tag, DateTimeOffset from, DateTimeOffset to, int? maxPoints = null, CancellationToken cancellationToken = default) =>
+        GetAsync<HistoryAnswer>(GatewayRoutes.History(tag, from, to, maxPoints), cancellationToken);
+
+    /// <summary>The samples the history database refused, with their reasons.</summary>
+    public Task<HistoryQuarantineAnswer> GetHistoryQuarantineAsync(CancellationToken cancellationToken = default) =>
+        GetAsync<HistoryQuarantineAnswer>(GatewayRoutes.HistoryQuarantine, cancellationToken);
+
+    /// <summary>Puts every quarantined sample back in the cache to be written again.</summary>
+    public Task<ActionAnswer> RetryHistoryQuarantineAsync(CancellationToken cancellationToken = default) =>
+        SendForAsync<ActionAnswer>(HttpMethod.Post, GatewayRoutes.HistoryQuarantineRetry, null, cancellationToken);
+
     /// <summary>Moves the active role to the other node; refused (409, a <see cref="GatewayException"/>) when the peer is not connected.</summary>
     public Task<ActionAnswer> FailoverAsync(CancellationToken cancellationToken = default) =>
         SendForAsync<ActionAnswer>(HttpMethod.Post, GatewayRoutes.Failover, null, cancellationToken);

@@ -25,6 +25,18 @@ public static class GatewayRoutes
 
     public const string Alarms = "api/alarms";
 
+    public const string HistoryRoute = "api/history";
+    public const string HistoryQuarantine = "api/history/quarantine";
+    public const string HistoryQuarantineRetry = "api/history/quarantine/retry";
+
+    /// <summary>A tag's history in [from, to] (ISO 8601), at most <paramref name="maxPoints"/> (min/max buckets) when given.</summary>
+    public static string History(string tag, DateTimeOffset from, DateTimeOffset to, int? maxPoints = null)
+    {
+        var route = $"{HistoryRoute}?tag={Uri.EscapeDataString(tag)}&from={Uri.EscapeDataString(from.UtcDateTime.ToString("O", CultureInfo.InvariantCulture))}" +
+                    $"&to={Uri.EscapeDataString(to.UtcDateTime.ToString("O", CultureInfo.InvariantCulture))}";
+        return maxPoints is { } m ? $"{route}&maxPoints={m.ToString(CultureInfo.InvariantCulture)}" : route;
+    }
+
     /// <summary>The SignalR hub of the live stream (methods Stream, Ack, Shelve and Unshelve; see <see cref="TagStreamClient"/>).</summary>
     public const string TagHub = "hubs/tags";
 

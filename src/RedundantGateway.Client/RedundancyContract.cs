@@ -15,6 +15,7 @@ namespace RedundantGateway.Client;
 /// <c>softRestarts</c>, its name before rebuild and restart were told apart.</param>
 /// <param name="Config">null while the config replicator does not answer.</param>
 /// <param name="RoleConflict">a configuration mistake seen over the node link, e.g. "both nodes are configured as master"; null when none.</param>
+/// <param name="History">the history store-and-forward cache; null while it does not answer.</param>
 public sealed record NodeStatus(
     string NodeName,
     string Role,
@@ -34,7 +35,8 @@ public sealed record NodeStatus(
     IReadOnlyList<SubsystemStatus>? Subsystems,
     ConfigReplicationStatus? Config,
     string? RoleConflict = null,
-    StateSyncInfo? StateSync = null)
+    StateSyncInfo? StateSync = null,
+    HistoryCacheInfo? History = null)
 {
     /// <summary>Not on the wire: derived from <see cref="ActivityLevel"/>.</summary>
     [JsonIgnore]

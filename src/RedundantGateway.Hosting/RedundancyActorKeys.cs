@@ -33,6 +33,9 @@ public sealed class AlarmEngineKey { private AlarmEngineKey() { } }
 /// <summary>/user/redundancy/state-replicator: the alarm runtime state and its shipping to the peer.</summary>
 public sealed class StateReplicatorKey { private StateReplicatorKey() { } }
 
+/// <summary>/user/redundancy/history: the historian's store-and-forward cache.</summary>
+public sealed class HistoryCacheKey { private HistoryCacheKey() { } }
+
 public static class RedundancyActorKeys
 {
     /// <summary>The registry key of <paramref name="actor"/>.</summary>
@@ -47,6 +50,7 @@ public static class RedundancyActorKeys
         RedundancyActor.Tags => typeof(TagEngineKey),
         RedundancyActor.Alarms => typeof(AlarmEngineKey),
         RedundancyActor.StateReplicator => typeof(StateReplicatorKey),
+        RedundancyActor.History => typeof(HistoryCacheKey),
         _ => throw new ArgumentOutOfRangeException(nameof(actor), actor, null),
     };
 
@@ -77,6 +81,7 @@ public static class RedundancyActorKeys
         && registry.TryGet<TagEngineKey>(out var tags)
         && registry.TryGet<AlarmEngineKey>(out var alarms)
         && registry.TryGet<StateReplicatorKey>(out var stateSync)
-            ? new RedundancyHandles(coordinator, liveness, membership, config, tags, alarms, stateSync)
+        && registry.TryGet<HistoryCacheKey>(out var history)
+            ? new RedundancyHandles(coordinator, liveness, membership, config, tags, alarms, stateSync, history)
             : null;
 }

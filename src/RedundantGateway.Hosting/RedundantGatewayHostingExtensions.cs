@@ -4,6 +4,7 @@ using Akka.Hosting;
 using Akka.Remote.Hosting;
 using RedundantGateway.ConfigSync;
 using RedundantGateway.Configuration;
+using RedundantGateway.History;
 using RedundantGateway.Redundancy;
 using RedundantGateway.Runtime;
 using RedundantGateway.Tags;
@@ -24,6 +25,12 @@ public sealed class RedundantGatewayOptions
 
     /// <summary>The tag providers besides the simulator; null: every <see cref="ITagProvider"/> registered in the host's services.</summary>
     public IReadOnlyList<ITagProvider>? TagProviders { get; set; }
+
+    /// <summary>
+    /// Makes the history database's store (called once for writes, once for queries); null: a <see cref="HistoryStoreFactory"/>
+    /// registered in the host's services, else the store the settings name (<see cref="HistoryStores.FromSettings"/>).
+    /// </summary>
+    public HistoryStoreFactory? HistoryStore { get; set; }
 
     /// <summary>What a previous incarnation of this node left (epoch, events log, transfer summary); empty on a first start.</summary>
     public NodeMemory Memory { get; set; } = NodeMemory.Empty;
@@ -68,10 +75,11 @@ public static class RedundantGatewayHostingExtensions
                     ?? resolver.GetService<IEnumerable<ITagProvider>>()?.ToList()
                     ?? [];
                 var host = options.ActorSystemHost ?? resolver.GetService<IActorSystemHost>() ?? NoRebuildHost.Instance;
+                var historyStore = options.HistoryStore ?? resolver.GetService<HistoryStoreFactory>();
                 RedundancyActors.Start(system, settings, subsystems, host, options.Memory,
                     // overwrite: a guardian restarted by its own supervisor registers its new children.
                     (actor, actorRef) => registry.TryRegister(RedundancyActorKeys.KeyOf(actor), actorRef, overwrite: true),
-                    tagProviders);
+                    tagProviders, historyStore);
             });
     }
 }

@@ -1,5 +1,6 @@
 using RedundantGateway.Client;
 using RedundantGateway.ConfigSync;
+using RedundantGateway.History;
 using RedundantGateway.Configuration;
 using RedundantGateway.Liveness;
 using RedundantGateway.Redundancy;
@@ -15,7 +16,7 @@ internal static class ContractMapping
 {
     public static NodeStatus ToNodeStatus(
         GatewaySettings settings, string version, int rebuilds, RedundancyStatus status, LivenessStatus liveness, ConfigSyncStatus? config,
-        ConfigEditHealth? edits = null, StateSyncStatus? stateSync = null) =>
+        ConfigEditHealth? edits = null, StateSyncStatus? stateSync = null, HistoryCacheStatus? history = null) =>
         new(NodeName: settings.NodeName,
             Role: Lower(settings.Role),
             ActivityLevel: Lower(status.Level),
@@ -40,7 +41,12 @@ internal static class ContractMapping
             Subsystems: status.Subsystems.Select(s => new SubsystemStatus(s.Name, s.Level, s.Transitions, s.Restarts, s.ConfigRevision)).ToList(),
             Config: config is null ? null : ToReplication(config, edits),
             RoleConflict: status.RoleConflict,
-            StateSync: stateSync is null ? null : ToStateSync(stateSync));
+            StateSync: stateSync is null ? null : ToStateSync(stateSync),
+            History: history is null ? null : ToHistory(history));
+
+    public static HistoryCacheInfo ToHistory(HistoryCacheStatus h) =>
+        new(h.State, h.Store, h.Tags, h.Rows, h.Bytes, h.OldestAgeMs is { } age ? Math.Round(age, 1) : null, Math.Round(h.ForwardRatePerSecond, 1),
+            h.Quarantined, h.Sampled, h.Written, h.Duplicates, h.Rejected, h.OutageSince, h.FencedBy);
 
     public static StateSyncInfo ToStateSync(StateSyncStatus s) =>
         new(s.SequenceSent, s.SequenceAcked, s.LagMs, s.RetainedBatches, s.RetainedBytes, s.DeltaBatches, s.FullTransfers, s.Alarms,

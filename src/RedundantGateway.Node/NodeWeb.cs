@@ -4,6 +4,7 @@ using Akka.Actor;
 using Akka.Configuration;
 using RedundantGateway.Client;
 using RedundantGateway.ConfigSync;
+using RedundantGateway.History;
 using RedundantGateway.StateSync;
 using RedundantGateway.Configuration;
 using RedundantGateway.Liveness;
@@ -109,7 +110,8 @@ internal static class NodeWeb
             var config = await ConfigStatusOrNull(handles);
             var edits = await ConfigEditHealthOrNull(handles);
             var stateSync = await StateSyncStatusOrNull(handles);
-            return Json(ContractMapping.ToNodeStatus(settings, Version, runtime.Rebuilds, status, liveness, config, edits, stateSync));
+            var history = await HistoryStatusOrNull(handles);
+            return Json(ContractMapping.ToNodeStatus(settings, Version, runtime.Rebuilds, status, liveness, config, edits, stateSync, history));
         });
 
         app.MapPost("/api/redundancy/resync", async (HttpContext http) =>
@@ -130,6 +132,7 @@ internal static class NodeWeb
 
         ConfigApi.Map(app, runtime);
         TagsApi.Map(app, runtime);
+        app.MapHistory(runtime);
         app.MapHub<TagHub>("/" + GatewayRoutes.TagHub);
         app.MapAlarms(() => runtime.Handles?.Alarms, async () =>
             runtime.Handles is { } handles ? (await ConfigStatusOrNull(handles))?.MasterWebAddress : null,
@@ -185,6 +188,13 @@ internal static class NodeWeb
     {
         if (handles.StateSync is not { } replicator) return null;
         try { return await replicator.Ask<StateSyncStatus>(GetStateSyncStatus.Instance, AskTimeout); }
+        catch (Exception e) when (e is AskTimeoutException or TaskCanceledException) { return null; }
+    }
+
+    private static async Task<HistoryCacheStatus?> HistoryStatusOrNull(RedundancyHandles handles)
+    {
+        if (handles.History is not { } history) return null;
+        try { return await history.Ask<HistoryCacheStatus>(GetHistoryCacheStatus.Instance, AskTimeout); }
         catch (Exception e) when (e is AskTimeoutException or TaskCanceledException) { return null; }
     }
 

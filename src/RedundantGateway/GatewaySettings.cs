@@ -4,6 +4,7 @@ using RedundantGateway.ConfigSync;
 using RedundantGateway.Liveness;
 using RedundantGateway.Redundancy;
 using RedundantGateway.Alarms;
+using RedundantGateway.History;
 using RedundantGateway.StateSync;
 using RedundantGateway.Tags;
 
@@ -32,6 +33,9 @@ public sealed record GatewaySettings(
     IReadOnlyList<string> Warnings)
 {
     public NodeIdentity Identity => new(NodeName, Role);
+
+    /// <summary>The historian's store-and-forward (<c>history.cache</c>, <c>history.forward</c>).</summary>
+    public required HistorySettings History { get; init; }
 
     /// <summary>
     /// From the node's command line (<c>--start-over</c>), never from a file: as master, this run keeps its own
@@ -111,6 +115,7 @@ public sealed record GatewaySettings(
             Warnings: warnings)
         {
             Testing = testing,
+            History = HistorySettings.Create(gateway),
         };
     }
 }

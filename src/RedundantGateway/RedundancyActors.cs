@@ -3,6 +3,7 @@ using Akka.Cluster.Tools.Singleton;
 using Akka.Event;
 using RedundantGateway.Alarms;
 using RedundantGateway.ConfigSync;
+using RedundantGateway.History;
 using RedundantGateway.Liveness;
 using RedundantGateway.Membership;
 using RedundantGateway.Redundancy;
@@ -17,8 +18,9 @@ namespace RedundantGateway;
 /// <param name="Tags">the tag engine: current values, subscriptions, provider connections.</param>
 /// <param name="Alarms">the alarm engine: alarm states, acknowledgements, shelving.</param>
 /// <param name="StateSync">the alarm state replicator: its shipping figures for /api/redundancy.</param>
+/// <param name="History">the history cache: store-and-forward status, history queries, the quarantine.</param>
 public sealed record RedundancyHandles(IActorRef Coordinator, IActorRef Liveness, IActorRef Membership, IActorRef Config,
-    IActorRef? Tags = null, IActorRef? Alarms = null, IActorRef? StateSync = null);
+    IActorRef? Tags = null, IActorRef? Alarms = null, IActorRef? StateSync = null, IActorRef? History = null);
 
 /// <summary>The actors <see cref="RedundancyActors.Start"/> announces as they are created (hosts register them, e.g. in Akka.Hosting's ActorRegistry).</summary>
 public enum RedundancyActor
@@ -36,6 +38,8 @@ public enum RedundancyActor
     Alarms,
     /// <summary>/user/redundancy/state-replicator: the alarm runtime state, its store and its shipping to the peer.</summary>
     StateReplicator,
+    /// <summary>/user/redundancy/history: the historian's store-and-forward cache.</summary>
+    History,
 }
 
 /// <summary>Starts the redundancy actors of one node in an actor system configured for clustering.</summary>
@@ -46,11 +50,13 @@ public static class RedundancyActors
     /// actor is handed to <paramref name="started"/> when it is created, the guardian's children by the
     /// guardian itself, so a host looks them up when it needs them instead of blocking here. The tag engine
     /// (with the simulator and <paramref name="tagProviders"/>) is driven by the coordinator after the host's subsystems.
+    /// History goes to the store <paramref name="historyStore"/> makes (null: <see cref="HistoryStores.FromSettings"/>).
     /// </summary>
     public static IActorRef Start(ActorSystem system, GatewaySettings settings, IReadOnlyList<IRuntimeSubsystem> subsystems,
         IActorSystemHost host, NodeMemory memory, Action<RedundancyActor, IActorRef>? started = null,
-        IReadOnlyList<ITagProvider>? tagProviders = null)
+        IReadOnlyList<ITagProvider>? tagProviders = null, HistoryStoreFactory? historyStore = null)
     {
+        var historyStores = historyStore ?? HistoryStores.FromSettings;
         var providers = tagProviders ?? [];
         var announce = started ?? ((_, _) => { });
         var singletonSettings = ClusterSingletonManagerSettings.Create(system);
@@ -63,7 +69,7 @@ public static class RedundancyActors
             RedundancyPaths.DesignatorProxy);
         announce(RedundancyActor.DesignatorProxy, designator);
 
-        var guardian = system.ActorOf(Props.Create(() => new NodeGuardian(settings, subsystems, providers, host, memory, designator, announce)),
+        var guardian = system.ActorOf(Props.Create(() => new NodeGuardian(settings, subsystems, providers, host, memory, designator, announce, historyStores)),
             RedundancyPaths.Guardian);
         announce(RedundancyActor.Guardian, guardian);
         return guardian;
@@ -83,7 +89,8 @@ public static class RedundancyActors
         private readonly IActorRef _stateReplicator;
 
         public NodeGuardian(GatewaySettings settings, IReadOnlyList<IRuntimeSubsystem> subsystems, IReadOnlyList<ITagProvider> tagProviders,
-            IActorSystemHost host, NodeMemory memory, IActorRef designator, Action<RedundancyActor, IActorRef> announce)
+            IActorSystemHost host, NodeMemory memory, IActorRef designator, Action<RedundancyActor, IActorRef> announce,
+            HistoryStoreFactory historyStores)
         {
             _host = host;
             var peerAddress = settings.PeerAddress is { } peer ? RedundancyPaths.NodeAddress(Context.System.Name, peer) : null;
@@ -106,11 +113,18 @@ public static class RedundancyActors
                 StateReplicator.Name);
             // The alarm engine reads the same configuration (and is told of every commit on the event stream).
             var alarms = _alarms = Context.ActorOf(AlarmEngine.Props(settings.Alarms, tags, configPath, clock, stateReplicator), AlarmEngine.Name);
+            // The historian samples the tag engine's values; its outages and quarantines go to the coordinator's events log.
+            var historySettings = settings.History;
+            var history = Context.ActorOf(HistoryCache.Props(historySettings,
+                    new HistoryNode(settings.Role, settings.Redundancy.BackupHistoryLevel, memory.Epoch), tags, configPath,
+                    () => historyStores(historySettings), Context.System.ActorSelection(Self.Path / RedundancyCoordinator.Name), clock),
+                HistoryCache.Name);
             IReadOnlyList<IRuntimeSubsystem> runtime =
             [
                 .. subsystems,
                 new ActorSubsystem(TagEngine.Name, tags, settings.Tags.RuntimeActorTimeout),
                 new ActorSubsystem(AlarmEngine.Name, alarms, settings.Tags.RuntimeActorTimeout),
+                new ActorSubsystem(HistoryCache.Name, history, settings.Tags.RuntimeActorTimeout),
             ];
             _coordinator = Context.ActorOf(RedundancyCoordinator.Props(settings.Identity, settings.Redundancy, settings.Liveness, runtime, designator, memory,
                 new EpochFile(settings.DataDir), awaitsConfiguration: true), RedundancyCoordinator.Name);
@@ -135,6 +149,7 @@ public static class RedundancyActors
             announce(RedundancyActor.Tags, tags);
             announce(RedundancyActor.Alarms, alarms);
             announce(RedundancyActor.StateReplicator, stateReplicator);
+            announce(RedundancyActor.History, history);
             announce(RedundancyActor.ConfigReplicator, config);
         }
 
@@ -162,6 +177,8 @@ public static class RedundancyActors
             // loaded again at start, and the peer's next probe resends what it lacks.
             if (child.Equals(_alarms))
                 return cause is ActorInitializationException or ActorKilledException or DeathPactException ? Directive.Stop : Directive.Resume;
+            // The history cache restarts (the default): what it holds is on disk (segment log, quarantine), opened again
+            // at start; a cache that cannot be opened stops (history is lost for this run, the rest of the node goes on).
             // Liveness and config replicator restart (and stop when they cannot be created): the detector's state is
             // rebuilt by the next heartbeats; the replicator's lives in its event-sourced store, which has its own
             // back-off supervisor, and its queue is refilled from the journal at start.

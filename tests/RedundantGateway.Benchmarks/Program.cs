@@ -17,6 +17,7 @@ using RedundantGateway.Benchmarks;
 //            --gcdump: a heap dump of the loaded node with dotnet-gcdump, `dotnet-gcdump report FILE` lists the types)
 //   ... -- takeover [--runs 30] [--standby cold|warm]           (issue 9: failover request to first streamed value and alarm)
 //   ... -- state-store [--alarms 1000000] [--batches 2000]       (issue 11: delta size, codec and durable log, in process)
+//   ... -- history-cache [--samples 2000000] [--backlog 1000000] (issue 12: store-and-forward throughput and backlog drain, in process)
 // The two config benchmarks also take --hocon FILE (merged over both nodes' files, e.g. to try other
 // config-sync.chunk-size / chunks-in-flight) and --no-report (console only, docs/benchmarks.md untouched).
 // Results print to the console and replace their section of docs/benchmarks.md.
@@ -86,6 +87,12 @@ switch (command)
         var stateBatches = IntOption("--batches", 2_000);
         report.Write("state-store", StateSyncBenchmarks.StateStore(stateAlarms, stateBatches, $"{Run} state-store --alarms {stateAlarms} --batches {stateBatches}"));
         break;
+    case "history-cache":
+        var historySamples = IntOption("--samples", 2_000_000);
+        var historyBacklog = IntOption("--backlog", 1_000_000);
+        report.Write("history-cache", await HistoryBenchmarks.HistoryCacheAsync(historySamples, historyBacklog,
+            $"{Run} history-cache --samples {historySamples} --backlog {historyBacklog}"));
+        break;
     case "takeover":
         foreach (var standby in standbys) report.Write($"takeover-{standby}", await RuntimeBenchmarks.TakeoverAsync(standby, runs, TakeoverCommand(standby)));
         break;
@@ -101,7 +108,7 @@ switch (command)
         foreach (var standby in standbys) report.Write($"takeover-{standby}", await RuntimeBenchmarks.TakeoverAsync(standby, runs, TakeoverCommand(standby)));
         break;
     default:
-        Console.Error.WriteLine($"error: unknown benchmark '{command}' (expected failover, false-failovers, config-lag, full-transfer, tag-throughput, runtime-memory, takeover, state-store or all)");
+        Console.Error.WriteLine($"error: unknown benchmark '{command}' (expected failover, false-failovers, config-lag, full-transfer, tag-throughput, runtime-memory, takeover, state-store, history-cache or all)");
         return 2;
 }
 return 0;

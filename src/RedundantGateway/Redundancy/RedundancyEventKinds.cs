@@ -58,4 +58,16 @@ public static class RedundancyEventKinds
     public const string ConfigAdopted = "config-adopted";
     /// <summary>The master refuses edits: its configuration cannot be kept without losing the backup's newer one.</summary>
     public const string ConfigEditsRefused = "config-edits-refused";
+
+    // History (the HistoryCache's store-and-forward).
+    /// <summary>The history database stopped answering: samples stay in the local cache (one entry per outage).</summary>
+    public const string HistoryStoreUnavailable = "history-store-unavailable";
+    /// <summary>The history database answers again after an outage (its duration; the cache drains).</summary>
+    public const string HistoryStoreRecovered = "history-store-recovered";
+    /// <summary>The history database refused samples of a batch: they are quarantined with the reason.</summary>
+    public const string HistoryQuarantined = "history-quarantined";
+    /// <summary>The history database has seen a newer epoch for the pair: this node's writes stop.</summary>
+    public const string HistoryFenced = "history-fenced";
+    /// <summary>Partial mode: the cache was reconciled with the master's logging intervals (kept and dropped).</summary>
+    public const string HistoryReconciled = "history-reconciled";
 }

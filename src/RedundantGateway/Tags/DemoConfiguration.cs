@@ -19,6 +19,9 @@ public static class DemoConfiguration
     private static readonly string[] Functions = ["ramp", "sine", "square", "randomWalk", "counter"];
     private static readonly int[] ScanRates = [250, 500, 1000, 2000];
 
+    // Every demo tag is logged to history once a second, whatever its scan rate.
+    private static readonly object EverySecond = new { mode = "periodic", rateMs = 1000 };
+
     /// <summary>Every demo resource, path to canonical JSON, tags first (alarms refer to them).</summary>
     public static IReadOnlyList<KeyValuePair<string, string>> Resources()
     {
@@ -26,14 +29,14 @@ public static class DemoConfiguration
         void Tag(string name, object definition) => resources.Add(new(TagRoot + name, Json(definition)));
 
         // The tags the alarms watch: fast enough that several alarms are active within 30 s of start.
-        Tag("line1/temperature", new { provider = "simulator", function = "sine", dataType = "float", scanRateMs = 250, deadband = 0.5, units = "degC", amplitude = 100, periodMs = 20000, offset = 0, seed = 11 });
-        Tag("line1/level", new { provider = "simulator", function = "ramp", dataType = "float", scanRateMs = 250, deadband = 0.0, units = "%", amplitude = 100, periodMs = 10000, offset = 0, seed = 12 });
-        Tag("line1/pump-running", new { provider = "simulator", function = "square", dataType = "bool", scanRateMs = 500, units = "", amplitude = 1, periodMs = 8000, offset = 0, seed = 13 });
-        Tag("line1/pressure", new { provider = "simulator", function = "square", dataType = "float", scanRateMs = 500, units = "bar", amplitude = 100, periodMs = 6000, offset = 0, seed = 14 });
-        Tag("line2/flow", new { provider = "simulator", function = "sine", dataType = "float", scanRateMs = 500, deadband = 1.0, units = "m3/h", amplitude = 100, periodMs = 30000, offset = 0, seed = 21 });
-        Tag("line2/batch-step", new { provider = "simulator", function = "counter", dataType = "int", scanRateMs = 1000, units = "", amplitude = 10, rate = 1, seed = 22 });
-        Tag("line2/vibration", new { provider = "simulator", function = "randomWalk", dataType = "float", scanRateMs = 250, units = "mm/s", rate = 1, offset = 0, seed = 23 });
-        Tag("line2/speed", new { provider = "simulator", function = "ramp", dataType = "int", scanRateMs = 1000, units = "rpm", amplitude = 3000, periodMs = 15000, offset = 0, seed = 24 });
+        Tag("line1/temperature", new { provider = "simulator", function = "sine", dataType = "float", scanRateMs = 250, deadband = 0.5, units = "degC", amplitude = 100, periodMs = 20000, offset = 0, seed = 11, history = EverySecond });
+        Tag("line1/level", new { provider = "simulator", function = "ramp", dataType = "float", scanRateMs = 250, deadband = 0.0, units = "%", amplitude = 100, periodMs = 10000, offset = 0, seed = 12, history = EverySecond });
+        Tag("line1/pump-running", new { provider = "simulator", function = "square", dataType = "bool", scanRateMs = 500, units = "", amplitude = 1, periodMs = 8000, offset = 0, seed = 13, history = EverySecond });
+        Tag("line1/pressure", new { provider = "simulator", function = "square", dataType = "float", scanRateMs = 500, units = "bar", amplitude = 100, periodMs = 6000, offset = 0, seed = 14, history = EverySecond });
+        Tag("line2/flow", new { provider = "simulator", function = "sine", dataType = "float", scanRateMs = 500, deadband = 1.0, units = "m3/h", amplitude = 100, periodMs = 30000, offset = 0, seed = 21, history = EverySecond });
+        Tag("line2/batch-step", new { provider = "simulator", function = "counter", dataType = "int", scanRateMs = 1000, units = "", amplitude = 10, rate = 1, seed = 22, history = EverySecond });
+        Tag("line2/vibration", new { provider = "simulator", function = "randomWalk", dataType = "float", scanRateMs = 250, units = "mm/s", rate = 1, offset = 0, seed = 23, history = EverySecond });
+        Tag("line2/speed", new { provider = "simulator", function = "ramp", dataType = "int", scanRateMs = 1000, units = "rpm", amplitude = 3000, periodMs = 15000, offset = 0, seed = 24, history = EverySecond });
 
         // The rest: eight areas of 29 tags, a mix of functions and scan rates (250-2000 ms), for volume.
         for (var i = 0; i < 232; i++)
@@ -54,6 +57,7 @@ public static class DemoConfiguration
                 offset = i % 7,
                 rate = 1,
                 seed = 1000 + i,
+                history = EverySecond,
             });
         }
 

@@ -32,6 +32,9 @@ public sealed record TagDefinition(
     public const int MinScanRateMs = 50;
     public const int MaxScanRateMs = 3_600_000;
 
+    /// <summary>The history the tag asks for; null: none.</summary>
+    public TagHistory? History { get; init; }
+
     private static readonly IReadOnlySet<string> SimulatorOnly = new HashSet<string>(StringComparer.Ordinal) { SimulatorProvider };
 
     /// <summary>Whether a resource is a tag definition at all: a <c>tags</c> segment and a JSON object with a provider.</summary>
@@ -113,7 +116,7 @@ public sealed record TagDefinition(
         if (seed != Math.Floor(seed) || Math.Abs(seed) > 9e15) throw new FormatException($"\"seed\" {Format(seed)} must be a whole number");
         return new TagDefinition(path, provider, function, address, dataType, (int)scanRate, deadband,
             Text(root, "units") ?? "", Number(root, "amplitude", 100), (long)period, Number(root, "offset", 0),
-            Number(root, "rate", 1), (long)seed, json);
+            Number(root, "rate", 1), (long)seed, json) { History = TagHistory.Parse(root) };
     }
 
     private static string? Text(JsonElement root, string name)

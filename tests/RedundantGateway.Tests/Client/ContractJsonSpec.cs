@@ -29,7 +29,8 @@ public sealed class ContractJsonSpec
                 withTransfer ? new ConfigAcknowledgeInfo("backup", "master", true, 3) : null)
             : null,
         null,
-        withTransfer ? new StateSyncInfo(12, 10, 4, 2, 900, 11, 1, 240, new StateFullTransferInfo("first contact", 240, 39_000, 1, 3.5, At)) : null);
+        withTransfer ? new StateSyncInfo(12, 10, 4, 2, 900, 11, 1, 240, new StateFullTransferInfo("first contact", 240, 39_000, 1, 3.5, At)) : null,
+        withConfig ? new HistoryCacheInfo("unavailable", "fake", 240, 1200, 65_536, 4000.5, 0, 1, 5000, 3700, 100, 1, At, null) : null);
 
     /// <summary>GET /api/redundancy as NodeWeb built it before (sample values; the shape is what matters).</summary>
     private static object StatusBefore(NodeStatus s) => new
@@ -105,6 +106,24 @@ public sealed class ContractJsonSpec
             {
                 reason = f.Reason, entries = f.Entries, bytes = f.Bytes, batches = f.Batches, durationMs = f.DurationMs, at = f.At,
             } : null,
+        },
+        // Added by issue 12: the history store-and-forward cache.
+        history = s.History is not { } h ? null : new
+        {
+            state = h.State,
+            store = h.Store,
+            tags = h.Tags,
+            rows = h.Rows,
+            bytes = h.Bytes,
+            oldestAgeMs = h.OldestAgeMs,
+            forwardRatePerSecond = h.ForwardRatePerSecond,
+            quarantined = h.Quarantined,
+            sampled = h.Sampled,
+            written = h.Written,
+            duplicates = h.Duplicates,
+            rejected = h.Rejected,
+            outageSince = h.OutageSince,
+            fencedBy = h.FencedBy,
         },
     };
 
