@@ -3,9 +3,6 @@ using System.Text;
 
 namespace RedundantGateway.History;
 
-/// <summary>An interval in which the master was active and logging history, both ends inclusive.</summary>
-public sealed record LoggingInterval(DateTimeOffset From, DateTimeOffset To);
-
 /// <summary>
 /// The master's durable record of when it was logging history (its uptime as a historian), which a backup in
 /// partial mode asks for to decide which of its own samples the database still needs. An append-only text file of

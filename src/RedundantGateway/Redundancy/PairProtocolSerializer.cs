@@ -5,7 +5,6 @@ using System.Runtime.Serialization;
 using System.Text;
 using Akka.Actor;
 using Akka.Serialization;
-using RedundantGateway.History;
 using RedundantGateway.Liveness;
 
 namespace RedundantGateway.Redundancy;

@@ -1,4 +1,10 @@
-namespace RedundantGateway.History;
+namespace RedundantGateway;
+
+// At the library's root, as IPairProtocolMessage and the state batches: the pair's serializer (Redundancy) writes them
+// without depending on History, which depends on Tags and through it on ConfigSync and Redundancy (no folder cycle).
+
+/// <summary>An interval in which the master was active and logging history, both ends inclusive.</summary>
+public sealed record LoggingInterval(DateTimeOffset From, DateTimeOffset To);
 
 /// <summary>A backup in partial mode asks the master for its logging ledger over the node link.</summary>
 public sealed record HistoryLedgerRequest(long RequestId) : IPairProtocolMessage;
