@@ -99,6 +99,8 @@ public sealed class PairProtocolSerializer(ExtendedActorSystem system) : Seriali
                     break;
                 case StateBatchAck m:
                     w.Write(m.Stream.ToByteArray()); w.Write(m.Held); w.Write(m.Probe);
+                    // Only when set: the release before refuses a longer acknowledgement, and most are not.
+                    if (m.NeedsState) w.Write(true);
                     break;
                 default:
                     throw new ArgumentException($"{obj.GetType()} is not a pair protocol message");
@@ -126,7 +128,8 @@ public sealed class PairProtocolSerializer(ExtendedActorSystem system) : Seriali
                 TookOverManifest => new TookOver(r.ReadInt64()),
                 TakeOverDeclinedManifest => new TakeOverDeclined(r.ReadString()),
                 StateBatchManifest => new StateBatch(ReadGuid(r), r.ReadInt64(), r.ReadBoolean(), r.ReadBoolean(), ReadPayload(r)),
-                StateBatchAckManifest => new StateBatchAck(ReadGuid(r), r.ReadInt64(), r.ReadBoolean()),
+                StateBatchAckManifest => new StateBatchAck(ReadGuid(r), r.ReadInt64(), r.ReadBoolean(),
+                    NeedsState: r.BaseStream.Position < bytes.Length && r.ReadBoolean()),
                 _ => throw new SerializationException($"unknown pair protocol manifest '{manifest}'"),
             };
             // A longer message is another shape than this node knows: refuse it rather than half-read it.

@@ -13,6 +13,9 @@ namespace RedundantGateway.StateSync;
 /// <see cref="StateLog"/>: stamps the alarm engine's local changes, stores them, ships them to the peer's replicator
 /// as delta batches (or a full state, <see cref="ShippingRules"/> decide), merges what the peer ships, and tells the
 /// alarm engine the merged state. One job: the state and its shipping; the engine keeps evaluating.
+/// Both streams survive a restart (<see cref="ResumeRules"/>): the positions are stored in a
+/// <see cref="StreamPositionFile"/> next to the log, with the log's sync policy, so a restarted node and its peer
+/// exchange only the deltas each missed.
 /// </summary>
 public sealed class StateReplicator : ReceiveActor, IWithTimers
 {
@@ -33,6 +36,8 @@ public sealed class StateReplicator : ReceiveActor, IWithTimers
     private readonly List<IActorRef> _waiters = [];
 
     private StateLog _store = null!;
+    private StreamPositionFile _positions = null!;
+    private StreamPositions _storedPositions = StreamPositions.None;
     private HybridClock _clock = null!;
     private AlarmStateSet _state = AlarmStateSet.Empty;
     private AlarmStateSet _pending = AlarmStateSet.Empty;
@@ -63,8 +68,12 @@ public sealed class StateReplicator : ReceiveActor, IWithTimers
         Receive<FlushDue>(_ => Flush());
         Receive<StateBatch>(OnBatch);
         Receive<StateBatchAck>(OnAck);
-        Receive<ProbeDue>(_ => _peer?.Tell(new StateBatchAck(_receiving.Stream, _receiving.Held, Probe: true), Self));
-        Receive<SyncDue>(_ => { if (_store.NeedsSync) _store.Sync(); });
+        Receive<ProbeDue>(_ => _peer?.Tell(new StateBatchAck(_receiving.Stream, _receiving.Held, Probe: true, NeedsState: !_peerStateReceived), Self));
+        Receive<SyncDue>(_ =>
+        {
+            if (_store.NeedsSync) _store.Sync();
+            StorePositions();
+        });
         Receive<SubscribeAlarmState>(_ =>
         {
             if (!_subscribers.Contains(Sender)) _subscribers.Add(Sender);
@@ -93,12 +102,12 @@ public sealed class StateReplicator : ReceiveActor, IWithTimers
         var (store, report) = StateLog.Open(_settings, _time);
         _store = store;
         _state = store.State;
-        _clock = new HybridClock(_time, _node, _state.MaxStamp);
         if (report.Problem is { } problem)
             _log.Warning("Alarm state store {Directory}: {Problem}; loaded {Alarms} alarms", _settings.Directory, problem, report.Alarms);
         else
             _log.Info("Alarm state store {Directory} loaded: {Alarms} alarms ({SnapshotRecords} snapshot and {LogRecords} log records)",
                 _settings.Directory, report.Alarms, report.SnapshotRecords, report.LogRecords);
+        ResumeStreams(report);
         if (_peer is not null)
         {
             Timers.StartPeriodicTimer(ProbeTimer, ProbeDue.Instance, TimeSpan.Zero, _settings.ProbeInterval);
@@ -109,6 +118,40 @@ public sealed class StateReplicator : ReceiveActor, IWithTimers
         Context.System.EventStream.Subscribe(Self, typeof(PeerUnreachable));
         Context.System.EventStream.Subscribe(Self, typeof(PeerDown));
     }
+
+    /// <summary>Picks up both streams where the stored positions say (<see cref="ResumeRules"/>).</summary>
+    private void ResumeStreams(StateLoadReport report)
+    {
+        var (positions, stored, problem) = StreamPositionFile.Open(_settings.Directory);
+        _positions = positions;
+        _storedPositions = stored;
+        if (problem is not null) _log.Warning("Alarm state store {Directory}: {Problem}", _settings.Directory, problem);
+        _clock = new HybridClock(_time, _node, ResumeRules.ClockStart(_state, stored.Sent));
+        _receiving = ResumeRules.Receiving(stored.Receiving, report);
+        _shipping = ResumeRules.Sending(stored.Sent, Guid.NewGuid());
+        if (stored.Sent is { } sent)
+            _log.Info("Alarm state stream {Stream} resumes: the peer acknowledged {Acked}, covering local changes up to {Covered}",
+                sent.Stream, sent.Acked, sent.Covered);
+        if (_receiving.Held > 0)
+            _log.Info("Alarm state of the peer resumes from its stream {Stream} at {Held}", _receiving.Stream, _receiving.Held);
+        else if (stored.Receiving.Held > 0)
+            _log.Info("Alarm state of the peer: the stored position {Held} is not used (the store did not load whole), a full state is asked for",
+                stored.Receiving.Held);
+    }
+
+    /// <summary>
+    /// Stores both positions if they changed. Called only when the log durably holds what they name: after each batch
+    /// (and acknowledgement) when every batch is fsynced, otherwise after the log's own sync.
+    /// </summary>
+    private void StorePositions()
+    {
+        var now = new StreamPositions(_receiving, ResumeRules.Stored(_shipping));
+        if (now == _storedPositions) return;
+        _positions.Write(now);
+        _storedPositions = now;
+    }
+
+    private bool SyncsEveryBatch => _settings.SyncInterval == TimeSpan.Zero;
 
     private void PeerLost(string why)
     {
@@ -121,6 +164,11 @@ public sealed class StateReplicator : ReceiveActor, IWithTimers
         Context.System.EventStream.Unsubscribe(Self);
         if (_store is null) return;
         if (_store.NeedsSync) _store.Sync();
+        if (_positions is not null)
+        {
+            StorePositions();
+            _positions.Dispose();
+        }
         _store.Dispose();
     }
 
@@ -194,12 +242,22 @@ public sealed class StateReplicator : ReceiveActor, IWithTimers
         if (_pending.IsEmpty || _peer is null) return;
         var pending = _pending;
         _pending = AlarmStateSet.Empty;
-        foreach (var payload in Encode(pending))
+        ShipDeltas(pending, _peer);
+    }
+
+    /// <summary>
+    /// Sends a delta as the stream's next batches. The last one covers every local change stamped up to the clock's
+    /// reading now (all of them are in it or before it), which the peer's acknowledgement of it stores.
+    /// </summary>
+    private void ShipDeltas(AlarmStateSet delta, ICanTell peer)
+    {
+        var payloads = delta.Batches(_settings.Shipping.MaxBatchEntries).SelectMany(Encode).ToList();
+        for (var i = 0; i < payloads.Count; i++)
         {
-            var batch = new StateBatch(_shipping.Stream, _shipping.NextSequence, false, false, payload);
-            _shipping = ShippingRules.Sent(_shipping, payload, NowMs, _settings.Shipping);
+            var batch = new StateBatch(_shipping.Stream, _shipping.NextSequence, false, false, payloads[i]);
+            _shipping = ShippingRules.Sent(_shipping, payloads[i], NowMs, _settings.Shipping, i == payloads.Count - 1 ? _clock.Last : default);
             _deltaBatches++;
-            _peer.Tell(batch, Self);
+            peer.Tell(batch, Self);
         }
     }
 
@@ -221,10 +279,15 @@ public sealed class StateReplicator : ReceiveActor, IWithTimers
             _clock.Observe(delta.MaxStamp);
             Store(delta);
         }
+        var before = _receiving;
         (_receiving, var fullComplete) = ShippingRules.OnBatch(_receiving, batch);
+        if (SyncsEveryBatch) StorePositions();
         Sender.Tell(new StateBatchAck(_receiving.Stream, _receiving.Held, Probe: false), Self);
         if (!fullComplete) return;
-        _log.Info("Full alarm state from the peer merged ({Batches} batches; this node holds {Alarms} alarms)", batch.Sequence, _state.Count);
+        if (before == _receiving)
+            _log.Info("Caught up with the peer's alarm state stream at {Sequence} (this node holds {Alarms} alarms)", batch.Sequence, _state.Count);
+        else
+            _log.Info("Full alarm state from the peer merged ({Batches} batches; this node holds {Alarms} alarms)", batch.Sequence, _state.Count);
         _peerStateReceived = true;
         ReleaseWaiters("the peer's full state is merged");
     }
@@ -238,11 +301,33 @@ public sealed class StateReplicator : ReceiveActor, IWithTimers
                 foreach (var retained in resend.Batches)
                     Sender.Tell(new StateBatch(_shipping.Stream, retained.Sequence, false, false, retained.Payload), Self);
                 break;
+            case ShippingDecision.SyncPoint sync:
+                foreach (var retained in sync.Missing)
+                    Sender.Tell(new StateBatch(_shipping.Stream, retained.Sequence, false, false, retained.Payload), Self);
+                SendSyncPoint(Sender);
+                break;
+            case ShippingDecision.ResumeStream resume:
+                var catchUp = ResumeRules.CatchUp(_state, resume.Since);
+                _log.Info("Alarm state stream {Stream} resumed after {Held}: {Alarms} alarms changed since {Since} sent as deltas",
+                    _shipping.Stream, ack.Held, catchUp.Count, resume.Since);
+                ShipDeltas(catchUp, Sender);
+                if (resume.ThenSyncPoint) SendSyncPoint(Sender);
+                break;
             case ShippingDecision.FullTransfer full:
+                // The full state holds every local change stamped up to the clock's reading now.
+                var covers = _clock.Last;
                 SendFull(full.Why, Sender);
+                _shipping = _shipping with { FullStamp = covers };
                 break;
         }
+        if (SyncsEveryBatch) StorePositions();
     }
+
+    /// <summary>Tells a restarted peer that, holding the stream up to the last batch sent, it holds this node's whole state.</summary>
+    private void SendSyncPoint(IActorRef peer) =>
+        peer.Tell(new StateBatch(_shipping.Stream, _shipping.LastSent, false, true, EmptyPayload), Self);
+
+    private static readonly ImmutableArray<byte> EmptyPayload = ImmutableCollectionsMarshal.AsImmutableArray(StateCodec.Encode(AlarmStateSet.Empty));
 
     /// <summary>The whole state as the first batches of a new stream (the deltas pending are part of it).</summary>
     // Sent as chunked codec batches on the node link rather than through Transfer/: the receiver merges each batch

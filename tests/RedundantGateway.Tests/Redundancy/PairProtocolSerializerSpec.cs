@@ -50,6 +50,7 @@ public sealed class PairProtocolSerializerSpec : Akka.TestKit.Xunit2.TestKit
             { "state-batch", new StateBatch(Guid.Parse("6f9619ff-8b86-d011-b42d-00cf4fc964ff"), 12, true, false, [1, 2, 3, 255]) },
             { "state-batch (empty payload)", new StateBatch(Guid.Empty, long.MaxValue, false, true, []) },
             { "state-batch-ack", new StateBatchAck(Guid.Parse("6f9619ff-8b86-d011-b42d-00cf4fc964ff"), 7, true) },
+            { "state-batch-ack (needs state)", new StateBatchAck(Guid.Parse("6f9619ff-8b86-d011-b42d-00cf4fc964ff"), 7, true, NeedsState: true) },
         };
         return data;
     }
