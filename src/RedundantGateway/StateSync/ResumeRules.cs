@@ -48,9 +48,14 @@ public static class ResumeRules
                 NextSequence = stored.Acked + 1, Acked = stored.Acked, AckedStamp = stored.Covered, Resuming = true,
             };
 
-    /// <summary>What of the shipping state is worth storing (null: nothing a restart could resume from).</summary>
+    /// <summary>
+    /// What of the shipping state is worth storing: the acknowledged position once the peer holds the stream's full
+    /// state (or the stream was resumed); null before that (a restart then starts a new stream with a full state).
+    /// </summary>
     public static SentPosition? Stored(ShippingState state) =>
-        state.AckedStamp == HybridTimestamp.Zero ? null : new SentPosition(state.Stream, state.Acked, state.AckedStamp);
+        state.Resuming || state.PeerKnowsStream && state.Acked >= state.FullEnd
+            ? new SentPosition(state.Stream, state.Acked, state.AckedStamp)
+            : null;
 
     /// <summary>The peer's first acknowledgement of a resumed stream: continue after what it holds, or send the full state.</summary>
     public static (ShippingState State, ShippingDecision Decision) OnFirstAck(ShippingState resuming, StateBatchAck ack)
