@@ -125,6 +125,18 @@ public sealed class PairProtocolSerializerSpec : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
+    public void A_state_acknowledgement_that_needs_nothing_keeps_the_layout_of_the_release_before()
+    {
+        // Stream (16), held (8), probe (1): a node of the release before refuses anything longer.
+        var serializer = Sys.Serialization.FindSerializerFor(new TookOver(1));
+        var plain = serializer.ToBinary(new StateBatchAck(Guid.NewGuid(), 3, true));
+        var asking = serializer.ToBinary(new StateBatchAck(Guid.NewGuid(), 3, true, NeedsState: true));
+
+        Assert.Equal(25, plain.Length);
+        Assert.Equal(26, asking.Length);
+    }
+
+    [Fact]
     public void Enums_travel_as_fixed_codes()
     {
         // Byte codes, not names or enum positions: a reordered C# enum must not change what a peer reads.
