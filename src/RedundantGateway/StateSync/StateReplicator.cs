@@ -17,7 +17,7 @@ namespace RedundantGateway.StateSync;
 /// <see cref="StreamPositionFile"/> next to the log, with the log's sync policy, so a restarted node and its peer
 /// exchange only the deltas each missed.
 /// </summary>
-public sealed class StateReplicator : ReceiveActor, IWithTimers
+public sealed partial class StateReplicator : ReceiveActor, IWithTimers
 {
     public const string Name = RedundancyPaths.StateReplicator;
 
@@ -118,40 +118,6 @@ public sealed class StateReplicator : ReceiveActor, IWithTimers
         Context.System.EventStream.Subscribe(Self, typeof(PeerUnreachable));
         Context.System.EventStream.Subscribe(Self, typeof(PeerDown));
     }
-
-    /// <summary>Picks up both streams where the stored positions say (<see cref="ResumeRules"/>).</summary>
-    private void ResumeStreams(StateLoadReport report)
-    {
-        var (positions, stored, problem) = StreamPositionFile.Open(_settings.Directory);
-        _positions = positions;
-        _storedPositions = stored;
-        if (problem is not null) _log.Warning("Alarm state store {Directory}: {Problem}", _settings.Directory, problem);
-        _clock = new HybridClock(_time, _node, ResumeRules.ClockStart(_state, stored.Sent));
-        _receiving = ResumeRules.Receiving(stored.Receiving, report);
-        _shipping = ResumeRules.Sending(stored.Sent, Guid.NewGuid());
-        if (stored.Sent is { } sent)
-            _log.Info("Alarm state stream {Stream} resumes: the peer acknowledged {Acked}, covering local changes up to {Covered}",
-                sent.Stream, sent.Acked, sent.Covered);
-        if (_receiving.Held > 0)
-            _log.Info("Alarm state of the peer resumes from its stream {Stream} at {Held}", _receiving.Stream, _receiving.Held);
-        else if (stored.Receiving.Held > 0)
-            _log.Info("Alarm state of the peer: the stored position {Held} is not used (the store did not load whole), a full state is asked for",
-                stored.Receiving.Held);
-    }
-
-    /// <summary>
-    /// Stores both positions if they changed. Called only when the log durably holds what they name: after each batch
-    /// (and acknowledgement) when every batch is fsynced, otherwise after the log's own sync.
-    /// </summary>
-    private void StorePositions()
-    {
-        var now = new StreamPositions(_receiving, ResumeRules.Stored(_shipping));
-        if (now == _storedPositions) return;
-        _positions.Write(now);
-        _storedPositions = now;
-    }
-
-    private bool SyncsEveryBatch => _settings.SyncInterval == TimeSpan.Zero;
 
     private void PeerLost(string why)
     {
@@ -307,11 +273,7 @@ public sealed class StateReplicator : ReceiveActor, IWithTimers
                 SendSyncPoint(Sender);
                 break;
             case ShippingDecision.ResumeStream resume:
-                var catchUp = ResumeRules.CatchUp(_state, resume.Since);
-                _log.Info("Alarm state stream {Stream} resumed after {Held}: {Alarms} alarms changed since {Since} sent as deltas",
-                    _shipping.Stream, ack.Held, catchUp.Count, resume.Since);
-                ShipDeltas(catchUp, Sender);
-                if (resume.ThenSyncPoint) SendSyncPoint(Sender);
+                SendCatchUp(resume, ack.Held, Sender);
                 break;
             case ShippingDecision.FullTransfer full:
                 // The full state holds every local change stamped up to the clock's reading now.
@@ -322,12 +284,6 @@ public sealed class StateReplicator : ReceiveActor, IWithTimers
         }
         if (SyncsEveryBatch) StorePositions();
     }
-
-    /// <summary>Tells a restarted peer that, holding the stream up to the last batch sent, it holds this node's whole state.</summary>
-    private void SendSyncPoint(IActorRef peer) =>
-        peer.Tell(new StateBatch(_shipping.Stream, _shipping.LastSent, false, true, EmptyPayload), Self);
-
-    private static readonly ImmutableArray<byte> EmptyPayload = ImmutableCollectionsMarshal.AsImmutableArray(StateCodec.Encode(AlarmStateSet.Empty));
 
     /// <summary>The whole state as the first batches of a new stream (the deltas pending are part of it).</summary>
     // Sent as chunked codec batches on the node link rather than through Transfer/: the receiver merges each batch
