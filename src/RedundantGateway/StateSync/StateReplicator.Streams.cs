@@ -56,5 +56,5 @@ public sealed partial class StateReplicator
 
     /// <summary>Tells a restarted peer that, holding the stream up to the last batch sent, it holds this node's whole state.</summary>
     private void SendSyncPoint(IActorRef peer) =>
-        peer.Tell(new StateBatch(_shipping.Stream, _shipping.LastSent, false, true, EmptyPayload), Self);
+        peer.Tell(new StateBatch(_shipping.Stream, _shipping.LastSent, StartsStream: false, EndsFull: true, EmptyPayload), Self);
 }

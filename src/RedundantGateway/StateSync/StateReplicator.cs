@@ -217,7 +217,9 @@ public sealed partial class StateReplicator : ReceiveActor, IWithTimers
     /// </summary>
     private void ShipDeltas(AlarmStateSet delta, ICanTell peer)
     {
-        var payloads = delta.Batches(_settings.Shipping.MaxBatchEntries).SelectMany(Encode).ToList();
+        // A flush is within the bound already; a catch-up after a restart may be the whole state.
+        IEnumerable<AlarmStateSet> parts = delta.Count <= _settings.Shipping.MaxBatchEntries ? [delta] : delta.Batches(_settings.Shipping.MaxBatchEntries);
+        var payloads = parts.SelectMany(Encode).ToList();
         for (var i = 0; i < payloads.Count; i++)
         {
             var batch = new StateBatch(_shipping.Stream, _shipping.NextSequence, false, false, payloads[i]);
