@@ -99,6 +99,11 @@ public sealed partial class StateReplicator : ReceiveActor, IWithTimers
 
     protected override void PreStart()
     {
+        // Whether the peer answers (the failure detector's word): only a reachable peer's state is worth waiting for.
+        // First, before the store loads, so that no word published meanwhile is missed.
+        Context.System.EventStream.Subscribe(Self, typeof(PeerReachable));
+        Context.System.EventStream.Subscribe(Self, typeof(PeerUnreachable));
+        Context.System.EventStream.Subscribe(Self, typeof(PeerDown));
         var (store, report) = StateLog.Open(_settings, _time);
         _store = store;
         _state = store.State;
@@ -113,10 +118,6 @@ public sealed partial class StateReplicator : ReceiveActor, IWithTimers
             Timers.StartPeriodicTimer(ProbeTimer, ProbeDue.Instance, TimeSpan.Zero, _settings.ProbeInterval);
         }
         if (_settings.SyncInterval > TimeSpan.Zero) Timers.StartPeriodicTimer(SyncTimer, SyncDue.Instance, _settings.SyncInterval);
-        // Whether the peer answers (the failure detector's word): only a reachable peer's state is worth waiting for.
-        Context.System.EventStream.Subscribe(Self, typeof(PeerReachable));
-        Context.System.EventStream.Subscribe(Self, typeof(PeerUnreachable));
-        Context.System.EventStream.Subscribe(Self, typeof(PeerDown));
     }
 
     private void PeerLost(string why)
@@ -252,11 +253,14 @@ public sealed partial class StateReplicator : ReceiveActor, IWithTimers
         if (SyncsEveryBatch) StorePositions();
         Sender.Tell(new StateBatchAck(_receiving.Stream, _receiving.Held, Probe: false), Self);
         if (!fullComplete) return;
-        if (before == _receiving)
+        // Unchanged by the batch: a sync point (a restarted node resumed the peer's stream and holds all of it).
+        var caughtUp = before == _receiving;
+        if (caughtUp)
             _log.Info("Caught up with the peer's alarm state stream at {Sequence} (this node holds {Alarms} alarms)", batch.Sequence, _state.Count);
         else
             _log.Info("Full alarm state from the peer merged ({Batches} batches; this node holds {Alarms} alarms)", batch.Sequence, _state.Count);
         _peerStateReceived = true;
+        // The same word either way: a node going active asks whether it holds the peer's whole state, not how it came.
         ReleaseWaiters("the peer's full state is merged");
     }
 
