@@ -103,6 +103,8 @@ public sealed class PairProtocolSerializer(ExtendedActorSystem system) : Seriali
                     break;
                 case StateBatchAck m:
                     w.Write(m.Stream.ToByteArray()); w.Write(m.Held); w.Write(m.Probe);
+                    // Only when set: the release before refuses a longer acknowledgement, and most are not.
+                    if (m.NeedsState) w.Write(true);
                     break;
                 case HistoryLedgerRequest m:
                     w.Write(m.RequestId);
@@ -138,7 +140,8 @@ public sealed class PairProtocolSerializer(ExtendedActorSystem system) : Seriali
                 TookOverManifest => new TookOver(r.ReadInt64()),
                 TakeOverDeclinedManifest => new TakeOverDeclined(r.ReadString()),
                 StateBatchManifest => new StateBatch(ReadGuid(r), r.ReadInt64(), r.ReadBoolean(), r.ReadBoolean(), ReadPayload(r)),
-                StateBatchAckManifest => new StateBatchAck(ReadGuid(r), r.ReadInt64(), r.ReadBoolean()),
+                StateBatchAckManifest => new StateBatchAck(ReadGuid(r), r.ReadInt64(), r.ReadBoolean(),
+                    NeedsState: r.BaseStream.Position < bytes.Length && r.ReadBoolean()),
                 HistoryLedgerRequestManifest => new HistoryLedgerRequest(r.ReadInt64()),
                 HistoryLedgerReplyManifest => ReadLedgerReply(r),
                 _ => throw new SerializationException($"unknown pair protocol manifest '{manifest}'"),

@@ -100,6 +100,20 @@ public sealed class AlarmEntry : IEquatable<AlarmEntry>
         }
     }
 
+    /// <summary>
+    /// The fragment of this entry stamped after <paramref name="since"/> (the activity, the shelve and each
+    /// acknowledgement on its own stamp): what a peer that holds everything up to that stamp may lack.
+    /// </summary>
+    public AlarmEntry StampedAfter(HybridTimestamp since)
+    {
+        if (MaxStamp <= since) return Empty;
+        var activity = Activity is { } a && a.Stamp > since ? a : null;
+        var shelve = Shelve is { } s && s.Stamp > since ? s : null;
+        var first = 0;
+        while (first < Acks.Length && Acks[first].Stamp <= since) first++;
+        return new AlarmEntry(activity, first == 0 ? Acks : Acks.RemoveRange(0, first), shelve);
+    }
+
     private static T? Later<T>(T? mine, T? theirs, Func<T, HybridTimestamp> stamp, Func<T, T, int> content) where T : class
     {
         if (mine is null) return theirs;

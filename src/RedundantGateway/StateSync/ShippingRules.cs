@@ -3,7 +3,10 @@ using System.Collections.Immutable;
 namespace RedundantGateway.StateSync;
 
 /// <summary>A delta batch sent and kept until the peer acknowledges it.</summary>
-public sealed record RetainedBatch(long Sequence, ImmutableArray<byte> Payload, long SentAtMs);
+/// <param name="Covers">the sender's clock reading when it left, if every local change stamped up to it is in this
+/// batch or an earlier one of the stream (the last batch of a flush); <see cref="HybridTimestamp.Zero"/>: none (a
+/// batch split off before the last).</param>
+public sealed record RetainedBatch(long Sequence, ImmutableArray<byte> Payload, long SentAtMs, HybridTimestamp Covers = default);
 
 /// <summary>
 /// The sender's side of one node's stream to its peer. <paramref name="PeerKnowsStream"/>: the peer acknowledged
@@ -11,6 +14,10 @@ public sealed record RetainedBatch(long Sequence, ImmutableArray<byte> Payload, 
 /// <paramref name="FullStartedAtMs"/>: when the current stream's full state was sent (null: none, or acknowledged up
 /// to <paramref name="FullEnd"/>, its last batch), so acknowledgements of an older stream still in flight do not
 /// start another one.
+/// <see cref="AckedStamp"/>: the peer holds every local change of this node stamped up to it (what the acknowledged
+/// batches cover); after a restart the stream resumes from it (<see cref="ResumeRules"/>). <see cref="FullStamp"/>:
+/// what the stream's full state covers, counted once its last batch is acknowledged. <see cref="Resuming"/>: the
+/// stream was resumed from the store and waits for the peer's first acknowledgement to learn where it stands.
 /// </summary>
 public sealed record ShippingState(
     Guid Stream,
@@ -23,6 +30,12 @@ public sealed record ShippingState(
     long? FullStartedAtMs,
     long FullEnd)
 {
+    public HybridTimestamp AckedStamp { get; init; }
+
+    public HybridTimestamp FullStamp { get; init; }
+
+    public bool Resuming { get; init; }
+
     public static ShippingState Initial(Guid stream) =>
         new(stream, 1, 0, ImmutableQueue<RetainedBatch>.Empty, 0, 0, false, null, 0);
 
@@ -35,6 +48,19 @@ public abstract record ShippingDecision
     public sealed record Nothing : ShippingDecision;
     public sealed record Resend(ImmutableArray<RetainedBatch> Batches) : ShippingDecision;
     public sealed record FullTransfer(string Why) : ShippingDecision;
+
+    /// <summary>
+    /// The restarted peer asked whether it holds everything: send it <paramref name="Missing"/> again, then a sync point
+    /// at <paramref name="Sequence"/> (the last sent).
+    /// </summary>
+    public sealed record SyncPoint(ImmutableArray<RetainedBatch> Missing, long Sequence) : ShippingDecision;
+
+    /// <summary>
+    /// A stream resumed after this node restarted, where the peer holds every local change stamped up to
+    /// <paramref name="Since"/>: send what the state holds stamped after it as the next delta batches, then a sync
+    /// point if <paramref name="ThenSyncPoint"/> (the peer restarted too).
+    /// </summary>
+    public sealed record ResumeStream(HybridTimestamp Since, bool ThenSyncPoint) : ShippingDecision;
 
     public static readonly ShippingDecision None = new Nothing();
 }
@@ -68,9 +94,11 @@ public static class ShippingRules
         ShippingState.Initial(stream) with { NextSequence = fullBatches + 1, FullStartedAtMs = nowMs, FullEnd = fullBatches };
 
     /// <summary>A delta batch sent: kept, then the oldest dropped while over either bound.</summary>
-    public static ShippingState Sent(ShippingState state, ImmutableArray<byte> payload, long nowMs, ShippingLimits limits)
+    /// <param name="covers">see <see cref="RetainedBatch.Covers"/>.</param>
+    public static ShippingState Sent(ShippingState state, ImmutableArray<byte> payload, long nowMs, ShippingLimits limits,
+        HybridTimestamp covers = default)
     {
-        var retained = state.Retained.Enqueue(new RetainedBatch(state.NextSequence, payload, nowMs));
+        var retained = state.Retained.Enqueue(new RetainedBatch(state.NextSequence, payload, nowMs, covers));
         var count = state.RetainedCount + 1;
         var bytes = state.RetainedBytes + payload.Length;
         while (count > 0 && (count > limits.MaxRetainedBatches || bytes > limits.MaxRetainedBytes))
@@ -85,13 +113,14 @@ public static class ShippingRules
     /// <summary>The peer's acknowledgement: drop what it holds, and resend or send the full state if it lacks what is gone.</summary>
     public static (ShippingState State, ShippingDecision Decision) OnAck(ShippingState state, StateBatchAck ack, long nowMs, ShippingLimits limits)
     {
+        if (state.Resuming && ack.Stream == state.Stream) return ResumeRules.OnFirstAck(state, ack);
         if (ack.Stream != state.Stream)
         {
             // The full state of the current stream may still be on its way: acknowledgements of the old one cross it.
             if (state.FullStartedAtMs is { } started && nowMs - started < limits.FullTransferTimeout.TotalMilliseconds)
                 return (state, ShippingDecision.None);
             var why = ack.Stream == Guid.Empty
-                ? state.PeerKnowsStream ? "the peer lost its state (restarted or deleted)" : "first contact"
+                ? state.PeerKnowsStream || state.Resuming ? "the peer lost its state (restarted or deleted)" : "first contact"
                 : "the peer holds another stream of this node (this node restarted)";
             return (state, new ShippingDecision.FullTransfer(why));
         }
@@ -99,22 +128,28 @@ public static class ShippingRules
         var retained = state.Retained;
         var count = state.RetainedCount;
         var bytes = state.RetainedBytes;
+        var stamp = held >= state.FullEnd ? HybridTimestamp.Max(state.AckedStamp, state.FullStamp) : state.AckedStamp;
         while (!retained.IsEmpty && retained.Peek().Sequence <= held)
         {
             retained = retained.Dequeue(out var done);
             count--;
             bytes -= done.Payload.Length;
+            stamp = HybridTimestamp.Max(stamp, done.Covers);
         }
         var next = state with { Acked = Math.Max(state.Acked, held), Retained = retained, RetainedCount = count, RetainedBytes = bytes,
-            PeerKnowsStream = true, FullStartedAtMs = held >= state.FullEnd ? null : state.FullStartedAtMs };
-        if (held == state.LastSent) return (next, ShippingDecision.None);
+            PeerKnowsStream = true, FullStartedAtMs = held >= state.FullEnd ? null : state.FullStartedAtMs, AckedStamp = stamp };
+        var fullInFlight = next.FullStartedAtMs is { } fullStarted && nowMs - fullStarted < limits.FullTransferTimeout.TotalMilliseconds;
+        if (held == state.LastSent)
+            return (next, ack is { Probe: true, NeedsState: true } && !fullInFlight ? new ShippingDecision.SyncPoint([], held) : ShippingDecision.None);
         var covered = !retained.IsEmpty && retained.Peek().Sequence == held + 1;
         if (!covered)
         {
-            if (next.FullStartedAtMs is { } started && nowMs - started < limits.FullTransferTimeout.TotalMilliseconds)
-                return (next, ShippingDecision.None);
+            if (fullInFlight) return (next, ShippingDecision.None);
             return (next, new ShippingDecision.FullTransfer($"the peer's acknowledgement ({held}) is older than the retained deltas"));
         }
+        // A restarted peer resuming from its stored position: what it lacks at once, and the word that this is all.
+        if (ack is { Probe: true, NeedsState: true } && !fullInFlight)
+            return (next, new ShippingDecision.SyncPoint([.. retained], state.LastSent));
         // A probe says what did not arrive by now; a batch's own acknowledgement only says that one arrived.
         if (ack.Probe && nowMs - retained.Peek().SentAtMs >= limits.ResendAfter.TotalMilliseconds)
             return (next, new ShippingDecision.Resend([.. retained]));

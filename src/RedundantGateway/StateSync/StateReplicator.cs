@@ -13,8 +13,11 @@ namespace RedundantGateway.StateSync;
 /// <see cref="StateLog"/>: stamps the alarm engine's local changes, stores them, ships them to the peer's replicator
 /// as delta batches (or a full state, <see cref="ShippingRules"/> decide), merges what the peer ships, and tells the
 /// alarm engine the merged state. One job: the state and its shipping; the engine keeps evaluating.
+/// Both streams survive a restart (<see cref="ResumeRules"/>): the positions are stored in a
+/// <see cref="StreamPositionFile"/> next to the log, with the log's sync policy, so a restarted node and its peer
+/// exchange only the deltas each missed.
 /// </summary>
-public sealed class StateReplicator : ReceiveActor, IWithTimers
+public sealed partial class StateReplicator : ReceiveActor, IWithTimers
 {
     public const string Name = RedundancyPaths.StateReplicator;
 
@@ -33,6 +36,8 @@ public sealed class StateReplicator : ReceiveActor, IWithTimers
     private readonly List<IActorRef> _waiters = [];
 
     private StateLog _store = null!;
+    private StreamPositionFile _positions = null!;
+    private StreamPositions _storedPositions = StreamPositions.None;
     private HybridClock _clock = null!;
     private AlarmStateSet _state = AlarmStateSet.Empty;
     private AlarmStateSet _pending = AlarmStateSet.Empty;
@@ -63,8 +68,12 @@ public sealed class StateReplicator : ReceiveActor, IWithTimers
         Receive<FlushDue>(_ => Flush());
         Receive<StateBatch>(OnBatch);
         Receive<StateBatchAck>(OnAck);
-        Receive<ProbeDue>(_ => _peer?.Tell(new StateBatchAck(_receiving.Stream, _receiving.Held, Probe: true), Self));
-        Receive<SyncDue>(_ => { if (_store.NeedsSync) _store.Sync(); });
+        Receive<ProbeDue>(_ => _peer?.Tell(new StateBatchAck(_receiving.Stream, _receiving.Held, Probe: true, NeedsState: !_peerStateReceived), Self));
+        Receive<SyncDue>(_ =>
+        {
+            if (_store.NeedsSync) _store.Sync();
+            StorePositions();
+        });
         Receive<SubscribeAlarmState>(_ =>
         {
             if (!_subscribers.Contains(Sender)) _subscribers.Add(Sender);
@@ -90,24 +99,25 @@ public sealed class StateReplicator : ReceiveActor, IWithTimers
 
     protected override void PreStart()
     {
+        // Whether the peer answers (the failure detector's word): only a reachable peer's state is worth waiting for.
+        // First, before the store loads, so that no word published meanwhile is missed.
+        Context.System.EventStream.Subscribe(Self, typeof(PeerReachable));
+        Context.System.EventStream.Subscribe(Self, typeof(PeerUnreachable));
+        Context.System.EventStream.Subscribe(Self, typeof(PeerDown));
         var (store, report) = StateLog.Open(_settings, _time);
         _store = store;
         _state = store.State;
-        _clock = new HybridClock(_time, _node, _state.MaxStamp);
         if (report.Problem is { } problem)
             _log.Warning("Alarm state store {Directory}: {Problem}; loaded {Alarms} alarms", _settings.Directory, problem, report.Alarms);
         else
             _log.Info("Alarm state store {Directory} loaded: {Alarms} alarms ({SnapshotRecords} snapshot and {LogRecords} log records)",
                 _settings.Directory, report.Alarms, report.SnapshotRecords, report.LogRecords);
+        ResumeStreams(report);
         if (_peer is not null)
         {
             Timers.StartPeriodicTimer(ProbeTimer, ProbeDue.Instance, TimeSpan.Zero, _settings.ProbeInterval);
         }
         if (_settings.SyncInterval > TimeSpan.Zero) Timers.StartPeriodicTimer(SyncTimer, SyncDue.Instance, _settings.SyncInterval);
-        // Whether the peer answers (the failure detector's word): only a reachable peer's state is worth waiting for.
-        Context.System.EventStream.Subscribe(Self, typeof(PeerReachable));
-        Context.System.EventStream.Subscribe(Self, typeof(PeerUnreachable));
-        Context.System.EventStream.Subscribe(Self, typeof(PeerDown));
     }
 
     private void PeerLost(string why)
@@ -121,6 +131,11 @@ public sealed class StateReplicator : ReceiveActor, IWithTimers
         Context.System.EventStream.Unsubscribe(Self);
         if (_store is null) return;
         if (_store.NeedsSync) _store.Sync();
+        if (_positions is not null)
+        {
+            StorePositions();
+            _positions.Dispose();
+        }
         _store.Dispose();
     }
 
@@ -194,12 +209,24 @@ public sealed class StateReplicator : ReceiveActor, IWithTimers
         if (_pending.IsEmpty || _peer is null) return;
         var pending = _pending;
         _pending = AlarmStateSet.Empty;
-        foreach (var payload in Encode(pending))
+        ShipDeltas(pending, _peer);
+    }
+
+    /// <summary>
+    /// Sends a delta as the stream's next batches. The last one covers every local change stamped up to the clock's
+    /// reading now (all of them are in it or before it), which the peer's acknowledgement of it stores.
+    /// </summary>
+    private void ShipDeltas(AlarmStateSet delta, ICanTell peer)
+    {
+        // A flush is within the bound already; a catch-up after a restart may be the whole state.
+        IEnumerable<AlarmStateSet> parts = delta.Count <= _settings.Shipping.MaxBatchEntries ? [delta] : delta.Batches(_settings.Shipping.MaxBatchEntries);
+        var payloads = parts.SelectMany(Encode).ToList();
+        for (var i = 0; i < payloads.Count; i++)
         {
-            var batch = new StateBatch(_shipping.Stream, _shipping.NextSequence, false, false, payload);
-            _shipping = ShippingRules.Sent(_shipping, payload, NowMs, _settings.Shipping);
+            var batch = new StateBatch(_shipping.Stream, _shipping.NextSequence, false, false, payloads[i]);
+            _shipping = ShippingRules.Sent(_shipping, payloads[i], NowMs, _settings.Shipping, i == payloads.Count - 1 ? _clock.Last : default);
             _deltaBatches++;
-            _peer.Tell(batch, Self);
+            peer.Tell(batch, Self);
         }
     }
 
@@ -221,11 +248,19 @@ public sealed class StateReplicator : ReceiveActor, IWithTimers
             _clock.Observe(delta.MaxStamp);
             Store(delta);
         }
+        var before = _receiving;
         (_receiving, var fullComplete) = ShippingRules.OnBatch(_receiving, batch);
+        if (SyncsEveryBatch) StorePositions();
         Sender.Tell(new StateBatchAck(_receiving.Stream, _receiving.Held, Probe: false), Self);
         if (!fullComplete) return;
-        _log.Info("Full alarm state from the peer merged ({Batches} batches; this node holds {Alarms} alarms)", batch.Sequence, _state.Count);
+        // Unchanged by the batch: a sync point (a restarted node resumed the peer's stream and holds all of it).
+        var caughtUp = before == _receiving;
+        if (caughtUp)
+            _log.Info("Caught up with the peer's alarm state stream at {Sequence} (this node holds {Alarms} alarms)", batch.Sequence, _state.Count);
+        else
+            _log.Info("Full alarm state from the peer merged ({Batches} batches; this node holds {Alarms} alarms)", batch.Sequence, _state.Count);
         _peerStateReceived = true;
+        // The same word either way: a node going active asks whether it holds the peer's whole state, not how it came.
         ReleaseWaiters("the peer's full state is merged");
     }
 
@@ -238,10 +273,22 @@ public sealed class StateReplicator : ReceiveActor, IWithTimers
                 foreach (var retained in resend.Batches)
                     Sender.Tell(new StateBatch(_shipping.Stream, retained.Sequence, false, false, retained.Payload), Self);
                 break;
+            case ShippingDecision.SyncPoint sync:
+                foreach (var retained in sync.Missing)
+                    Sender.Tell(new StateBatch(_shipping.Stream, retained.Sequence, false, false, retained.Payload), Self);
+                SendSyncPoint(Sender);
+                break;
+            case ShippingDecision.ResumeStream resume:
+                SendCatchUp(resume, ack.Held, Sender);
+                break;
             case ShippingDecision.FullTransfer full:
+                // The full state holds every local change stamped up to the clock's reading now.
+                var covers = _clock.Last;
                 SendFull(full.Why, Sender);
+                _shipping = _shipping with { FullStamp = covers };
                 break;
         }
+        if (SyncsEveryBatch) StorePositions();
     }
 
     /// <summary>The whole state as the first batches of a new stream (the deltas pending are part of it).</summary>

@@ -7,7 +7,8 @@ namespace RedundantGateway.Pair.Tests;
 
 /// <summary>
 /// Issue 11 on a real pair (what ../shared/checks/state-sync checks, on free ports): an acknowledgement survives
-/// kill -9 of the node it was made on, in both directions. The alarms watch a ramp that never falls below their
+/// kill -9 of the node it was made on, in both directions, and a restarted node catches up with deltas only (a full
+/// state only when its state folder is gone). The alarms watch a ramp that never falls below their
 /// setpoint, so they stay active (one activation) for the whole scenario and an acknowledgement stays current.
 /// </summary>
 public sealed class AlarmStateSyncPairTests(ITestOutputHelper output) : PairTest(output)
@@ -47,6 +48,7 @@ public sealed class AlarmStateSyncPairTests(ITestOutputHelper output) : PairTest
         await master.WaitForExitAsync(Deadline);
         await UntilStatusAsync(backup, s => s.IsActive, "the backup active after kill -9 of the master");
         await AckAsync(backup, Second, "op-backup", "second");
+        var backupFulls = (await backup.Api!.GetStatusAsync())!.StateSync!.FullTransfers;
 
         var restarted = StartNode(masterSpec);
         await UntilPairSettledAsync(restarted, backup, "master", "the restarted master active again");
@@ -58,8 +60,43 @@ public sealed class AlarmStateSyncPairTests(ITestOutputHelper output) : PairTest
         Assert.True(second is { Acked: true, AckedBy: "op-backup", AckNote: "second" }, $"the master shows {second}");
         Assert.True(first is { Acked: true, AckedBy: "op-master", AckNote: "first" }, $"the master shows {first}");
         Assert.Equal(firstAck, first!.AckedAt);
+        // Both streams resumed: the backup sent the master only what it missed, the master no full state either.
+        Assert.Equal(backupFulls, (await backup.Api!.GetStatusAsync())!.StateSync!.FullTransfers);
+        Assert.Equal(0, (await restarted.Api!.GetStatusAsync())!.StateSync!.FullTransfers);
         var events = await restarted.Api!.GetEventsAsync() ?? [];
-        Assert.Contains(events, e => e.Kind == "state-full-transfer");
+        Assert.DoesNotContain(events, e => e.Kind == "state-full-transfer");
+    });
+
+    [Fact]
+    public Task A_backup_restarted_with_kill_9_gets_deltas_only_and_with_its_state_deleted_one_full_state() => Scenario(async () =>
+    {
+        var (masterSpec, backupSpec) = PairSpecs();
+        var (master, backup) = await StartPairWithSteadyAlarmsAsync(masterSpec, backupSpec);
+        await AckAsync(master, First, "op-master", "before the restarts");
+        await UntilReplicatedAsync(master, backup, First, "op-master");
+        var fulls = (await master.Api!.GetStatusAsync())!.StateSync!.FullTransfers;
+
+        // kill -9 of the backup; the master acknowledges meanwhile; the backup starts again from its folder.
+        backup.KillHard();
+        await backup.WaitForExitAsync(Deadline);
+        await AckAsync(master, Second, "op-master", "while the backup was down");
+        backup = StartNode(backupSpec);
+        await UntilReplicatedAsync(master, backup, Second, "op-master");
+        var afterRestart = (await master.Api!.GetStatusAsync())!.StateSync!;
+        Log($"master stateSync after the backup's restart: {afterRestart}");
+        Assert.Equal(fulls, afterRestart.FullTransfers);
+
+        // Its state folder deleted: exactly one full state brings everything back.
+        backup.KillHard();
+        await backup.WaitForExitAsync(Deadline);
+        Directory.Delete(Path.Combine(backupSpec.DataDir, "state-sync"), recursive: true);
+        backup = StartNode(backupSpec);
+        await UntilReplicatedAsync(master, backup, First, "op-master");
+        await UntilReplicatedAsync(master, backup, Second, "op-master");
+        var afterDelete = (await master.Api!.GetStatusAsync())!.StateSync!;
+        Log($"master stateSync after the backup's state was deleted: {afterDelete}");
+        Assert.Equal(fulls + 1, afterDelete.FullTransfers);
+        Assert.Contains("lost its state", afterDelete.LastFullTransfer!.Reason);
     });
 
     private async Task<(NodeProcess Master, NodeProcess Backup)> StartPairWithSteadyAlarmsAsync(NodeSpec masterSpec, NodeSpec backupSpec)

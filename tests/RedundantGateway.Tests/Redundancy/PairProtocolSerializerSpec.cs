@@ -54,6 +54,7 @@ public sealed class PairProtocolSerializerSpec : Akka.TestKit.Xunit2.TestKit
             { "history-ledger-request", new HistoryLedgerRequest(42) },
             { "history-ledger-reply", new HistoryLedgerReply(42, [new LoggingInterval(DateTimeOffset.FromUnixTimeMilliseconds(1_000), DateTimeOffset.FromUnixTimeMilliseconds(9_000))],
                 false, DateTimeOffset.FromUnixTimeMilliseconds(10_000)) },
+            { "state-batch-ack (needs state)", new StateBatchAck(Guid.Parse("6f9619ff-8b86-d011-b42d-00cf4fc964ff"), 7, true, NeedsState: true) },
         };
         return data;
     }
@@ -145,6 +146,18 @@ public sealed class PairProtocolSerializerSpec : Akka.TestKit.Xunit2.TestKit
         Assert.IsAssignableFrom<IDeadLetterSuppression>(Messages().Select(row => row[1]).OfType<Heartbeat>().First());
         Assert.IsAssignableFrom<IDeadLetterSuppression>(Messages().Select(row => row[1]).OfType<HeartbeatAck>().First());
         Assert.IsNotAssignableFrom<IDeadLetterSuppression>(new CoordinatorReport(Address, 1, "n", NodeRole.Master, ActivityLevel.Cold, 0, null));
+    }
+
+    [Fact]
+    public void A_state_acknowledgement_that_needs_nothing_keeps_the_layout_of_the_release_before()
+    {
+        // Stream (16), held (8), probe (1): a node of the release before refuses anything longer.
+        var serializer = Sys.Serialization.FindSerializerFor(new TookOver(1));
+        var plain = serializer.ToBinary(new StateBatchAck(Guid.NewGuid(), 3, true));
+        var asking = serializer.ToBinary(new StateBatchAck(Guid.NewGuid(), 3, true, NeedsState: true));
+
+        Assert.Equal(25, plain.Length);
+        Assert.Equal(26, asking.Length);
     }
 
     [Fact]

@@ -193,6 +193,24 @@ public sealed class AlarmStateMergeProperties
             && causallyLast.All(w => merged[w.Alarm].Activity!.Stamp == w.Stamp && AlarmViews.Derive(merged[w.Alarm], run.End).Active == w.Active);
     }
 
+    [Property(Arbitrary = [typeof(Histories)], MaxTest = 300)]
+    public bool A_peer_holding_every_change_up_to_a_stamp_holds_the_whole_state_after_the_catch_up_since_it(History history)
+    {
+        var run = Simulate(history);
+        var whole = run.Deltas.Aggregate(AlarmStateSet.Empty, (state, delta) => state.Merge(delta));
+        var stamps = run.Deltas.Select(delta => delta.MaxStamp).Prepend(HybridTimestamp.Zero).ToList();
+        var since = stamps[(history.Order.FirstOrDefault() + history.Steps.Length) % stamps.Count];
+        var held = run.Deltas.Where(delta => delta.MaxStamp <= since).Aggregate(AlarmStateSet.Empty, (state, delta) => state.Merge(delta));
+
+        var catchUp = ResumeRules.CatchUp(whole, since);
+
+        // Nothing the peer holds is sent again, and with it the peer holds exactly the whole state.
+        var onlyNewer = catchUp.Entries.Values.All(entry =>
+            (entry.Activity is null || entry.Activity.Stamp > since) && (entry.Shelve is null || entry.Shelve.Stamp > since)
+            && entry.Acks.All(ack => ack.Stamp > since));
+        return onlyNewer && held.Merge(catchUp).SameAs(whole) && catchUp.Merge(held).SameAs(whole);
+    }
+
     [Property(Arbitrary = [typeof(Histories)], MaxTest = 200)]
     public bool Every_delta_and_state_survives_the_codec(History history)
     {

@@ -90,6 +90,25 @@ public sealed class ShippingRulesSpec
     }
 
     [Fact]
+    public void A_restarted_peer_asking_for_the_state_gets_what_it_misses_at_once_and_then_a_sync_point()
+    {
+        var state = Known(3, sentAtMs: 1000);   // deltas 3, 4, 5
+
+        var (_, behind) = ShippingRules.OnAck(state, new StateBatchAck(Stream, 3, true, NeedsState: true), 1100, Limits);
+        var (_, current) = ShippingRules.OnAck(state, new StateBatchAck(Stream, 5, true, NeedsState: true), 1100, Limits);
+        var (_, notProbe) = ShippingRules.OnAck(state, new StateBatchAck(Stream, 5, false, NeedsState: true), 1100, Limits);
+        var (_, inFlight) = ShippingRules.OnAck(ShippingRules.StartFull(Stream, 4, 1000), new StateBatchAck(Stream, 2, true, NeedsState: true), 1100, Limits);
+
+        var sync = Assert.IsType<ShippingDecision.SyncPoint>(behind);
+        Assert.Equal([4L, 5L], sync.Missing.Select(b => b.Sequence));   // not waiting for resend-after
+        Assert.Equal(5, sync.Sequence);
+        var caughtUp = Assert.IsType<ShippingDecision.SyncPoint>(current);
+        Assert.Equal((0, 5L), (caughtUp.Missing.Length, caughtUp.Sequence));
+        Assert.IsType<ShippingDecision.Nothing>(notProbe);
+        Assert.IsType<ShippingDecision.Nothing>(inFlight);   // the full state's last batch says it
+    }
+
+    [Fact]
     public void Retention_is_bounded_by_count_and_bytes_and_a_peer_behind_the_bound_gets_the_full_state()
     {
         var byCount = Known(5);   // 3..7, bound 3

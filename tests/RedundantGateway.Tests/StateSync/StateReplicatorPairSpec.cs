@@ -129,6 +129,120 @@ public sealed class StateReplicatorPairSpec : TestKit, IDisposable
         }, TimeSpan.FromSeconds(5));
     }
 
+    [Fact]
+    public void A_restarted_receiver_gets_only_the_deltas_it_missed_and_one_with_its_folder_deleted_gets_one_full_state()
+    {
+        const string Missed = "projects/p/alarms/missed", Later = "projects/p/alarms/later";
+        var at = DateTimeOffset.UtcNow;
+        var a = Start("a", "b", 1);
+        var b = Start("b", "a", 2);
+        a.Tell(new LocalTransition(Alarm, true, new AlarmTransition(at, 91)));
+        AwaitAssert(() => Assert.True(View(b) is { Active: true }), TimeSpan.FromSeconds(5));
+        Assert.True(Status(a).FullTransfers == 1 && Status(b).FullTransfers == 1);
+
+        // b stops; a goes on changing (its batches to b are lost and retained); b starts again from its folder.
+        Stop(b);
+        a.Tell(new LocalTransition(Missed, true, new AlarmTransition(at, 5)));
+        a.Tell(new LocalAck(Missed, "op-a", "while b was down", at));
+        b = Start("b", "a", 2);
+        AwaitAssert(() =>
+        {
+            // Reachable (the failure detector's word) so that b waits for the peer's state: the sync point brings it.
+            Sys.EventStream.Publish(new PeerReachable("akka.tcp://x@h:1", 1, "a"));
+            b.Tell(AwaitPeerState.Instance);
+            ExpectMsg<PeerStateReady>(r => r.Why == "the peer's full state is merged", TimeSpan.FromSeconds(3));
+        }, TimeSpan.FromSeconds(5));
+        Assert.True(States(b).TryGetValue(Missed, out var missed) && missed is { Acked: true, Ack.By: "op-a" }, $"b shows {missed}");
+        AssertSettledWithoutFullTransfer(a, b, "projects/p/alarms/after-restart", expectedFullsOnA: 1, expectedFullsOnB: 0);
+
+        // b's folder deleted: exactly one full state from a (and one from b, whose stream is new).
+        Stop(b);
+        Directory.Delete(Settings("b").Directory, recursive: true);
+        a.Tell(new LocalTransition(Later, true, new AlarmTransition(at, 6)));
+        b = Start("b", "a", 2);
+        AwaitAssert(() => Assert.True(View(b) is { Active: true } && States(b).ContainsKey(Later) && States(b).ContainsKey(Missed)),
+            TimeSpan.FromSeconds(5));
+        AssertSettledWithoutFullTransfer(a, b, "projects/p/alarms/after-delete", expectedFullsOnA: 2, expectedFullsOnB: 1);
+        Assert.Contains("lost its state", Status(a).LastFullTransfer!.Why);
+    }
+
+    [Fact]
+    public void A_restarted_sender_ships_what_the_peer_did_not_acknowledge_as_deltas_on_the_same_stream()
+    {
+        const string WhileDown = "projects/p/alarms/while-down", AfterRestart = "projects/p/alarms/after-restart";
+        var at = DateTimeOffset.UtcNow;
+        var a = Start("a", "b", 1);
+        var b = Start("b", "a", 2);
+        a.Tell(new LocalTransition(Alarm, true, new AlarmTransition(at, 91)));
+        AwaitAssert(() => Assert.True(View(b) is { Active: true }), TimeSpan.FromSeconds(5));
+
+        // b stops; a changes (sent to nobody, retained in a's memory only) and stops too, losing what it retained.
+        Stop(b);
+        a.Tell(new LocalTransition(WhileDown, true, new AlarmTransition(at, 5)));
+        a.Tell(new LocalAck(WhileDown, "op-a", "unacknowledged when a stopped", at));
+        AwaitAssert(() => Assert.True(States(a).ContainsKey(WhileDown)), TimeSpan.FromSeconds(3));
+        Stop(a);
+
+        // a starts again alone and changes more before b is back; then b starts: both resume their streams.
+        a = Start("a", "b", 1);
+        a.Tell(new LocalTransition(AfterRestart, true, new AlarmTransition(at, 6)));
+        b = Start("b", "a", 2);
+        AwaitAssert(() =>
+        {
+            var onB = States(b);
+            Assert.True(onB.TryGetValue(WhileDown, out var down) && down is { Acked: true, Ack.By: "op-a" }, $"b shows {down}");
+            Assert.True(onB.ContainsKey(AfterRestart));
+        }, TimeSpan.FromSeconds(5));
+        AssertSettledWithoutFullTransfer(a, b, "projects/p/alarms/settled", expectedFullsOnA: 0, expectedFullsOnB: 0);
+        Assert.True(Status(a).DeltaBatches > 0);
+    }
+
+    [Fact]
+    public void With_a_sync_interval_the_positions_are_stored_only_once_the_log_is_synced()
+    {
+        var a = Start("a", "b", 1);
+        var b = Sys.ActorOf(StateReplicator.Props(Settings("b") with { SyncInterval = TimeSpan.FromHours(1) }, 2, "/user/a"), "b");
+        a.Tell(new LocalTransition(Alarm, true, new AlarmTransition(DateTimeOffset.UtcNow, 91)));
+        AwaitAssert(() => Assert.True(View(b) is { Active: true }), TimeSpan.FromSeconds(5));
+        AwaitAssert(() => Assert.True(PositionBytes("a") > 0), TimeSpan.FromSeconds(3));   // every batch fsynced: stored at once
+
+        // b holds a's batches in a log not yet fsynced: a position naming them could be ahead of it after a power cut.
+        Assert.Equal(0, PositionBytes("b"));
+        Stop(b);   // a stop syncs the log, then stores the position
+        Assert.True(PositionBytes("b") > 0);
+    }
+
+    private long PositionBytes(string name)
+    {
+        var path = Path.Combine(Settings(name).Directory, StreamPositionFile.FileName);
+        return File.Exists(path) ? new FileInfo(path).Length : 0;
+    }
+
+    private void Stop(IActorRef replicator)
+    {
+        Watch(replicator);
+        Sys.Stop(replicator);
+        ExpectTerminated(replicator);
+    }
+
+    /// <summary>
+    /// One more change each way arrives as a delta (so both streams are settled: no full state was still to come),
+    /// both hold the same state, and the full transfer counts (since each replicator started) are the expected ones.
+    /// </summary>
+    private void AssertSettledWithoutFullTransfer(IActorRef a, IActorRef b, string alarm, int expectedFullsOnA, int expectedFullsOnB)
+    {
+        var at = DateTimeOffset.UtcNow;
+        a.Tell(new LocalTransition(alarm + "-a", true, new AlarmTransition(at, 1)));
+        b.Tell(new LocalTransition(alarm + "-b", true, new AlarmTransition(at, 2)));
+        AwaitAssert(() =>
+        {
+            var (stateA, stateB) = (States(a), States(b));
+            Assert.True(stateA.ContainsKey(alarm + "-b") && stateB.ContainsKey(alarm + "-a"));
+            Assert.Equal(stateA.OrderBy(p => p.Key).Select(p => (p.Key, p.Value)), stateB.OrderBy(p => p.Key).Select(p => (p.Key, p.Value)));
+        }, TimeSpan.FromSeconds(5));
+        Assert.Equal((expectedFullsOnA, expectedFullsOnB), (Status(a).FullTransfers, Status(b).FullTransfers));
+    }
+
     private IReadOnlyDictionary<string, ReplicatedAlarm> States(IActorRef replicator)
     {
         var probe = CreateTestProbe();
