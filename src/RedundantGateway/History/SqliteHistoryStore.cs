@@ -213,7 +213,9 @@ public sealed class SqliteHistoryStore(string path, TimeSpan busyTimeout) : Batc
             parameters[at].Value = row.TagId;
             parameters[at + 1].Value = c.Micros;
             parameters[at + 2].Value = (long)c.Type;
-            parameters[at + 3].Value = c.Number is { } n ? n : DBNull.Value;
+            // Microsoft.Data.Sqlite refuses to bind NaN, and SQLite would store it as NULL: bound as NULL, the
+            // sample_number_finite constraint refuses it like an infinity.
+            parameters[at + 3].Value = c.Number is { } n && !double.IsNaN(n) ? n : DBNull.Value;
             parameters[at + 4].Value = c.Integer is { } l ? l : DBNull.Value;
             parameters[at + 5].Value = (object?)c.Text ?? DBNull.Value;
             parameters[at + 6].Value = (long)c.Quality;
