@@ -53,10 +53,10 @@ internal static class SqliteHistorySchema
 
     public const string SampleColumns = "tag_id, t, value_type, num_value, int_value, text_value, quality, node, epoch";
 
-    /// <summary>An insert of <paramref name="rows"/> rows in one statement (parameters $c{column}_{row}).</summary>
+    /// <summary>An insert of <paramref name="rows"/> rows in one statement (positional parameters, 9 a row).</summary>
     public static string InsertSamples(int rows) =>
         $"INSERT INTO samples ({SampleColumns}) VALUES " +
-        string.Join(", ", Enumerable.Range(0, rows).Select(r => "(" + string.Join(", ", Enumerable.Range(0, 9).Select(c => $"$c{c}_{r}")) + ")")) +
+        string.Join(", ", Enumerable.Range(0, rows).Select(_ => "(?, ?, ?, ?, ?, ?, ?, ?, ?)")) +
         " ON CONFLICT (tag_id, t) DO NOTHING";
 
     public const string Read =

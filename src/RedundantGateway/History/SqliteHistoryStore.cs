@@ -14,13 +14,14 @@ namespace RedundantGateway.History;
 public sealed class SqliteHistoryStore(string path, TimeSpan busyTimeout) : BatchingHistoryStore
 {
     /// <summary>Rows per multi-row INSERT: fewer calls into SQLite per batch (9 parameters a row).</summary>
-    internal const int RowsPerStatement = 64;
+    internal const int RowsPerStatement = 8;
 
     private const int SqliteConstraint = 19, SqliteTooBig = 18, SqliteMismatch = 20, SqliteFull = 13;
 
     private readonly string _path = Path.GetFullPath(path);
     private SqliteConnection? _connection;
-    private SqliteCommand? _fence, _insertTag, _findTag, _insertMany, _insertOne, _read, _count;
+    private SqliteCommand? _fence, _insertTag, _findTag, _read, _count;
+    private SqliteRowInserter? _inserter;
     private SqliteCommand? _savepoint, _rollbackTo, _release;
 
     public override string Description => $"SQLite {_path}";
@@ -53,6 +54,7 @@ public sealed class SqliteHistoryStore(string path, TimeSpan busyTimeout) : Batc
         Execute($"PRAGMA busy_timeout = {(long)busyTimeout.TotalMilliseconds}");
         Execute("PRAGMA journal_mode = WAL");
         Execute("PRAGMA synchronous = NORMAL");
+        Execute("PRAGMA cache_size = -65536");   // 64 MiB: a batch of many tags touches a leaf page per tag
         using (var transaction = connection.BeginTransaction())
         {
             Execute(SqliteHistorySchema.Create, transaction);
@@ -61,8 +63,7 @@ public sealed class SqliteHistoryStore(string path, TimeSpan busyTimeout) : Batc
         _fence = Prepare(SqliteHistorySchema.RaiseFence, "$pair", "$epoch");
         _insertTag = Prepare(SqliteHistorySchema.InsertTag, "$path");
         _findTag = Prepare(SqliteHistorySchema.FindTag, "$path");
-        _insertMany = PrepareInsert(RowsPerStatement);
-        _insertOne = PrepareInsert(1);
+        _inserter = new SqliteRowInserter(connection);
         _read = Prepare(SqliteHistorySchema.Read, "$id", "$from", "$to");
         _count = Prepare(SqliteHistorySchema.Count, "$id", "$from", "$to");
         _savepoint = Prepare("SAVEPOINT attempt");
@@ -84,9 +85,6 @@ public sealed class SqliteHistoryStore(string path, TimeSpan busyTimeout) : Batc
         command.Prepare();
         return command;
     }
-
-    private SqliteCommand PrepareInsert(int rows) =>
-        Prepare(SqliteHistorySchema.InsertSamples(rows), Enumerable.Range(0, rows).SelectMany(r => Enumerable.Range(0, 9).Select(c => $"$c{c}_{r}")).ToArray());
 
     protected override async Task<IHistoryWriteSession> BeginAsync(CancellationToken cancellationToken)
     {
@@ -110,8 +108,10 @@ public sealed class SqliteHistoryStore(string path, TimeSpan busyTimeout) : Batc
 
     protected override ValueTask ResetAsync()
     {
-        foreach (var command in new[] { _fence, _insertTag, _findTag, _insertMany, _insertOne, _read, _count, _savepoint, _rollbackTo, _release })
+        foreach (var command in new[] { _fence, _insertTag, _findTag, _read, _count, _savepoint, _rollbackTo, _release })
             command?.Dispose();
+        _inserter?.Dispose();
+        _inserter = null;
         _connection?.Dispose();
         _connection = null;
         return ValueTask.CompletedTask;
@@ -188,40 +188,8 @@ public sealed class SqliteHistoryStore(string path, TimeSpan busyTimeout) : Batc
             return Task.FromResult<IReadOnlyDictionary<string, long>>(ids);
         }
 
-        public Task<int> InsertAsync(IReadOnlyList<(long TagId, SampleColumns Columns)> rows, CancellationToken cancellationToken)
-        {
-            var (many, one) = (Use(store._insertMany), Use(store._insertOne));
-            var written = 0;
-            var i = 0;
-            for (; i + RowsPerStatement <= rows.Count; i += RowsPerStatement)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                for (var r = 0; r < RowsPerStatement; r++) Bind(many.Parameters, r * 9, rows[i + r]);
-                written += many.ExecuteNonQuery();
-            }
-            for (; i < rows.Count; i++)
-            {
-                Bind(one.Parameters, 0, rows[i]);
-                written += one.ExecuteNonQuery();
-            }
-            return Task.FromResult(written);
-        }
-
-        private static void Bind(SqliteParameterCollection parameters, int at, (long TagId, SampleColumns Columns) row)
-        {
-            var c = row.Columns;
-            parameters[at].Value = row.TagId;
-            parameters[at + 1].Value = c.Micros;
-            parameters[at + 2].Value = (long)c.Type;
-            // Microsoft.Data.Sqlite refuses to bind NaN, and SQLite would store it as NULL: bound as NULL, the
-            // sample_number_finite constraint refuses it like an infinity.
-            parameters[at + 3].Value = c.Number is { } n && !double.IsNaN(n) ? n : DBNull.Value;
-            parameters[at + 4].Value = c.Integer is { } l ? l : DBNull.Value;
-            parameters[at + 5].Value = (object?)c.Text ?? DBNull.Value;
-            parameters[at + 6].Value = (long)c.Quality;
-            parameters[at + 7].Value = c.Node;
-            parameters[at + 8].Value = c.Epoch;
-        }
+        public Task<int> InsertAsync(IReadOnlyList<(long TagId, SampleColumns Columns)> rows, CancellationToken cancellationToken) =>
+            Task.FromResult(store._inserter!.Insert(rows, cancellationToken));
 
         public Task SavepointAsync(CancellationToken cancellationToken) => Run(store._savepoint);
         public Task RollbackToSavepointAsync(CancellationToken cancellationToken) => Run(store._rollbackTo);
