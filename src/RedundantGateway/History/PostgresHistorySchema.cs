@@ -41,7 +41,7 @@ internal static class PostgresHistorySchema
         );
         """;
 
-    /// <summary>Per session; emptied at each commit, and by the mover after each COPY (a savepoint rollback empties it too).</summary>
+    /// <summary>Per session; emptied at each commit, and before a second COPY in the same transaction (halving a refused batch).</summary>
     public const string CreateStaging = """
         CREATE TEMPORARY TABLE IF NOT EXISTS history_staging (
             tag_id bigint, t timestamptz, value_type smallint, num_value double precision, int_value bigint,
@@ -55,6 +55,7 @@ internal static class PostgresHistorySchema
     public const string Move = """
         INSERT INTO samples (tag_id, t, value_type, num_value, int_value, text_value, quality, node, epoch)
         SELECT tag_id, t, value_type, num_value, int_value, text_value, quality, node, epoch FROM history_staging
+        ORDER BY tag_id, t
         ON CONFLICT (tag_id, t) DO NOTHING
         """;
 

@@ -144,6 +144,10 @@ public sealed class PostgresHistoryStore : BatchingHistoryStore
     {
         private const string Savepoint = "attempt";
 
+        // Staging is emptied by the commit; only a second COPY in one transaction (halving a refused batch) finds rows
+        // of the first there (or not, if rolled back to its savepoint: emptying it again is harmless).
+        private bool _staged;
+
         public async Task<long> RaiseFenceAsync(string pair, long epoch, CancellationToken cancellationToken)
         {
             await using var command = new NpgsqlCommand(PostgresHistorySchema.RaiseFence, connection, transaction);
@@ -174,6 +178,12 @@ public sealed class PostgresHistoryStore : BatchingHistoryStore
 
         public async Task<int> InsertAsync(IReadOnlyList<(long TagId, SampleColumns Columns)> rows, CancellationToken cancellationToken)
         {
+            if (_staged)
+            {
+                await using var clear = new NpgsqlCommand(PostgresHistorySchema.ClearStaging, connection, transaction);
+                await clear.ExecuteNonQueryAsync(cancellationToken);
+            }
+            _staged = true;
             await using (var writer = await connection.BeginBinaryImportAsync(PostgresHistorySchema.Copy, cancellationToken))
             {
                 foreach (var (tagId, c) in rows)
@@ -191,12 +201,8 @@ public sealed class PostgresHistoryStore : BatchingHistoryStore
                 }
                 await writer.CompleteAsync(cancellationToken);
             }
-            int written;
-            await using (var move = new NpgsqlCommand(PostgresHistorySchema.Move, connection, transaction))
-                written = await move.ExecuteNonQueryAsync(cancellationToken);
-            await using (var clear = new NpgsqlCommand(PostgresHistorySchema.ClearStaging, connection, transaction))
-                await clear.ExecuteNonQueryAsync(cancellationToken);
-            return written;
+            await using var move = new NpgsqlCommand(PostgresHistorySchema.Move, connection, transaction);
+            return await move.ExecuteNonQueryAsync(cancellationToken);
         }
 
         public Task SavepointAsync(CancellationToken cancellationToken) => transaction.SaveAsync(Savepoint, cancellationToken);
