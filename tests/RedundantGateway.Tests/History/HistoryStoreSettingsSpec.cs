@@ -11,7 +11,7 @@ public sealed class HistoryStoreSettingsSpec
     {
         var settings = HistoryStoreSettings.Create(Akka.Configuration.ConfigurationFactory.Empty);
 
-        Assert.Equal(new HistoryStoreSettings("data/history.db", "", TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(30), 10_000), settings);
+        Assert.Equal(new HistoryStoreSettings("data/history.db", "", TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(30), 50_000), settings);
         Assert.False(settings.UsesPostgres);
         Assert.IsType<SqliteHistoryStore>(settings.CreateStore());
     }

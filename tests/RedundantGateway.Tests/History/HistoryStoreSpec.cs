@@ -90,6 +90,29 @@ public abstract class HistoryStoreSpec : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Both_nodes_writing_the_same_keys_at_once_keep_each_key_once_and_count_the_rest_as_duplicates()
+    {
+        var master = await NewStoreAsync();
+        var backup = await NewStoreAsync();
+        async Task<(int Written, int Duplicates)> WriteAll(IHistoryStore store, string node)
+        {
+            var (written, duplicates) = (0, 0);
+            for (var b = 0; b < 20; b++)
+            {
+                var result = await Write(store, Batch(Enumerable.Range(b * 500, 500).Select(i => Sample($"p/t{i % 10}", i / 10, (double)i, node: node)), node: node));
+                (written, duplicates) = (written + result.Written, duplicates + result.Duplicates);
+            }
+            return (written, duplicates);
+        }
+
+        var results = await Task.WhenAll(Task.Run(() => WriteAll(master, "master")), Task.Run(() => WriteAll(backup, "backup")));
+
+        Assert.Equal(10_000, results.Sum(r => r.Written));
+        Assert.Equal(10_000, results.Sum(r => r.Duplicates));
+        Assert.Equal(1000, (await All(master, "p/t7")).Count);
+    }
+
+    [Fact]
     public async Task A_batch_with_an_older_epoch_than_the_pair_has_seen_is_fenced_whole_and_a_newer_one_accepted()
     {
         var store = await NewStoreAsync();
