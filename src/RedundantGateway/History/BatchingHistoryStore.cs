@@ -98,9 +98,10 @@ public abstract class BatchingHistoryStore : IHistoryStore
     {
         var resolved = new Dictionary<string, long>(StringComparer.Ordinal);
         var missing = new List<string>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var sample in samples)
         {
-            if (resolved.ContainsKey(sample.Tag) || missing.Contains(sample.Tag)) continue;
+            if (!seen.Add(sample.Tag)) continue;
             if (_tagIds.TryGetValue(sample.Tag, out var id)) resolved[sample.Tag] = id;
             else missing.Add(sample.Tag);
         }
