@@ -18,6 +18,8 @@ using RedundantGateway.Benchmarks;
 //   ... -- takeover [--runs 30] [--standby cold|warm]           (issue 9: failover request to first streamed value and alarm)
 //   ... -- state-store [--alarms 1000000] [--batches 2000]       (issue 11: delta size, codec and durable log, in process)
 //   ... -- history-cache [--samples 2000000] [--backlog 1000000] (issue 12: store-and-forward throughput and backlog drain, in process)
+//   ... -- history-store [--rows 1000000] [--batch 1000,10000,50000] [--databases sqlite,postgres] [--postgres CONNECTION]   (issue 12: batches straight
+//            into SQLite and PostgreSQL; without --postgres a private PostgreSQL 15 server is started and removed)
 // The two config benchmarks also take --hocon FILE (merged over both nodes' files, e.g. to try other
 // config-sync.chunk-size / chunks-in-flight) and --no-report (console only, docs/benchmarks.md untouched).
 // Results print to the console and replace their section of docs/benchmarks.md.
@@ -93,6 +95,13 @@ switch (command)
         report.Write("history-cache", await HistoryBenchmarks.HistoryCacheAsync(historySamples, historyBacklog,
             $"{Run} history-cache --samples {historySamples} --backlog {historyBacklog}"));
         break;
+    case "history-store":
+        var historyRows = IntOption("--rows", 1_000_000);
+        var historyBatches = (Option("--batch") ?? "1000,10000,50000").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(b => int.Parse(b, CultureInfo.InvariantCulture)).ToList();
+        report.Write("history-store", await HistoryStoreBenchmarks.RunAsync(historyRows, historyBatches, Option("--postgres"),
+            $"{Run} history-store --rows {historyRows} --batch {string.Join(',', historyBatches)}", Option("--databases") ?? "sqlite,postgres"));
+        break;
     case "takeover":
         foreach (var standby in standbys) report.Write($"takeover-{standby}", await RuntimeBenchmarks.TakeoverAsync(standby, runs, TakeoverCommand(standby)));
         break;
@@ -108,7 +117,7 @@ switch (command)
         foreach (var standby in standbys) report.Write($"takeover-{standby}", await RuntimeBenchmarks.TakeoverAsync(standby, runs, TakeoverCommand(standby)));
         break;
     default:
-        Console.Error.WriteLine($"error: unknown benchmark '{command}' (expected failover, false-failovers, config-lag, full-transfer, tag-throughput, runtime-memory, takeover, state-store, history-cache or all)");
+        Console.Error.WriteLine($"error: unknown benchmark '{command}' (expected failover, false-failovers, config-lag, full-transfer, tag-throughput, runtime-memory, takeover, state-store, history-cache, history-store or all)");
         return 2;
 }
 return 0;

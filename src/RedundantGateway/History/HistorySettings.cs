@@ -27,6 +27,9 @@ public sealed record HistorySettings(
     TimeSpan RetryMaxBackoff,
     TimeSpan QueryTimeout)
 {
+    /// <summary>Which database the samples go to (the store keys of the same block).</summary>
+    public HistoryStoreSettings Store { get; init; } = new("data/history.db", "", TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(30));
+
     /// <summary>Reads the history keys of a node's configuration (merged over the embedded defaults).</summary>
     public static HistorySettings Create(Config config) => Create(SettingsReader.ForGateway(config, "configuration"));
 
@@ -46,7 +49,10 @@ public sealed record HistorySettings(
             BatchSize: forward.PositiveInt("batch-size"),
             RetryMinBackoff: forward.Duration("retry-min-backoff"),
             RetryMaxBackoff: forward.Duration("retry-max-backoff"),
-            QueryTimeout: forward.Duration("query-timeout"));
+            QueryTimeout: forward.Duration("query-timeout"))
+        {
+            Store = HistoryStoreSettings.Create(gateway.Section("history")),
+        };
         if (settings.RetryMaxBackoff < settings.RetryMinBackoff)
             throw forward.Error("retry-max-backoff", "must not be shorter than history.forward.retry-min-backoff");
         if (settings.SegmentBytes < 64 * 1024)

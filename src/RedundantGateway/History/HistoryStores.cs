@@ -7,8 +7,8 @@ public delegate IHistoryStore HistoryStoreFactory(HistorySettings settings);
 public static class HistoryStores
 {
     /// <summary>
-    /// The store the settings ask for. The SQLite and PostgreSQL stores plug in here (by <c>history.sqlite-path</c> /
-    /// <c>history.postgres.connection-string</c>); until then history is cached and forwarded to a store that discards it.
+    /// The store the settings ask for: PostgreSQL when <c>history.postgres.connection-string</c> is set, otherwise the
+    /// SQLite file at <c>history.sqlite-path</c>.
     /// </summary>
-    public static IHistoryStore FromSettings(HistorySettings settings) => new DiscardingHistoryStore();
+    public static IHistoryStore FromSettings(HistorySettings settings) => settings.Store.CreateStore();
 }
