@@ -15,6 +15,15 @@ namespace RedundantGateway.Client;
 /// <c>softRestarts</c>, its name before rebuild and restart were told apart.</param>
 /// <param name="Config">null while the config replicator does not answer.</param>
 /// <param name="RoleConflict">a configuration mistake seen over the node link, e.g. "both nodes are configured as master"; null when none.</param>
+/// <param name="HasConfigAccess">this node takes configuration edits now (a master or independent node whose edits are not refused).</param>
+/// <param name="SyncPending">something this node knows of is not on both nodes yet: configuration the backup lacks (or, on a
+/// backup, has not applied), or alarm state batches the peer has not acknowledged.</param>
+/// <param name="FailoverPending">an operator's failover request waits for the designator's answer, or an activation waits for
+/// the configuration to load: the active node may change any moment.</param>
+/// <param name="StartedAt">when this node's process started; <paramref name="UptimeMs"/>: how long ago.</param>
+/// <param name="LevelUptimeMs">how long this node has been at its current activity level (since <paramref name="LevelSince"/>).</param>
+/// <param name="LastSyncAt">the last configuration pull (a backup's own, or the one a master last answered); null: none yet.</param>
+/// <param name="History">the history cache's sync statistics; null until the history subsystem reports them.</param>
 public sealed record NodeStatus(
     string NodeName,
     string Role,
@@ -34,7 +43,15 @@ public sealed record NodeStatus(
     IReadOnlyList<SubsystemStatus>? Subsystems,
     ConfigReplicationStatus? Config,
     string? RoleConflict = null,
-    StateSyncInfo? StateSync = null)
+    StateSyncInfo? StateSync = null,
+    bool HasConfigAccess = false,
+    bool SyncPending = false,
+    bool FailoverPending = false,
+    DateTimeOffset? StartedAt = null,
+    long? UptimeMs = null,
+    long? LevelUptimeMs = null,
+    DateTimeOffset? LastSyncAt = null,
+    HistorySyncInfo? History = null)
 {
     /// <summary>Not on the wire: derived from <see cref="ActivityLevel"/>.</summary>
     [JsonIgnore]
@@ -69,7 +86,16 @@ public sealed record StateFullTransferInfo(string Reason, int Entries, long Byte
 
 /// <summary>The <c>peer</c> object: this node's failure detector's view of the other node.</summary>
 /// <param name="State">unknown, reachable, unreachable or down.</param>
-public sealed record PeerStatus(string? NodeName, string? Address, string? State, double? Phi, double? RoundTripMs, double? LastHeardMsAgo);
+/// <param name="Role">the peer's role, <paramref name="ActivityLevel"/> and <paramref name="Epoch"/>: as its last heartbeat
+/// answer said them (<paramref name="LastHeardMsAgo"/> ago); null before it answered.</param>
+public sealed record PeerStatus(string? NodeName, string? Address, string? State, double? Phi, double? RoundTripMs, double? LastHeardMsAgo,
+    string? Role = null, string? ActivityLevel = null, long? Epoch = null);
+
+/// <summary>
+/// The <c>history</c> object: the history cache's sync statistics. Empty for now: the history subsystem adds its
+/// fields when it reports them (issue 12); until then the node sends null.
+/// </summary>
+public sealed record HistorySyncInfo;
 
 /// <summary>One of the <c>subsystems</c>: its level, level changes and restarts (after configuration transfers).</summary>
 public sealed record SubsystemStatus(string Name, string Level, int Transitions, int Restarts = 0, long? ConfigRevision = null);
@@ -119,7 +145,10 @@ public sealed record ConfigTransfer(string Kind, string? Reason, long Bytes, dou
 /// <summary>One entry of GET /api/redundancy/events (newest first).</summary>
 /// <param name="DetectionMs">for changes of activity: how long it took to notice the cause.</param>
 /// <param name="SwitchMs">for changes of activity: how long the subsystems took to reach the new level.</param>
-public sealed record RedundancyEventInfo(DateTimeOffset Time, string Kind, string? Reason, long Epoch, string? Level, double? DetectionMs, double? SwitchMs)
+/// <param name="Id">the event's sequence on this node (grows by one per event, also across rebuilds of the actor system):
+/// <c>?before=</c> the oldest id of a page gives the next page.</param>
+public sealed record RedundancyEventInfo(DateTimeOffset Time, string Kind, string? Reason, long Epoch, string? Level, double? DetectionMs, double? SwitchMs,
+    long Id = 0)
 {
     public override string ToString() =>
         $"{Time:HH:mm:ss.fff} {Kind} level={Level} epoch={Epoch} detection={DetectionMs} switch={SwitchMs}: {Reason}";

@@ -87,6 +87,9 @@ internal static class NodeWeb
     private static void Map(WebApplication app, NodeActorSystem runtime)
     {
         var settings = runtime.Settings;
+        app.UseJsonErrors();
+        app.UseApiTokens(settings.Api);
+        var startedAt = new DateTimeOffset(Process.GetCurrentProcess().StartTime.ToUniversalTime(), TimeSpan.Zero);
 
         app.MapGet("/system/gwinfo", async () =>
         {
@@ -109,7 +112,7 @@ internal static class NodeWeb
             var config = await ConfigStatusOrNull(handles);
             var edits = await ConfigEditHealthOrNull(handles);
             var stateSync = await StateSyncStatusOrNull(handles);
-            return Json(ContractMapping.ToNodeStatus(settings, Version, runtime.Rebuilds, status, liveness, config, edits, stateSync));
+            return Json(ContractMapping.ToNodeStatus(settings, Version, runtime.Rebuilds, status, liveness, config, edits, stateSync, startedAt));
         });
 
         app.MapPost("/api/redundancy/resync", async (HttpContext http) =>
@@ -135,12 +138,8 @@ internal static class NodeWeb
             runtime.Handles is { } handles ? (await ConfigStatusOrNull(handles))?.MasterWebAddress : null,
             level => ShownLevelAsync(runtime, level));
 
-        app.MapGet("/api/redundancy/events", async (int? limit) =>
-        {
-            if (runtime.Handles is not { } handles) return Restarting();
-            var events = await handles.Coordinator.Ask<RedundancyEvents>(new GetRedundancyEvents(Math.Clamp(limit ?? 100, 0, 10_000)), AskTimeout);
-            return Json<IReadOnlyList<RedundancyEventInfo>>(events.Events.Select(ContractMapping.ToEvent).ToList());
-        });
+        EventsApi.Map(app, runtime);
+        Metrics.NodeMetrics.Map(app, runtime);
 
         app.MapPost("/api/redundancy/failover", async (HttpContext http) =>
         {

@@ -31,6 +31,9 @@ public sealed record GatewaySettings(
     StateSyncSettings StateSync,
     IReadOnlyList<string> Warnings)
 {
+    /// <summary>The web surface's token (<c>redundant-gateway.api</c>); open when not set.</summary>
+    public ApiSettings Api { get; init; } = ApiSettings.Open;
+
     public NodeIdentity Identity => new(NodeName, Role);
 
     /// <summary>
@@ -99,6 +102,6 @@ public sealed record GatewaySettings(
             Alarms: AlarmsSettings.Create(gateway.Section("alarms")),
             Demo: DemoSettings.Create(gateway.Section("demo")),
             StateSync: StateSyncSettings.Create(gateway),
-            Warnings: warnings);
+            Warnings: warnings) { Api = ApiSettings.Create(gateway.Section("api")) };
     }
 }
