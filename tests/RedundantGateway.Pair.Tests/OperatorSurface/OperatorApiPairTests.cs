@@ -26,7 +26,8 @@ public sealed class OperatorApiPairTests(ITestOutputHelper output) : PairTest(ou
         // The backup reads its token from a file (first line), as an operator keeps it out of the HOCON file.
         var tokenFile = Path.Combine(TestDir, "backup-token");
         await File.WriteAllTextAsync(tokenFile, token + "\nignored second line\n");
-        backupSpec = backupSpec with { Extra = $"  api.token-file = \"{tokenFile.Replace("\\", "/")}\"" };
+        // It protects its reads too: the harness's client sends the token to it.
+        backupSpec = backupSpec with { Extra = $"  api {{ token-file = \"{tokenFile.Replace("\\", "/")}\", protect-reads = on }}", ApiToken = token };
         var master = StartNode(masterSpec);
         var backup = StartNode(backupSpec);
         await UntilPairSettledAsync(master, backup, "master", "the pair formed with the master active");
@@ -79,9 +80,14 @@ public sealed class OperatorApiPairTests(ITestOutputHelper output) : PairTest(ou
             Assert.NotEqual(401, answered.Status);
         }
 
-        // Reads stay open, and so does /system/gwinfo.
+        // Reads stay open, and so does /system/gwinfo; on the backup (protect-reads) reads need the token, gwinfo does not.
         foreach (var read in new[] { "/api/redundancy", "/api/config", "/api/redundancy/events", "/system/gwinfo", "/metrics" })
             Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(masterUrl + read)).StatusCode);
+        await AssertError(http, HttpMethod.Get, $"{backupUrl}/api/redundancy", null, 401, "token is required");
+        await AssertError(http, HttpMethod.Get, $"{backupUrl}/metrics", "Bearer wrong", 401, "token is wrong");
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync($"{backupUrl}/system/gwinfo")).StatusCode);
+        using (var read = Send(HttpMethod.Get, $"{backupUrl}/metrics", "Bearer " + token, null))
+            Assert.Equal(HttpStatusCode.OK, (await http.SendAsync(read)).StatusCode);
 
         // Errors the framework would answer with an empty body are one line of JSON too.
         await AssertError(http, HttpMethod.Get, $"{masterUrl}/api/no-such-thing", null, 404, "no such endpoint");
