@@ -54,10 +54,13 @@ internal sealed class RedundancyMetrics : INodeMetricsSource
         if (status.LevelSince is { } since) _levelSince.Set(since.ToUnixTimeMilliseconds() / 1000.0);
 
         var liveness = await handles.Liveness.Ask<LivenessStatus>(GetLivenessStatus.Instance, timeout);
-        _phi.Set(double.IsFinite(liveness.Phi) ? liveness.Phi : double.MaxValue);
+        _phi.Set(liveness.Phi); // +Inf is a valid sample value: a peer silent far past any threshold
         if (liveness.RoundTripMs is { } rtt) _roundTrip.Set(rtt / 1000.0);
         if (liveness.LastHeardMsAgo is { } heard) _lastHeard.Set(heard / 1000.0);
 
+        // A log that starts over (a rebuild whose old incarnation did not hand its events over) numbers from 1 again.
+        var newest = await handles.Coordinator.Ask<RedundancyEvents>(new GetRedundancyEvents(1), timeout);
+        if (newest.Events is [var last] && last.Sequence < _lastEventSeen) _lastEventSeen = 0;
         var fresh = await handles.Coordinator.Ask<RedundancyEvents>(new GetRedundancyEvents(int.MaxValue, After: _lastEventSeen), timeout);
         foreach (var e in fresh.Events)
         {
