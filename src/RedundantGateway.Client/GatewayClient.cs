@@ -13,18 +13,22 @@ public sealed class GatewayClient : IDisposable
 {
     private readonly HttpClient _http;
     private readonly bool _ownsHttp;
+    private readonly string? _apiToken;
 
     /// <summary>Uses <paramref name="http"/> (not disposed here) for the node at <paramref name="baseAddress"/>.</summary>
-    public GatewayClient(HttpClient http, Uri baseAddress)
+    /// <param name="apiToken">the node's API token (redundant-gateway.api.token), sent with every request as
+    /// <c>Authorization: Bearer</c>; null: none (a node with a token then answers actions and edits with 401).</param>
+    public GatewayClient(HttpClient http, Uri baseAddress, string? apiToken = null)
     {
         ArgumentNullException.ThrowIfNull(http);
         _http = http;
         BaseAddress = WithTrailingSlash(baseAddress);
+        _apiToken = string.IsNullOrEmpty(apiToken) ? null : apiToken;
     }
 
     /// <summary>A client with its own <see cref="HttpClient"/>, disposed with it.</summary>
-    public GatewayClient(Uri baseAddress, TimeSpan? timeout = null)
-        : this(new HttpClient { Timeout = timeout ?? TimeSpan.FromSeconds(10) }, baseAddress) => _ownsHttp = true;
+    public GatewayClient(Uri baseAddress, TimeSpan? timeout = null, string? apiToken = null)
+        : this(new HttpClient { Timeout = timeout ?? TimeSpan.FromSeconds(10) }, baseAddress, apiToken) => _ownsHttp = true;
 
     /// <summary>The node's web address, e.g. http://host:8088/.</summary>
     public Uri BaseAddress { get; }
@@ -38,6 +42,13 @@ public sealed class GatewayClient : IDisposable
     /// <summary>The events log, newest first (the node's default limit when <paramref name="limit"/> is null).</summary>
     public Task<IReadOnlyList<RedundancyEventInfo>> GetEventsAsync(int? limit = null, CancellationToken cancellationToken = default) =>
         GetAsync<IReadOnlyList<RedundancyEventInfo>>(GatewayRoutes.Events(limit), cancellationToken);
+
+    /// <summary>
+    /// A page of the events log, newest first: those older than the event <paramref name="before"/> (the oldest id of
+    /// the last page; null: from the newest), whose kind or reason contains <paramref name="text"/> (ignoring case).
+    /// </summary>
+    public Task<IReadOnlyList<RedundancyEventInfo>> GetEventsAsync(int? limit, long? before, string? text, CancellationToken cancellationToken = default) =>
+        GetAsync<IReadOnlyList<RedundancyEventInfo>>(GatewayRoutes.Events(limit, before, text), cancellationToken);
 
     /// <summary>The changes this node applied after revision <paramref name="after"/>.</summary>
     public Task<IReadOnlyList<ConfigChangeInfo>> GetConfigChangesAsync(long? after = null, int? limit = null, CancellationToken cancellationToken = default) =>
@@ -106,10 +117,18 @@ public sealed class GatewayClient : IDisposable
     /// </summary>
     public async Task<GatewayResponse> SendAsync(HttpMethod method, string route, HttpContent? content = null, CancellationToken cancellationToken = default)
     {
-        using var request = new HttpRequestMessage(method, new Uri(BaseAddress, route)) { Content = content };
+        using var request = Request(method, route, content);
         using var response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
         var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
         return new GatewayResponse((int)response.StatusCode, body);
+    }
+
+    /// <summary>The token goes on each request, not on the HttpClient: a shared HttpClient may serve several nodes.</summary>
+    private HttpRequestMessage Request(HttpMethod method, string route, HttpContent? content)
+    {
+        var request = new HttpRequestMessage(method, new Uri(BaseAddress, route)) { Content = content };
+        if (_apiToken is not null) request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", _apiToken);
+        return request;
     }
 
     public void Dispose()
@@ -123,7 +142,7 @@ public sealed class GatewayClient : IDisposable
     /// <summary>Success bodies are read from the stream (a configuration can be tens of MB); error bodies as text, for the exception.</summary>
     private async Task<T> SendForAsync<T>(HttpMethod method, string route, HttpContent? content, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(method, new Uri(BaseAddress, route)) { Content = content };
+        using var request = Request(method, route, content);
         using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)
         {

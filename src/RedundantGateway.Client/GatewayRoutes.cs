@@ -43,6 +43,19 @@ public static class GatewayRoutes
     public static string Events(int? limit = null) =>
         limit is { } l ? $"api/redundancy/events?limit={l.ToString(CultureInfo.InvariantCulture)}" : "api/redundancy/events";
 
+    /// <summary>A page of the events: at most <paramref name="limit"/>, older than the event id <paramref name="before"/>, matching <paramref name="text"/>.</summary>
+    public static string Events(int? limit, long? before, string? text)
+    {
+        var query = new List<string>(3);
+        if (limit is { } l) query.Add($"limit={l.ToString(CultureInfo.InvariantCulture)}");
+        if (before is { } b) query.Add($"before={b.ToString(CultureInfo.InvariantCulture)}");
+        if (!string.IsNullOrEmpty(text)) query.Add($"q={Uri.EscapeDataString(text)}");
+        return query.Count == 0 ? "api/redundancy/events" : $"api/redundancy/events?{string.Join('&', query)}";
+    }
+
+    /// <summary>The Prometheus text exposition of the node's metrics.</summary>
+    public const string Metrics = "metrics";
+
     public static string ConfigChanges(long? after = null, int? limit = null)
     {
         var query = new List<string>(2);

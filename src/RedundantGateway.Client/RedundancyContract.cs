@@ -15,6 +15,14 @@ namespace RedundantGateway.Client;
 /// <c>softRestarts</c>, its name before rebuild and restart were told apart.</param>
 /// <param name="Config">null while the config replicator does not answer.</param>
 /// <param name="RoleConflict">a configuration mistake seen over the node link, e.g. "both nodes are configured as master"; null when none.</param>
+/// <param name="HasConfigAccess">this node takes configuration edits now (a master or independent node whose edits are not refused).</param>
+/// <param name="SyncPending">something this node knows of is not on both nodes yet: configuration the backup lacks (or, on a
+/// backup, has not applied), or alarm state batches the peer has not acknowledged.</param>
+/// <param name="FailoverPending">an operator's failover request waits for the designator's answer, or an activation waits for
+/// the configuration to load: the active node may change any moment.</param>
+/// <param name="StartedAt">when this node's process started; <paramref name="UptimeMs"/>: how long ago.</param>
+/// <param name="LevelUptimeMs">how long this node has been at its current activity level (since <paramref name="LevelSince"/>).</param>
+/// <param name="LastSyncAt">the last configuration pull (a backup's own, or the one a master last answered); null: none yet.</param>
 /// <param name="History">the history store-and-forward cache; null while it does not answer.</param>
 public sealed record NodeStatus(
     string NodeName,
@@ -36,6 +44,13 @@ public sealed record NodeStatus(
     ConfigReplicationStatus? Config,
     string? RoleConflict = null,
     StateSyncInfo? StateSync = null,
+    bool HasConfigAccess = false,
+    bool SyncPending = false,
+    bool FailoverPending = false,
+    DateTimeOffset? StartedAt = null,
+    long? UptimeMs = null,
+    long? LevelUptimeMs = null,
+    DateTimeOffset? LastSyncAt = null,
     HistoryCacheInfo? History = null)
 {
     /// <summary>Not on the wire: derived from <see cref="ActivityLevel"/>.</summary>
@@ -71,7 +86,10 @@ public sealed record StateFullTransferInfo(string Reason, int Entries, long Byte
 
 /// <summary>The <c>peer</c> object: this node's failure detector's view of the other node.</summary>
 /// <param name="State">unknown, reachable, unreachable or down.</param>
-public sealed record PeerStatus(string? NodeName, string? Address, string? State, double? Phi, double? RoundTripMs, double? LastHeardMsAgo);
+/// <param name="Role">the peer's role, <paramref name="ActivityLevel"/> and <paramref name="Epoch"/>: as its last heartbeat
+/// answer said them (<paramref name="LastHeardMsAgo"/> ago); null before it answered.</param>
+public sealed record PeerStatus(string? NodeName, string? Address, string? State, double? Phi, double? RoundTripMs, double? LastHeardMsAgo,
+    string? Role = null, string? ActivityLevel = null, long? Epoch = null);
 
 /// <summary>One of the <c>subsystems</c>: its level, level changes and restarts (after configuration transfers).</summary>
 public sealed record SubsystemStatus(string Name, string Level, int Transitions, int Restarts = 0, long? ConfigRevision = null);
@@ -121,7 +139,10 @@ public sealed record ConfigTransfer(string Kind, string? Reason, long Bytes, dou
 /// <summary>One entry of GET /api/redundancy/events (newest first).</summary>
 /// <param name="DetectionMs">for changes of activity: how long it took to notice the cause.</param>
 /// <param name="SwitchMs">for changes of activity: how long the subsystems took to reach the new level.</param>
-public sealed record RedundancyEventInfo(DateTimeOffset Time, string Kind, string? Reason, long Epoch, string? Level, double? DetectionMs, double? SwitchMs)
+/// <param name="Id">the event's sequence on this node (grows by one per event, also across rebuilds of the actor system):
+/// <c>?before=</c> the oldest id of a page gives the next page.</param>
+public sealed record RedundancyEventInfo(DateTimeOffset Time, string Kind, string? Reason, long Epoch, string? Level, double? DetectionMs, double? SwitchMs,
+    long Id = 0)
 {
     public override string ToString() =>
         $"{Time:HH:mm:ss.fff} {Kind} level={Level} epoch={Epoch} detection={DetectionMs} switch={SwitchMs}: {Reason}";

@@ -13,14 +13,19 @@ public sealed class TagStreamClient : IAsyncDisposable
 {
     private readonly HubConnection _connection;
 
-    public TagStreamClient(Uri baseAddress)
+    /// <param name="apiToken">the node's API token (redundant-gateway.api.token), needed for Ack, Shelve and Unshelve when
+    /// the node has one; sent as SignalR sends tokens (a bearer header, or the access_token query value on a WebSocket).</param>
+    public TagStreamClient(Uri baseAddress, string? apiToken = null)
     {
         ArgumentNullException.ThrowIfNull(baseAddress);
         if (!baseAddress.IsAbsoluteUri) throw new ArgumentException($"the node's base address must be absolute: {baseAddress}", nameof(baseAddress));
         var root = baseAddress.AbsoluteUri.EndsWith('/') ? baseAddress : new Uri(baseAddress.AbsoluteUri + "/");
         HubAddress = new Uri(root, GatewayRoutes.TagHub);
         _connection = new HubConnectionBuilder()
-            .WithUrl(HubAddress)
+            .WithUrl(HubAddress, options =>
+            {
+                if (!string.IsNullOrEmpty(apiToken)) options.AccessTokenProvider = () => Task.FromResult<string?>(apiToken);
+            })
             // The node writes the payloads with the contract's options: read them with the same ones.
             .AddJsonProtocol(o => o.PayloadSerializerOptions = ContractJson.Options)
             .Build();

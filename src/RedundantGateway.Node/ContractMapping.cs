@@ -14,9 +14,11 @@ namespace RedundantGateway.Node;
 /// </summary>
 internal static class ContractMapping
 {
+    /// <param name="startedAt">when the node's process started; <paramref name="now"/>: the time of this answer (uptimes).</param>
     public static NodeStatus ToNodeStatus(
         GatewaySettings settings, string version, int rebuilds, RedundancyStatus status, LivenessStatus liveness, ConfigSyncStatus? config,
-        ConfigEditHealth? edits = null, StateSyncStatus? stateSync = null, HistoryCacheStatus? history = null) =>
+        ConfigEditHealth? edits = null, StateSyncStatus? stateSync = null, DateTimeOffset? startedAt = null, DateTimeOffset? now = null,
+        HistoryCacheStatus? history = null) =>
         new(NodeName: settings.NodeName,
             Role: Lower(settings.Role),
             ActivityLevel: Lower(status.Level),
@@ -37,12 +39,24 @@ internal static class ContractMapping
                 State: Lower(liveness.State),
                 Phi: liveness.Phi,
                 RoundTripMs: liveness.RoundTripMs,
-                LastHeardMsAgo: liveness.LastHeardMsAgo),
+                LastHeardMsAgo: liveness.LastHeardMsAgo,
+                Role: liveness.LastAck is { } ack ? Lower(ack.ResponderActivity.Role) : null,
+                ActivityLevel: liveness.LastAck is { } levelAck ? Lower(levelAck.ResponderActivity.Level) : null,
+                Epoch: liveness.LastAck?.ResponderActivity.Epoch),
             Subsystems: status.Subsystems.Select(s => new SubsystemStatus(s.Name, s.Level, s.Transitions, s.Restarts, s.ConfigRevision)).ToList(),
             Config: config is null ? null : ToReplication(config, edits),
             RoleConflict: status.RoleConflict,
             StateSync: stateSync is null ? null : ToStateSync(stateSync),
+            HasConfigAccess: OperatorStatusRules.HasConfigAccess(settings.Role, config),
+            SyncPending: OperatorStatusRules.SyncPending(settings.Role, config, stateSync),
+            FailoverPending: status.FailoverPending,
+            StartedAt: startedAt,
+            UptimeMs: startedAt is { } start ? Millis((now ?? DateTimeOffset.UtcNow) - start) : null,
+            LevelUptimeMs: status.LevelSince is { } since ? Millis((now ?? DateTimeOffset.UtcNow) - since) : null,
+            LastSyncAt: config?.LastPullAt,
             History: history is null ? null : ToHistory(history));
+
+    private static long Millis(TimeSpan span) => Math.Max(0, (long)span.TotalMilliseconds);
 
     public static HistoryCacheInfo ToHistory(HistoryCacheStatus h) =>
         new(h.State, h.Store, h.Tags, h.Rows, h.Bytes, h.OldestAgeMs is { } age ? Math.Round(age, 1) : null, Math.Round(h.ForwardRatePerSecond, 1),
@@ -77,7 +91,8 @@ internal static class ContractMapping
     public static RedundancyEventInfo ToEvent(RedundancyEvent e) =>
         new(e.Time, e.Kind, e.Reason, e.Epoch, e.Level,
             e.DetectionMs is { } d ? Math.Round(d, 1) : null,
-            e.SwitchMs is { } s ? Math.Round(s, 1) : null);
+            e.SwitchMs is { } s ? Math.Round(s, 1) : null,
+            e.Sequence);
 
     public static ConfigChangeInfo ToChange(ConfigChangeRecord c) =>
         new(c.Revision, c.Path, c.Operation, c.AckedAt, c.AppliedAt, Math.Round((c.AppliedAt - c.AckedAt).TotalMilliseconds, 3));

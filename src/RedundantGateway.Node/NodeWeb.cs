@@ -88,6 +88,9 @@ internal static class NodeWeb
     private static void Map(WebApplication app, NodeActorSystem runtime)
     {
         var settings = runtime.Settings;
+        app.UseJsonErrors();
+        app.UseApiTokens(settings.Api);
+        var startedAt = new DateTimeOffset(Process.GetCurrentProcess().StartTime.ToUniversalTime(), TimeSpan.Zero);
 
         app.MapGet("/system/gwinfo", async () =>
         {
@@ -111,7 +114,7 @@ internal static class NodeWeb
             var edits = await ConfigEditHealthOrNull(handles);
             var stateSync = await StateSyncStatusOrNull(handles);
             var history = await HistoryStatusOrNull(handles);
-            return Json(ContractMapping.ToNodeStatus(settings, Version, runtime.Rebuilds, status, liveness, config, edits, stateSync, history));
+            return Json(ContractMapping.ToNodeStatus(settings, Version, runtime.Rebuilds, status, liveness, config, edits, stateSync, startedAt, history: history));
         });
 
         app.MapPost("/api/redundancy/resync", async (HttpContext http) =>
@@ -138,12 +141,8 @@ internal static class NodeWeb
             runtime.Handles is { } handles ? (await ConfigStatusOrNull(handles))?.MasterWebAddress : null,
             level => ShownLevelAsync(runtime, level), runtime.Settings.Clock);
 
-        app.MapGet("/api/redundancy/events", async (int? limit) =>
-        {
-            if (runtime.Handles is not { } handles) return Restarting();
-            var events = await handles.Coordinator.Ask<RedundancyEvents>(new GetRedundancyEvents(Math.Clamp(limit ?? 100, 0, 10_000)), AskTimeout);
-            return Json<IReadOnlyList<RedundancyEventInfo>>(events.Events.Select(ContractMapping.ToEvent).ToList());
-        });
+        EventsApi.Map(app, runtime);
+        Metrics.NodeMetrics.Map(app, runtime);
 
         app.MapPost("/api/redundancy/failover", async (HttpContext http) =>
         {

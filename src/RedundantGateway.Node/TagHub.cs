@@ -76,6 +76,7 @@ internal sealed class TagHub(NodeActorSystem runtime) : Hub
     /// </summary>
     public async Task<AlarmHubAnswer> Ack(string id, string by, string? note)
     {
+        if (Unauthorized() is { } refused) return refused;
         if (string.IsNullOrWhiteSpace(id)) return BadRequest("'id' is required: the alarm's configuration path");
         if (string.IsNullOrWhiteSpace(by)) return BadRequest("'by' is required: who acts on the alarm");
         var alarm = id.Trim('/');
@@ -85,6 +86,7 @@ internal sealed class TagHub(NodeActorSystem runtime) : Hub
     /// <summary>Shelves alarm <paramref name="id"/> for <paramref name="minutes"/> as POST /api/alarms/{id}/shelve does.</summary>
     public async Task<AlarmHubAnswer> Shelve(string id, string by, double minutes)
     {
+        if (Unauthorized() is { } refused) return refused;
         if (string.IsNullOrWhiteSpace(id)) return BadRequest("'id' is required: the alarm's configuration path");
         if (string.IsNullOrWhiteSpace(by)) return BadRequest("'by' is required: who acts on the alarm");
         var alarm = id.Trim('/');
@@ -97,6 +99,7 @@ internal sealed class TagHub(NodeActorSystem runtime) : Hub
     /// <summary>Unshelves alarm <paramref name="id"/> as POST /api/alarms/{id}/unshelve does.</summary>
     public async Task<AlarmHubAnswer> Unshelve(string id, string by)
     {
+        if (Unauthorized() is { } refused) return refused;
         if (string.IsNullOrWhiteSpace(id)) return BadRequest("'id' is required: the alarm's configuration path");
         if (string.IsNullOrWhiteSpace(by)) return BadRequest("'by' is required: who acts on the alarm");
         var alarm = id.Trim('/');
@@ -105,6 +108,18 @@ internal sealed class TagHub(NodeActorSystem runtime) : Hub
 
     private async Task<string?> ActiveNodeWebAddressAsync() =>
         runtime.Handles is { } handles ? (await NodeWeb.ConfigStatusOrNull(handles))?.MasterWebAddress : null;
+
+    /// <summary>
+    /// The hub's writes need the API token as the REST API's do: from the connection's request (the Authorization
+    /// header, or SignalR's access_token query value, which browsers use on a WebSocket).
+    /// </summary>
+    private AlarmHubAnswer? Unauthorized()
+    {
+        var api = runtime.Settings.Api;
+        if (!api.HasToken) return null;
+        var presented = Context.GetHttpContext() is { } http ? ApiTokenGate.Presented(http.Request) : null;
+        return api.Allows(presented) ? null : new AlarmHubAnswer(false, StatusCodes.Status401Unauthorized, ApiTokenGate.Refusal(presented), null);
+    }
 
     private static AlarmHubAnswer BadRequest(string message) => new(false, StatusCodes.Status400BadRequest, message, null);
 }

@@ -32,6 +32,9 @@ public sealed record GatewaySettings(
     StateSyncSettings StateSync,
     IReadOnlyList<string> Warnings)
 {
+    /// <summary>The web surface's token (<c>redundant-gateway.api</c>); open when not set.</summary>
+    public ApiSettings Api { get; init; } = ApiSettings.Open;
+
     public NodeIdentity Identity => new(NodeName, Role);
 
     /// <summary>The historian's store-and-forward (<c>history.cache</c>, <c>history.forward</c>).</summary>
@@ -115,6 +118,7 @@ public sealed record GatewaySettings(
             Warnings: warnings)
         {
             Testing = testing,
+            Api = ApiSettings.Create(gateway.Section("api")),
             History = HistorySettings.Create(gateway),
         };
     }

@@ -18,6 +18,7 @@ public sealed partial class RedundancyCoordinator : ReceiveActor, IWithTimers
 
     private sealed record SendReport { public static readonly SendReport Instance = new(); }
     private sealed record JoinWaitElapsed { public static readonly JoinWaitElapsed Instance = new(); }
+    private sealed record FailoverAnswered(FailoverResult Result, IActorRef ReplyTo);
 
     private readonly NodeIdentity _node;
     private readonly RedundancySettings _settings;
@@ -42,6 +43,7 @@ public sealed partial class RedundancyCoordinator : ReceiveActor, IWithTimers
     private readonly HashSet<UniqueAddress> _unreachable = new();
     private bool _stopping;
     private TimeSpan? _peerDownSilence;
+    private int _failoverRequestsWaiting;
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -57,7 +59,7 @@ public sealed partial class RedundancyCoordinator : ReceiveActor, IWithTimers
         _designator = designator;
         _epochFile = epochFile;
         _epoch = Math.Max(memory.Epoch, epochFile?.Read() ?? 0);
-        _events = memory.Events.ToList();
+        _events = RedundancyEventQuery.Numbered(memory.Events);
 
         Receive<ActiveNodeDesignated>(OnDesignated);
         Receive<PeerReachable>(OnPeerReachable);
@@ -83,11 +85,12 @@ public sealed partial class RedundancyCoordinator : ReceiveActor, IWithTimers
         });
         Receive<TakeOverRequested>(OnTakeOverRequested);
         Receive<FailoverRequested>(OnFailoverRequested);
+        Receive<FailoverAnswered>(OnFailoverAnswered);
         Receive<PrepareForShutdown>(_ => OnPrepareForShutdown());
         Receive<GetRedundancyStatus>(_ => Sender.Tell(Status()));
         Receive<AppendRedundancyEvent>(e => Record(e.Kind, e.Reason, switchMs: e.DurationMs));
         Receive<RestartRuntime>(OnRestartRuntime);
-        Receive<GetRedundancyEvents>(q => Sender.Tell(new RedundancyEvents(_events.AsEnumerable().Reverse().Take(Math.Max(0, q.Limit)).ToList())));
+        Receive<GetRedundancyEvents>(q => Sender.Tell(new RedundancyEvents(RedundancyEventQuery.Select(_events, q))));
     }
 
     /// <param name="awaitsConfiguration">the node has a configuration store: it goes active only once the store
@@ -230,10 +233,19 @@ public sealed partial class RedundancyCoordinator : ReceiveActor, IWithTimers
             return;
         }
         Record(RedundancyEventKinds.FailoverRequested, $"operator requested failover ({request.Source})");
+        _failoverRequestsWaiting++;
+        var replyTo = Sender;
         _designator.Ask<FailoverResult>(request, _liveness.FailoverTimeout + _settings.FailoverRequestMargin)
-            .ContinueWith(t => t.IsCompletedSuccessfully ? t.Result
-                : new FailoverResult(false, "failover refused: the active-node designator did not answer"))
-            .PipeTo(Sender);
+            .ContinueWith(t => new FailoverAnswered(t.IsCompletedSuccessfully ? t.Result
+                : new FailoverResult(false, "failover refused: the active-node designator did not answer"), replyTo))
+            .PipeTo(Self);
+    }
+
+    /// <summary>The designator's answer passes through here, so the status can say a request is still waiting.</summary>
+    private void OnFailoverAnswered(FailoverAnswered answered)
+    {
+        _failoverRequestsWaiting = Math.Max(0, _failoverRequestsWaiting - 1);
+        answered.ReplyTo.Tell(answered.Result);
     }
 
     /// <summary>
@@ -340,7 +352,8 @@ public sealed partial class RedundancyCoordinator : ReceiveActor, IWithTimers
 
     private void Record(string kind, string reason, double? detectionMs = null, double? switchMs = null, bool warning = false)
     {
-        var entry = new RedundancyEvent(DateTimeOffset.UtcNow, kind, reason, _epoch, _level.ToString().ToLowerInvariant(), detectionMs, switchMs);
+        var entry = new RedundancyEvent(DateTimeOffset.UtcNow, kind, reason, _epoch, _level.ToString().ToLowerInvariant(), detectionMs, switchMs,
+            RedundancyEventQuery.NextSequence(_events));
         _events.Add(entry);
         if (_events.Count > _settings.EventsKept) _events.RemoveRange(0, _events.Count - _settings.EventsKept);
         if (detectionMs is { } d)
@@ -360,5 +373,5 @@ public sealed partial class RedundancyCoordinator : ReceiveActor, IWithTimers
         _levelSince, _lastPeerAck?.ResponderNodeName,
         _subsystems.Select(s => new SubsystemState(s.Name, s.Level.ToString().ToLowerInvariant(), s.Transitions, s.Restarts, s.ConfigRevision)).ToList(),
         RoleConflict: _roleConflict,
-        AnsweredAt: Stopwatch.GetTimestamp());
+        AnsweredAt: Stopwatch.GetTimestamp()) { FailoverPending = _failoverRequestsWaiting > 0 || _pendingActivation is not null };
 }

@@ -45,13 +45,19 @@ public sealed record GetRedundancyStatus
     public static readonly GetRedundancyStatus Instance = new();
 }
 
-public sealed record GetRedundancyEvents(int Limit);
+/// <summary>The events log, newest first, filtered (<see cref="RedundancyEventQuery"/>).</summary>
+/// <param name="Before">only events with a sequence below this (paging back from the last page's oldest); null: from the newest.</param>
+/// <param name="Text">only events whose kind or reason contains this, ignoring case; null or empty: all.</param>
+/// <param name="After">only events with a sequence above this (what a reader has not seen yet); null: no lower bound.</param>
+public sealed record GetRedundancyEvents(int Limit, long? Before = null, string? Text = null, long? After = null);
 
 public sealed record RedundancyEvents(IReadOnlyList<RedundancyEvent> Events);
 
 /// <summary>One entry of a node's redundancy events log.</summary>
 /// <param name="DetectionMs">for changes of activity: how long it took to notice the cause (e.g. the peer's silence).</param>
 /// <param name="SwitchMs">for changes of activity: how long the subsystems took to reach the new level.</param>
+/// <param name="Sequence">the event's number on this node, from 1, growing across rebuilds of the actor system (the
+/// coordinator numbers each event it records or is handed; 0: not numbered yet). Paging and "what is new" use it.</param>
 public sealed record RedundancyEvent(
     DateTimeOffset Time,
     string Kind,
@@ -59,7 +65,8 @@ public sealed record RedundancyEvent(
     long Epoch,
     string Level,
     double? DetectionMs = null,
-    double? SwitchMs = null);
+    double? SwitchMs = null,
+    long Sequence = 0);
 
 /// <summary>What a node knows of the pair, for /api/redundancy and /system/gwinfo.</summary>
 /// <param name="RoleConflict">a configuration mistake the node link revealed ("both nodes are configured as master"), or null.</param>
@@ -76,7 +83,12 @@ public sealed record RedundancyStatus(
     string? PeerNodeName,
     IReadOnlyList<SubsystemState> Subsystems,
     string? RoleConflict = null,
-    long AnsweredAt = 0);
+    long AnsweredAt = 0)
+{
+    /// <summary>An operator's failover request waits for the designator's answer, or an activation waits for the
+    /// configuration to load: the active node may change any moment.</summary>
+    public bool FailoverPending { get; init; }
+}
 
 public sealed record SubsystemState(string Name, string Level, int Transitions, int Restarts = 0, long? ConfigRevision = null);
 

@@ -32,6 +32,22 @@ public sealed class BadConfigTests(ITestOutputHelper output) : PairTest(output)
     });
 
     [Fact]
+    public Task A_missing_api_token_file_exits_2_with_one_stderr_line_naming_the_key_and_the_file() => Scenario(async () =>
+    {
+        var (masterSpec, _) = PairSpecs();
+        var missing = Path.Combine(TestDir, "no-such-token").Replace("\\", "/");
+        var node = StartNode(masterSpec with { Extra = $"  api.token-file = \"{missing}\"" });
+
+        var exit = await node.WaitForExitAsync(Deadline);
+        var stderr = node.StderrLines;
+        Log($"exit code {exit}; stderr: {string.Join(" | ", stderr)}");
+        Assert.Equal(2, exit);
+        Assert.True(stderr.Count == 1, $"expected exactly one stderr line, got {stderr.Count}:\n{string.Join("\n", stderr)}");
+        Assert.Contains("redundant-gateway.api.token-file", stderr[0]);
+        Assert.Contains(missing, stderr[0]);
+    });
+
+    [Fact]
     public Task Web_port_in_use_exits_non_zero_with_a_one_line_error() => Scenario(async () =>
     {
         var (masterSpec, _) = PairSpecs();

@@ -8,7 +8,8 @@ public sealed class NodeApi : IDisposable
 {
     private readonly HttpClient _http;
 
-    public NodeApi(int webPort)
+    /// <param name="apiToken">sent with every request when the node has one (redundant-gateway.api.token).</param>
+    public NodeApi(int webPort, string? apiToken = null)
     {
         var handler = new SocketsHttpHandler
         {
@@ -17,7 +18,7 @@ public sealed class NodeApi : IDisposable
             ConnectTimeout = TimeSpan.FromSeconds(2),
         };
         _http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(5) };
-        Client = new GatewayClient(_http, new Uri($"http://127.0.0.1:{webPort}"));
+        Client = new GatewayClient(_http, new Uri($"http://127.0.0.1:{webPort}"), apiToken);
     }
 
     public GatewayClient Client { get; }

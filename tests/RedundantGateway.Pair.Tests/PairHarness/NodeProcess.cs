@@ -25,7 +25,7 @@ public sealed class NodeProcess : IDisposable
         Label = label;
         Spec = spec;
         _process = process;
-        Api = spec is null ? null : new NodeApi(spec.WebPort);
+        Api = spec is null ? null : new NodeApi(spec.WebPort, spec.ApiToken);
     }
 
     /// <summary>e.g. "master" or "master#2" for its second run.</summary>

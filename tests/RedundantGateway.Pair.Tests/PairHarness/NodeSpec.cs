@@ -21,6 +21,8 @@ public sealed record NodeSpec
     public string RecoveryMode { get; init; } = "automatic";
     /// <summary>More HOCON inside redundant-gateway { }.</summary>
     public string Extra { get; init; } = "";
+    /// <summary>The API token the harness's client (<see cref="NodeApi"/>) sends; the node's own api settings go in <see cref="Extra"/>.</summary>
+    public string? ApiToken { get; init; }
     /// <summary>More command-line arguments of the node (e.g. --start-over).</summary>
     public IReadOnlyList<string> Args { get; init; } = [];
 

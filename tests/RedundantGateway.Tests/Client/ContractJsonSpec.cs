@@ -20,7 +20,7 @@ public sealed class ContractJsonSpec
 
     internal static NodeStatus SampleStatus(bool withConfig = true, bool withTransfer = true) => new(
         "gw-a", "master", "active", true, 7, "gw-a", At, withConfig ? 42 : null, "automatic", "full", "cold", 1500, "0.1.0", 1,
-        new PeerStatus("gw-b", "akka.tcp://gw@127.0.0.1:4054", "reachable", 0.25, 1.5, null),
+        new PeerStatus("gw-b", "akka.tcp://gw@127.0.0.1:4054", "reachable", 0.25, 1.5, null, "backup", "cold", 7),
         [new SubsystemStatus("tags", "active", 3, 1, 42), new SubsystemStatus("alarms", "active", 2)],
         withConfig
             ? new ConfigReplicationStatus("id-1", 42, "abc", "backup-in-sync", 42, At, 12.3, 2, 5, 1024, 38, 3, "mdg", 1,
@@ -30,7 +30,9 @@ public sealed class ContractJsonSpec
             : null,
         null,
         withTransfer ? new StateSyncInfo(12, 10, 4, 2, 900, 11, 1, 240, new StateFullTransferInfo("first contact", 240, 39_000, 1, 3.5, At)) : null,
-        withConfig ? new HistoryCacheInfo("unavailable", "fake", 240, 1200, 65_536, 4000.5, 0, 1, 5000, 3700, 100, 1, At, null) : null);
+        HasConfigAccess: true, SyncPending: withTransfer, FailoverPending: false, StartedAt: At, UptimeMs: 60_000, LevelUptimeMs: 1_500,
+        LastSyncAt: withConfig ? At : null,
+        History: withConfig ? new HistoryCacheInfo("unavailable", "fake", 240, 1200, 65_536, 4000.5, 0, 1, 5000, 3700, 100, 1, At, null) : null);
 
     /// <summary>GET /api/redundancy as NodeWeb built it before (sample values; the shape is what matters).</summary>
     private static object StatusBefore(NodeStatus s) => new
@@ -57,6 +59,10 @@ public sealed class ContractJsonSpec
             phi = s.Peer.Phi!.Value,
             roundTripMs = s.Peer.RoundTripMs,
             lastHeardMsAgo = s.Peer.LastHeardMsAgo,
+            // Added by issue 13: what the peer's last heartbeat answer said of it.
+            role = s.Peer.Role,
+            activityLevel = s.Peer.ActivityLevel,
+            epoch = s.Peer.Epoch,
         },
         // The library's SubsystemState, serialized as it was.
         subsystems = s.Subsystems!.Select(x => new RedundantGateway.Redundancy.SubsystemState(x.Name, x.Level, x.Transitions, x.Restarts, x.ConfigRevision)).ToList(),
@@ -107,6 +113,14 @@ public sealed class ContractJsonSpec
                 reason = f.Reason, entries = f.Entries, bytes = f.Bytes, batches = f.Batches, durationMs = f.DurationMs, at = f.At,
             } : null,
         },
+        // Added by issue 13: what operators of the reference read first; history is a slot its subsystem fills.
+        hasConfigAccess = s.HasConfigAccess,
+        syncPending = s.SyncPending,
+        failoverPending = s.FailoverPending,
+        startedAt = s.StartedAt,
+        uptimeMs = s.UptimeMs,
+        levelUptimeMs = s.LevelUptimeMs,
+        lastSyncAt = s.LastSyncAt,
         // Added by issue 12: the history store-and-forward cache.
         history = s.History is not { } h ? null : new
         {
@@ -143,12 +157,13 @@ public sealed class ContractJsonSpec
     {
         RedundancyEventInfo[] events =
         [
-            new(At, "activity-changed", "peer down", 8, "active", 12.3, 45.6),
-            new(At, "config-saved", "another system", 8, "cold", null, null),
+            new(At, "activity-changed", "peer down", 8, "active", 12.3, 45.6, 12),
+            new(At, "config-saved", "another system", 8, "cold", null, null, 11),
         ];
         var before = events.Select(e => new
         {
             time = e.Time, kind = e.Kind, reason = e.Reason, epoch = e.Epoch, level = e.Level, detectionMs = e.DetectionMs, switchMs = e.SwitchMs,
+            id = e.Id, // added by issue 13: the event's sequence, for paging
         });
         AssertSameJson(before, (IReadOnlyList<RedundancyEventInfo>)events);
     }

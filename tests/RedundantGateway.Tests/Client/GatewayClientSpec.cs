@@ -20,6 +20,7 @@ public sealed class GatewayClientSpec
     {
         public readonly Dictionary<string, (HttpStatusCode Status, string Body, string ContentType)> Answers = new();
         public readonly List<string> Asked = [];
+        public readonly List<string?> Authorizations = [];
 
         public void Json<T>(HttpMethod method, string pathAndQuery, T body, HttpStatusCode status = HttpStatusCode.OK) =>
             Answers[$"{method} {pathAndQuery}"] = (status, Serialize(body), "application/json");
@@ -28,6 +29,7 @@ public sealed class GatewayClientSpec
         {
             var key = $"{request.Method} {request.RequestUri!.PathAndQuery}";
             Asked.Add(key + (request.Content is null ? "" : " " + await request.Content.ReadAsStringAsync(cancellationToken)));
+            Authorizations.Add(request.Headers.Authorization?.ToString());
             return Answers.TryGetValue(key, out var a)
                 ? new HttpResponseMessage(a.Status) { Content = new StringContent(a.Body, Encoding.UTF8, a.ContentType) }
                 : new HttpResponseMessage(HttpStatusCode.NotFound) { Content = new StringContent("") };
@@ -38,6 +40,24 @@ public sealed class GatewayClientSpec
     {
         var node = new FakeNode();
         return (node, new GatewayClient(new HttpClient(node), new Uri("http://127.0.0.1:8088")));
+    }
+
+    [Fact]
+    public async Task A_client_with_an_api_token_sends_it_on_every_request_and_one_without_sends_none()
+    {
+        var node = new FakeNode();
+        node.Json(HttpMethod.Post, "/api/redundancy/failover", new ActionAnswer(true, "moving"));
+        node.Json(HttpMethod.Get, "/api/redundancy/events?limit=2&before=9&q=peer%20down", Array.Empty<RedundancyEventInfo>());
+        using var withToken = new GatewayClient(new HttpClient(node), new Uri("http://127.0.0.1:8088"), apiToken: "tok-1");
+        await withToken.FailoverAsync();
+        await withToken.GetEventsAsync(2, 9, "peer down");
+        await withToken.SendAsync(HttpMethod.Post, GatewayRoutes.Failover);
+        Assert.Equal(["Bearer tok-1", "Bearer tok-1", "Bearer tok-1"], node.Authorizations);
+
+        node.Authorizations.Clear();
+        using var withoutToken = new GatewayClient(new HttpClient(node), new Uri("http://127.0.0.1:8088"));
+        await withoutToken.FailoverAsync();
+        Assert.Equal([(string?)null], node.Authorizations);
     }
 
     [Theory]

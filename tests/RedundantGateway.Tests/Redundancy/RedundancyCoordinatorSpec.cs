@@ -475,6 +475,42 @@ public sealed class RedundancyCoordinatorSpec : ClusterTestKit
         Assert.Equal(["started", "failover"], Events(coordinator).Select(e => e.Kind));
     }
 
+    [Fact]
+    public async Task Event_ids_grow_by_one_and_continue_across_a_rebuild()
+    {
+        RedundancyEvent[] carried =
+        [
+            new(DateTimeOffset.UtcNow.AddMinutes(-2), "started", "the first incarnation", 9, "undecided", Sequence: 6),
+            new(DateTimeOffset.UtcNow.AddMinutes(-1), "failover", "before the rebuild", 9, "active", Sequence: 7),
+            new(DateTimeOffset.UtcNow, "soft-restart", "the host's rebuild event, not numbered", 9, "active"),
+        ];
+        var coordinator = Start(BackupSettings(), memory: new NodeMemory(9, carried));
+        Publish(new PeerReachable(PeerAddress, 42, "node-m"));
+
+        var events = Events(coordinator);
+        Assert.Equal(["peer-reachable", "started", "soft-restart", "failover", "started"], events.Select(e => e.Kind));
+        Assert.Equal([10L, 9, 8, 7, 6], events.Select(e => e.Sequence));
+        var page = (await coordinator.Ask<RedundancyEvents>(new GetRedundancyEvents(5, Before: 9, Text: "REBUILD"), Deadline)).Events;
+        Assert.Equal([8L, 7], page.Select(e => e.Sequence));
+        var found = (await coordinator.Ask<RedundancyEvents>(new GetRedundancyEvents(5, Text: "First Incarnation"), Deadline)).Events;
+        Assert.Equal([6L], found.Select(e => e.Sequence));
+    }
+
+    [Fact]
+    public void An_activation_waiting_for_the_configuration_is_a_pending_failover()
+    {
+        var coordinator = Start(BackupSettings(), awaitsConfiguration: true);
+        Assert.False(Status(coordinator).FailoverPending);
+
+        coordinator.Tell(DesignateSelf(3));
+        AwaitAssert(() => Assert.True(Status(coordinator).FailoverPending), Deadline);
+
+        Publish(new RedundantGateway.ConfigSync.ConfigurationChanged(RedundantGateway.ConfigSync.ConfigDocument.Empty));
+        coordinator.Tell(DesignateSelf(3));
+        ReportWith(ActivityLevel.Active, 3);
+        AwaitAssert(() => Assert.False(Status(coordinator).FailoverPending), Deadline);
+    }
+
     private static HeartbeatAck PeerAck(NodeRole role, ActivityLevel level, long epoch, long? activeSince) =>
         new(1, 0, PeerAddress, 99, "node-m", true, true, new PeerActivity(role, level, epoch, activeSince));
 
