@@ -52,6 +52,7 @@ internal static class NodeWeb
         var runtime = new NodeActorSystem(settings, config, Log.Logger, [new RedundantGateway.Runtime.ActivityRecorder("runtime")]);
         builder.Services.AddSingleton(runtime);
         TagHub.AddServices(builder.Services);
+        CliApi.AddServices(builder.Services);
 
         var app = builder.Build();
         runtime.ApplicationStopRequested += () => app.Lifetime.StopApplication();
@@ -130,6 +131,7 @@ internal static class NodeWeb
 
         ConfigApi.Map(app, runtime);
         TagsApi.Map(app, runtime);
+        CliApi.Map(app, runtime);
         app.MapHub<TagHub>("/" + GatewayRoutes.TagHub);
         app.MapAlarms(() => runtime.Handles?.Alarms, async () =>
             runtime.Handles is { } handles ? (await ConfigStatusOrNull(handles))?.MasterWebAddress : null,
