@@ -79,6 +79,8 @@ public static class CliPlaces
     public const string Body = "body";
     /// <summary>The body itself: a JSON value given as text (a bare word is sent as a JSON string).</summary>
     public const string Json = "json";
+    /// <summary>Read by the CLI itself (e.g. how long to follow a transfer), never sent.</summary>
+    public const string Local = "local";
 }
 
 /// <summary>The JSON type of a body field.</summary>

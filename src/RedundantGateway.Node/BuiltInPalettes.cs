@@ -16,7 +16,10 @@ internal static class BuiltInPalettes
             new("failover", "moves the active role to the other node", "POST", "api/redundancy/failover", []),
             new("resync", "forces a full configuration transfer to the backup and follows it until its runtime restarted",
                 "POST", "api/redundancy/resync",
-                [new("timeout", "t", "seconds to follow the transfer (default 120)", CliPlaces.Query, Default: null)],
+                [
+                    new("backup", "b", "the backup's web address (host:port) to follow when this node is the master", CliPlaces.Local),
+                    new("timeout", "t", "seconds to follow the transfer (default 120)", CliPlaces.Local, Default: "120"),
+                ],
                 new CliOutput(Watch: "api/redundancy"), CliModes.Transfer),
         ]),
         new("events", "the redundancy events log",
