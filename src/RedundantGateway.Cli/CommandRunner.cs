@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using RedundantGateway.Client;
 
@@ -56,8 +57,9 @@ public sealed class CommandRunner(NodeConnection node, TextWriter output, bool t
         var first = true;
         while (true)
         {
-            // After the first call, ask for more than the start did: a burst between two polls is not lost.
-            using var request = RequestBuilder.Build(invocation, node.Token, first ? null : new Dictionary<string, string> { ["limit"] = "100" });
+            // Every call asks for more rows than the start shows: a burst between two polls is not lost, and the first
+            // call marks the older rows as seen (shown: the newest `limit` of them).
+            using var request = RequestBuilder.Build(invocation, node.Token, new Dictionary<string, string> { ["limit"] = PollWindow.ToString(CultureInfo.InvariantCulture) });
             var (status, body) = await node.SendAsync(request, cancellationToken);
             NodeConnection.EnsureSuccess(status, body);
             if (!TryParse(body, out var answer)) throw new CliFailure(ExitCodes.Failed, "the node's answer is not JSON");
@@ -65,6 +67,9 @@ public sealed class CommandRunner(NodeConnection node, TextWriter output, bool t
             {
                 var rows = AnswerFormatter.Rows(answer.RootElement, outputSpec) ?? [];
                 var fresh = rows.Reverse().Where(row => seen.Add(KeyOf(row, outputSpec?.Key))).ToList();
+                if (first) fresh = fresh.TakeLast(StartRows(invocation)).ToList();
+                // Rows that left the window never come back: the set stays as small as the window.
+                seen.IntersectWith(rows.Select(row => KeyOf(row, outputSpec?.Key)));
                 if (invocation.Json)
                     foreach (var row in fresh) await output.WriteLineAsync(row.GetRawText());
                 else if (first)
@@ -136,6 +141,13 @@ public sealed class CommandRunner(NodeConnection node, TextWriter output, bool t
                 await output.WriteLineAsync($"{eventName}: {AnswerFormatter.Cell(root)}");
         }
     }
+
+    private const int PollWindow = 100;
+
+    private static int StartRows(Invocation invocation) =>
+        invocation.Values.TryGetValue("limit", out var text) && int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n >= 0
+            ? Math.Min(n, PollWindow)
+            : 10;
 
     private static string KeyOf(JsonElement row, string? key)
     {

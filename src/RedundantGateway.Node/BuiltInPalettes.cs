@@ -97,7 +97,8 @@ internal static class BuiltInPalettes
         ]),
     ];
 
-    private static readonly IReadOnlyList<string> EventColumns = ["time", "kind", "level", "epoch", "reason"];
+    // A property, not a field: All is initialised first, and a field declared after it would still be null then.
+    private static IReadOnlyList<string> EventColumns => ["time", "kind", "level", "epoch", "reason"];
 
     // before and text search come with the REST completion (issue 13): a node that does not know them ignores them.
     private static IReadOnlyList<CliArgument> EventArguments() =>
