@@ -16,6 +16,15 @@ public sealed class NodeConnection(HttpClient http, NodeAddress node, string? to
 {
     public const string PalettesRoute = "api/cli/palettes";
 
+    // The contract's conventions (camelCase, case-insensitive reading); fields rgw does not know are ignored.
+    private static readonly JsonSerializerOptions PaletteJson = ReadOnly(new JsonSerializerOptions(JsonSerializerDefaults.Web));
+
+    private static JsonSerializerOptions ReadOnly(JsonSerializerOptions options)
+    {
+        options.MakeReadOnly(populateMissingResolver: true);
+        return options;
+    }
+
     public NodeAddress Node { get; } = node;
     public string? Token { get; } = token;
     public HttpClient Http { get; } = http;
@@ -29,7 +38,7 @@ public sealed class NodeConnection(HttpClient http, NodeAddress node, string? to
         EnsureSuccess(status, body);
         try
         {
-            return JsonSerializer.Deserialize<CliPaletteList>(body, ContractJson.Options)
+            return JsonSerializer.Deserialize<CliPaletteList>(body, PaletteJson)
                    ?? throw new JsonException("empty");
         }
         catch (JsonException e)
