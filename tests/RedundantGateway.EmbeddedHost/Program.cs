@@ -58,7 +58,7 @@ app.MapGet("/api/redundancy", async (ActorRegistry registry) =>
     });
 });
 app.MapGet("/api/cli/palettes", (IServiceProvider services) =>
-    Results.Json(new CliPaletteList(settings.NodeName, "embedded", CliPaletteRegistration.Palettes(services)), ContractJson.Options));
+    Results.Json(new CliPaletteList(settings.NodeName, "embedded", CliPaletteRegistration.Palettes(services))));
 await app.RunAsync();
 return 0;
 
