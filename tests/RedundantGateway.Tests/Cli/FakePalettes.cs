@@ -50,6 +50,7 @@ internal static class FakePalettes
 internal sealed class FakeNode : HttpMessageHandler
 {
     private readonly Dictionary<string, (HttpStatusCode Status, string Body)> _answers = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Queue<string>> _sequences = new(StringComparer.Ordinal);
 
     public List<(HttpRequestMessage Request, string? Body)> Received { get; } = new();
 
@@ -62,11 +63,22 @@ internal sealed class FakeNode : HttpMessageHandler
         return this;
     }
 
+    /// <summary>Answers 200 with each body in turn, the last one from then on.</summary>
+    public FakeNode AnswerInTurn(string method, string pathAndQuery, params string[] bodies)
+    {
+        _sequences[$"{method} {pathAndQuery}"] = new Queue<string>(bodies);
+        return this;
+    }
+
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         var body = request.Content is null ? null : await request.Content.ReadAsStringAsync(cancellationToken);
         lock (Received) Received.Add((request, body));
         var key = $"{request.Method} {request.RequestUri!.PathAndQuery}";
+        lock (_sequences)
+            if (_sequences.TryGetValue(key, out var turns))
+                return new HttpResponseMessage(HttpStatusCode.OK)
+                    { Content = new StringContent(turns.Count > 1 ? turns.Dequeue() : turns.Peek(), Encoding.UTF8, "application/json") };
         var (status, text) = _answers.TryGetValue(key, out var answer) ? answer : (HttpStatusCode.NotFound, "{\"message\":\"no route " + key + "\"}");
         return new HttpResponseMessage(status) { Content = new StringContent(text, Encoding.UTF8, "application/json") };
     }
