@@ -113,4 +113,25 @@ public sealed class RgwCliTests(ITestOutputHelper output) : PairTest(output)
         Assert.Matches(@"(?m)^embedded\s+\w+$", text);
         Assert.Contains("subsystems\n", text);
     });
+
+    [Fact]
+    public Task Resync_on_the_backup_follows_the_transfer_to_the_runtime_restart_with_bytes_and_rate() => Scenario(async () =>
+    {
+        var (masterSpec, backupSpec) = PairSpecs();
+        var master = StartNode(masterSpec);
+        var backup = StartNode(backupSpec);
+        var before = await UntilStatusAsync(backup, s => s is { PeerConnected: true, Config.State: "in-sync" }, "the backup is in sync",
+            timeout: TimeSpan.FromSeconds(60));
+
+        var (code, text, error) = await RgwAsync(null, $"127.0.0.1:{backupSpec.WebPort}", "redundancy", "resync");
+
+        Assert.Equal(0, code);
+        Assert.Equal("", error);
+        // Redirected output: one plain line per stage, the last with the finished transfer's bytes and rate.
+        var last = text.Trim().Split('\n')[^1];
+        Assert.Matches(@"^resync: \[#{24}\] runtime restarted  [\d.]+ (B|KB|MB)  [\d.]+ (B|KB|MB)/s  [\d.]+ s$", last);
+        var after = await backup.Api!.GetStatusAsync();
+        Assert.True(after!.Config!.Transfers > before.Config!.Transfers, $"transfers {before.Config.Transfers} -> {after.Config.Transfers}");
+        GC.KeepAlive(master);
+    });
 }
