@@ -53,6 +53,7 @@ internal static class NodeWeb
         var runtime = new NodeActorSystem(settings, config, Log.Logger, [new RedundantGateway.Runtime.ActivityRecorder("runtime")]);
         builder.Services.AddSingleton(runtime);
         TagHub.AddServices(builder.Services);
+        CliApi.AddServices(builder.Services);
 
         var app = builder.Build();
         runtime.ApplicationStopRequested += () => app.Lifetime.StopApplication();
@@ -136,6 +137,7 @@ internal static class NodeWeb
         ConfigApi.Map(app, runtime);
         TagsApi.Map(app, runtime);
         app.MapHistory(runtime);
+        CliApi.Map(app, runtime);
         app.MapHub<TagHub>("/" + GatewayRoutes.TagHub);
         app.MapAlarms(() => runtime.Handles?.Alarms, async () =>
             runtime.Handles is { } handles ? (await ConfigStatusOrNull(handles))?.MasterWebAddress : null,

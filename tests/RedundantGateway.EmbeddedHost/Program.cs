@@ -4,6 +4,7 @@
 using Akka.Actor;
 using Akka.Hosting;
 using RedundantGateway;
+using RedundantGateway.Client;
 using RedundantGateway.Configuration;
 using RedundantGateway.Hosting;
 using RedundantGateway.Redundancy;
@@ -27,6 +28,12 @@ builder.Services.AddSingleton<IRuntimeSubsystem>(new ActivityRecorder("embedded"
 var plant = new PlantTagProvider();
 builder.Services.AddSingleton<ITagProvider>(plant);
 builder.Services.AddAkka(RedundancyPaths.SystemName, akka => akka.WithRedundantGateway(settings, config));
+// The host's own rgw palette (AddCliPalette): a command over the host's own route, run by rgw with no new release.
+builder.Services.AddCliPalette(new CliPalette("plant", "the embedding host's plant",
+[
+    new CliCommand("status", "the embedded node's level and the plant provider", "GET", "api/redundancy", [],
+        new CliOutput(Items: "subsystems", Columns: ["name", "level"], CountLabel: "subsystems")),
+]));
 
 var app = builder.Build();
 app.MapGet("/api/redundancy", async (ActorRegistry registry) =>
@@ -50,6 +57,8 @@ app.MapGet("/api/redundancy", async (ActorRegistry registry) =>
         plantProviderRunning = plant.Running,
     });
 });
+app.MapGet("/api/cli/palettes", (IServiceProvider services) =>
+    Results.Json(new CliPaletteList(settings.NodeName, "embedded", CliPaletteRegistration.Palettes(services))));
 await app.RunAsync();
 return 0;
 
