@@ -18,7 +18,7 @@ public sealed class HistorySettingsSpec
         Assert.Equal(TimeSpan.FromMilliseconds(100), defaults.SyncInterval);
         Assert.Equal(10_000, defaults.SyncRecords);
         Assert.Equal(16L * 1024 * 1024, defaults.SegmentBytes);
-        Assert.Equal(("redundant-gateway", 5000), (defaults.PairName, defaults.BatchSize));
+        Assert.Equal(("redundant-gateway", 50_000), (defaults.PairName, defaults.BatchSize));
         Assert.Equal((TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(10)), (defaults.RetryMinBackoff, defaults.RetryMaxBackoff));
 
         var given = Read("""
