@@ -7,8 +7,8 @@ namespace RedundantGateway.Tags;
 
 /// <summary>
 /// The demo a fresh master loads (<c>redundant-gateway.demo.enabled</c>): simulated tags under
-/// <c>projects/demo/tags/</c> and alarm definitions under <c>projects/demo/alarms/</c>, some of which fire within
-/// seconds of start (fast sines, ramps and squares against setpoints inside their range).
+/// <c>projects/demo/tags/</c> and alarm definitions under <c>projects/demo/alarms/</c>, several of which are active
+/// at any time, each activation lasting at least 30 s (sines, ramps and squares of minutes against setpoints inside their range).
 /// </summary>
 public static class DemoConfiguration
 {
@@ -28,15 +28,16 @@ public static class DemoConfiguration
         var resources = new List<KeyValuePair<string, string>>();
         void Tag(string name, object definition) => resources.Add(new(TagRoot + name, Json(definition)));
 
-        // The tags the alarms watch: fast enough that several alarms are active within 30 s of start.
-        Tag("line1/temperature", new { provider = "simulator", function = "sine", dataType = "float", scanRateMs = 250, deadband = 0.5, units = "degC", amplitude = 100, periodMs = 20000, offset = 0, seed = 11, history = EverySecond });
-        Tag("line1/level", new { provider = "simulator", function = "ramp", dataType = "float", scanRateMs = 250, deadband = 0.0, units = "%", amplitude = 100, periodMs = 10000, offset = 0, seed = 12, history = EverySecond });
-        Tag("line1/pump-running", new { provider = "simulator", function = "square", dataType = "bool", scanRateMs = 500, units = "", amplitude = 1, periodMs = 8000, offset = 0, seed = 13, history = EverySecond });
-        Tag("line1/pressure", new { provider = "simulator", function = "square", dataType = "float", scanRateMs = 500, units = "bar", amplitude = 100, periodMs = 6000, offset = 0, seed = 14, history = EverySecond });
-        Tag("line2/flow", new { provider = "simulator", function = "sine", dataType = "float", scanRateMs = 500, deadband = 1.0, units = "m3/h", amplitude = 100, periodMs = 30000, offset = 0, seed = 21, history = EverySecond });
-        Tag("line2/batch-step", new { provider = "simulator", function = "counter", dataType = "int", scanRateMs = 1000, units = "", amplitude = 10, rate = 1, seed = 22, history = EverySecond });
+        // The tags the alarms watch: several alarms are active at any time, and an activation lasts at least 30 s, so that an
+        // operator (or a check) acknowledging one still finds that activation after a failover or a restart.
+        Tag("line1/temperature", new { provider = "simulator", function = "sine", dataType = "float", scanRateMs = 250, deadband = 0.5, units = "degC", amplitude = 100, periodMs = 240_000, offset = 0, seed = 11, history = EverySecond });
+        Tag("line1/level", new { provider = "simulator", function = "ramp", dataType = "float", scanRateMs = 250, deadband = 0.0, units = "%", amplitude = 100, periodMs = 160_000, offset = 0, seed = 12, history = EverySecond });
+        Tag("line1/pump-running", new { provider = "simulator", function = "square", dataType = "bool", scanRateMs = 500, units = "", amplitude = 1, periodMs = 120_000, offset = 0, seed = 13, history = EverySecond });
+        Tag("line1/pressure", new { provider = "simulator", function = "square", dataType = "float", scanRateMs = 500, units = "bar", amplitude = 100, periodMs = 90_000, offset = 0, seed = 14, history = EverySecond });
+        Tag("line2/flow", new { provider = "simulator", function = "sine", dataType = "float", scanRateMs = 500, deadband = 1.0, units = "m3/h", amplitude = 100, periodMs = 300_000, offset = 0, seed = 21, history = EverySecond });
+        Tag("line2/batch-step", new { provider = "simulator", function = "ramp", dataType = "int", scanRateMs = 1000, units = "", amplitude = 10, periodMs = 320_000, offset = 0, seed = 22, history = EverySecond });
         Tag("line2/vibration", new { provider = "simulator", function = "randomWalk", dataType = "float", scanRateMs = 250, units = "mm/s", rate = 1, offset = 0, seed = 23, history = EverySecond });
-        Tag("line2/speed", new { provider = "simulator", function = "ramp", dataType = "int", scanRateMs = 1000, units = "rpm", amplitude = 3000, periodMs = 15000, offset = 0, seed = 24, history = EverySecond });
+        Tag("line2/speed", new { provider = "simulator", function = "ramp", dataType = "int", scanRateMs = 1000, units = "rpm", amplitude = 3000, periodMs = 200_000, offset = 0, seed = 24, history = EverySecond });
 
         // The rest: eight areas of 29 tags, a mix of functions and scan rates (250-2000 ms), for volume.
         for (var i = 0; i < 232; i++)
@@ -53,7 +54,7 @@ public static class DemoConfiguration
                 deadband = function == "sine" ? 0.1 : 0.0,
                 units = function == "counter" ? "count" : "units",
                 amplitude = 10 + i % 90,
-                periodMs = 10_000 + 1000 * (i % 50),
+                periodMs = 64_000 + 1000 * (i % 50),
                 offset = i % 7,
                 rate = 1,
                 seed = 1000 + i,
@@ -67,18 +68,18 @@ public static class DemoConfiguration
                 tag = TagRoot + tag, condition, setpoint, deadband, onDelayMs, offDelayMs = 0, priority,
                 displayPath = "Demo/" + display, notes,
             })));
-        Alarm(1, "line1/temperature", "above", 50, 1, 0, "high", "Line 1/Temperature high", "sine of amplitude 100: above 50 a third of each 20 s period");
+        Alarm(1, "line1/temperature", "above", 50, 1, 0, "high", "Line 1/Temperature high", "sine of amplitude 100: above 50 a third of each 4 min period");
         Alarm(2, "line1/temperature", "below", -50, 1, 0, "medium", "Line 1/Temperature low", "the other third of the period");
-        Alarm(3, "line1/level", "above", 80, 1, 0, "critical", "Line 1/Tank level high", "ramp 0-100 every 10 s");
+        Alarm(3, "line1/level", "above", 80, 1, 0, "critical", "Line 1/Tank level high", "ramp 0-100 every 160 s");
         Alarm(4, "line1/level", "below", 20, 1, 500, "low", "Line 1/Tank level low", "with a 500 ms on delay");
-        Alarm(5, "line1/pump-running", "equal", 0, 0, 0, "medium", "Line 1/Pump stopped", "square: off half of each 8 s period");
-        Alarm(6, "line1/pressure", "above", 50, 1, 0, "high", "Line 1/Pressure high", "square of amplitude 100: above half of each 6 s period");
-        Alarm(7, "line2/flow", "above", 50, 2, 1000, "medium", "Line 2/Flow high", "30 s sine, 1 s on delay");
-        Alarm(8, "line2/batch-step", "equal", 5, 0, 0, "low", "Line 2/Batch at step 5", "counter 0-9, one step a second");
+        Alarm(5, "line1/pump-running", "equal", 0, 0, 0, "medium", "Line 1/Pump stopped", "square: off half of each 2 min period");
+        Alarm(6, "line1/pressure", "above", 50, 1, 0, "high", "Line 1/Pressure high", "square of amplitude 100: above half of each 90 s period");
+        Alarm(7, "line2/flow", "above", 50, 2, 1000, "medium", "Line 2/Flow high", "5 min sine, 1 s on delay");
+        Alarm(8, "line2/batch-step", "equal", 5, 0, 0, "low", "Line 2/Batch at step 5", "ramp 0-10 over 320 s, rounded: a step every 32 s");
         Alarm(9, "line2/vibration", "above", 6, 0.5, 0, "high", "Line 2/Vibration high", "random walk of 32 steps in [-1, 1]");
-        Alarm(10, "line2/speed", "above", 2500, 50, 0, "medium", "Line 2/Overspeed", "ramp 0-3000 rpm every 15 s");
+        Alarm(10, "line2/speed", "above", 2500, 50, 0, "medium", "Line 2/Overspeed", "ramp 0-3000 rpm every 200 s");
         Alarm(11, "line2/flow", "badQuality", 0, 0, 0, "critical", "Line 2/Flow meter failed", "active when the simulator is disconnected");
-        Alarm(12, "area1/ramp-000", "above", 5, 0.5, 0, "low", "Area 1/Ramp high", "ramp of amplitude 10 over 10 s");
+        Alarm(12, "area1/ramp-000", "above", 5, 0.5, 0, "low", "Area 1/Ramp high", "ramp of amplitude 10 over 64 s");
         return resources;
     }
 
