@@ -27,6 +27,18 @@ public sealed partial class StateReplicator
         if (SyncsEveryBatch) _store.Sync();
     }
 
+    /// <summary>
+    /// Writes the pending local changes to the log without shipping them as deltas: the caller is about to send a state
+    /// that holds them (a full state, a catch-up), and nothing leaves before it is in the log.
+    /// </summary>
+    private void WritePending()
+    {
+        Timers.Cancel(FlushTimer);
+        if (_pending.IsEmpty) return;
+        Write(Encode(_pending, _settings.Shipping.MaxBatchEntries), sync: true);
+        _pending = AlarmStateSet.Empty;
+    }
+
     /// <summary>Stores batches already merged into the state (one record each, one fsync unless the caller syncs), compacting when due.</summary>
     private void Write(IReadOnlyList<byte[]> payloads, bool sync)
     {
@@ -64,13 +76,7 @@ public sealed partial class StateReplicator
     private void SendFull(string why, IActorRef peer)
     {
         var started = Stopwatch.GetTimestamp();
-        // The pending changes are in the full state; they still go to the log (not shipped as deltas of the old stream).
-        Timers.Cancel(FlushTimer);
-        if (!_pending.IsEmpty)
-        {
-            Write(Encode(_pending, _settings.Shipping.MaxBatchEntries), sync: true);
-            _pending = AlarmStateSet.Empty;
-        }
+        WritePending();
         var payloads = EncodeOnAllCores(_state, _settings.SnapshotBatchEntries);
         var stream = Guid.NewGuid();
         long bytes = 0;
