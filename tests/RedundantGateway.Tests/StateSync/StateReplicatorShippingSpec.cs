@@ -66,6 +66,27 @@ public sealed class StateReplicatorShippingSpec : TestKit, IDisposable
     }
 
     [Fact]
+    public void A_stopping_replicator_writes_the_local_changes_still_waiting_for_their_batch_interval()
+    {
+        // A batch interval far longer than the test: the changes are written only because the replicator stops.
+        var settings = Settings("stopping") with
+        {
+            Shipping = Settings("stopping").Shipping with { BatchInterval = TimeSpan.FromMinutes(10) },
+        };
+        var replicator = Sys.ActorOf(StateReplicator.Props(settings, 1, null), "stopping");
+        for (var i = 0; i < 3; i++) replicator.Tell(Activation(i));
+        AwaitAssert(() => Assert.Equal(3, States(replicator).Count), TimeSpan.FromSeconds(10));
+        Watch(replicator);
+        Sys.Stop(replicator);
+        ExpectTerminated(replicator);
+
+        var (log, report) = StateLog.Open(settings);
+        log.Dispose();
+        Assert.Equal(3, report.Alarms);
+        Assert.Equal(1, report.LogRecords);
+    }
+
+    [Fact]
     public async Task A_full_state_of_many_batches_reaches_a_fresh_peer_with_the_changes_made_while_it_was_sent()
     {
         var a = Start("a", "b", 1);
