@@ -20,12 +20,17 @@ using RedundantGateway.Benchmarks;
 //   ... -- history-cache [--samples 2000000] [--backlog 1000000] (issue 12: store-and-forward throughput and backlog drain, in process)
 //   ... -- history-store [--rows 1000000] [--batch 1000,10000,50000] [--databases sqlite,postgres] [--postgres CONNECTION]   (issue 12: batches straight
 //            into SQLite and PostgreSQL; without --postgres a private PostgreSQL 15 server is started and removed)
+//   ... -- state-replication [--rates 20000,50000,100000] [--seconds 15] [--alarms 100000]   (issue 11: changes/s replicated
+//            between two node processes, lag from creation to merge on the peer; goal 100,000/s with p99 <= 100 ms)
+//   ... -- state-full-transfer [--alarms 1000000] [--runs 10]    (issue 11: full state to a fresh peer, two node processes; goal <= 3 s)
 // The two config benchmarks also take --hocon FILE (merged over both nodes' files, e.g. to try other
 // config-sync.chunk-size / chunks-in-flight) and --no-report (console only, docs/benchmarks.md untouched).
 // Results print to the console and replace their section of docs/benchmarks.md.
 // Measure on a quiet machine: each config section reports the load average and CPU use before the pair started.
 
 var command = args.FirstOrDefault() ?? "all";
+// A node process of the state-shipping benchmarks (started by them, driven through stdin).
+if (command == "state-node") return await StateNode.RunAsync(args);
 var runs = IntOption("--runs", 30);
 var transferRuns = IntOption("--runs", 10);
 var minutes = DoubleOption("--minutes", 10);
@@ -102,6 +107,19 @@ switch (command)
         report.Write("history-store", await HistoryStoreBenchmarks.RunAsync(historyRows, historyBatches, Option("--postgres"),
             $"{Run} history-store --rows {historyRows} --batch {string.Join(',', historyBatches)}", Option("--databases") ?? "sqlite,postgres"));
         break;
+    case "state-replication":
+        var replicationRates = (Option("--rates") ?? "20000,50000,100000").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(r => double.Parse(r, CultureInfo.InvariantCulture)).ToList();
+        var replicationSeconds = DoubleOption("--seconds", 15);
+        var replicationAlarms = IntOption("--alarms", 100_000);
+        report.Write("state-replication", StateShippingBenchmarks.Replication(replicationRates, replicationSeconds, 3, replicationAlarms,
+            $"{Run} state-replication --rates {string.Join(',', replicationRates.Select(Inv))} --seconds {Inv(replicationSeconds)} --alarms {replicationAlarms}"));
+        break;
+    case "state-full-transfer":
+        var fullAlarms = IntOption("--alarms", 1_000_000);
+        report.Write("state-full-transfer", StateShippingBenchmarks.FullTransfer(fullAlarms, transferRuns,
+            $"{Run} state-full-transfer --alarms {fullAlarms} --runs {transferRuns}"));
+        break;
     case "takeover":
         foreach (var standby in standbys) report.Write($"takeover-{standby}", await RuntimeBenchmarks.TakeoverAsync(standby, runs, TakeoverCommand(standby)));
         break;
@@ -117,7 +135,7 @@ switch (command)
         foreach (var standby in standbys) report.Write($"takeover-{standby}", await RuntimeBenchmarks.TakeoverAsync(standby, runs, TakeoverCommand(standby)));
         break;
     default:
-        Console.Error.WriteLine($"error: unknown benchmark '{command}' (expected failover, false-failovers, config-lag, full-transfer, tag-throughput, runtime-memory, takeover, state-store, history-cache, history-store or all)");
+        Console.Error.WriteLine($"error: unknown benchmark '{command}' (expected failover, false-failovers, config-lag, full-transfer, tag-throughput, runtime-memory, takeover, state-store, history-cache, history-store, state-replication, state-full-transfer or all)");
         return 2;
 }
 return 0;

@@ -86,6 +86,17 @@ public static class ShippingRules
     public static bool ShouldFlush(int pendingEntries, TimeSpan pendingFor, ShippingLimits limits) =>
         pendingEntries > 0 && (pendingEntries >= limits.MaxBatchEntries || pendingFor >= limits.BatchInterval);
 
+    /// <summary>
+    /// The local changes pending leave (logged in one write and one fsync, shipped in batches of at most max-batch-entries)
+    /// once they have waited the batch interval, or hold <see cref="ChangesPerStore"/> batches' worth. While an fsync
+    /// is slow the changes queued meanwhile leave together at the next one: the rate follows the disk, not one fsync per batch.
+    /// </summary>
+    public static bool ShouldStore(int pendingEntries, TimeSpan pendingFor, ShippingLimits limits) =>
+        pendingEntries > 0 && (pendingEntries >= (long)limits.MaxBatchEntries * ChangesPerStore || pendingFor >= limits.BatchInterval);
+
+    /// <summary>Delta batches at most in one store of the local changes (bounds the memory a slow disk can hold up).</summary>
+    public const int ChangesPerStore = 16;
+
     /// <summary>Deltas are shipped only on a stream the peer knows (or whose full state is on its way).</summary>
     public static bool ShipsDeltas(ShippingState state) => state.PeerKnowsStream || state.FullStartedAtMs is not null;
 

@@ -22,6 +22,9 @@ public static class StateCodec
 
     public static byte[] Encode(AlarmStateSet batch) => Encode(batch.Entries, batch.Count);
 
+    /// <summary>A batch of the given entries (a slice of a state's, for a full transfer cut as it is sent).</summary>
+    public static byte[] Encode(ArraySegment<KeyValuePair<string, AlarmEntry>> entries) => Encode(entries, entries.Count);
+
     /// <summary>
     /// A whole state as batches of at most <paramref name="entriesPerBatch"/> alarms (their merge is the state), for
     /// a full transfer or a snapshot: written on all cores, without building a map per batch.

@@ -103,14 +103,43 @@ public sealed class StateLog : IDisposable
     public void Append(AlarmStateSet delta)
     {
         if (delta.IsEmpty) return;
-        var payload = StateCodec.Encode(delta);
-        var record = new byte[HeaderBytes + payload.Length];
-        BinaryPrimitives.WriteInt32LittleEndian(record, payload.Length);
-        BinaryPrimitives.WriteUInt32LittleEndian(record.AsSpan(4), Crc32.HashToUInt32(payload));
-        payload.CopyTo(record, HeaderBytes);
-        _log.Write(record);
-        _log.Flush(flushToDisk: false);
+        Write([StateCodec.Encode(delta)]);
         State = State.Merge(delta);
+        Stored();
+    }
+
+    /// <summary>
+    /// Stores batches already encoded (<see cref="StateCodec"/> batches, e.g. as they came from the peer or go to it),
+    /// whose merge the owner has already made: one record each, one write, one fsync.
+    /// </summary>
+    /// <param name="merged">the owner's state with the batches merged (it holds everything this store does), taken as
+    /// <see cref="State"/> rather than merging them a second time.</param>
+    /// <param name="sync">false: the owner calls <see cref="Sync"/> itself soon after (it ships the batches first: a
+    /// kill -9 loses nothing once they are written, and the peer then holds them too).</param>
+    public void Append(IReadOnlyList<byte[]> payloads, AlarmStateSet merged, bool sync = true)
+    {
+        if (payloads.Count == 0) return;
+        Write(payloads);
+        State = merged;
+        NeedsSync = true;
+        if (sync && _settings.SyncInterval == TimeSpan.Zero) Sync();
+    }
+
+    private void Write(IReadOnlyList<byte[]> payloads)
+    {
+        Span<byte> header = stackalloc byte[HeaderBytes];
+        foreach (var payload in payloads)
+        {
+            BinaryPrimitives.WriteInt32LittleEndian(header, payload.Length);
+            BinaryPrimitives.WriteUInt32LittleEndian(header[4..], Crc32.HashToUInt32(payload));
+            _log.Write(header);
+            _log.Write(payload);
+        }
+        _log.Flush(flushToDisk: false);
+    }
+
+    private void Stored()
+    {
         NeedsSync = true;
         if (_settings.SyncInterval == TimeSpan.Zero) Sync();
     }

@@ -47,6 +47,7 @@ public sealed partial class StateReplicator
     /// <summary>A resumed stream's first batches: every part of the state stamped after what the peer holds.</summary>
     private void SendCatchUp(ShippingDecision.ResumeStream resume, long peerHeld, IActorRef peer)
     {
+        WritePending();
         var catchUp = ResumeRules.CatchUp(_state, resume.Since);
         _log.Info("Alarm state stream {Stream} resumed after {Held}: {Alarms} alarms changed since {Since} sent as deltas",
             _shipping.Stream, peerHeld, catchUp.Count, resume.Since);

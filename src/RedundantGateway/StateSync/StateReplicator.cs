@@ -40,8 +40,12 @@ public sealed partial class StateReplicator : ReceiveActor, IWithTimers
     private StreamPositions _storedPositions = StreamPositions.None;
     private HybridClock _clock = null!;
     private AlarmStateSet _state = AlarmStateSet.Empty;
+    // Local changes merged into _state and told to the subscribers, not yet logged nor shipped: they leave together
+    // (one write, one fsync, delta batches) after the batch interval or when many (group commit).
     private AlarmStateSet _pending = AlarmStateSet.Empty;
     private long _pendingSinceMs;
+    // Batches from the peer, each decoded on the thread pool, merged in the order they came (ShippingRules count them in order).
+    private readonly Queue<IncomingBatch> _incoming = new();
     private ShippingState _shipping = ShippingState.Initial(Guid.NewGuid());
     private ReceivingState _receiving = ReceivingState.Initial;
     private bool _peerStateReceived;
@@ -67,6 +71,7 @@ public sealed partial class StateReplicator : ReceiveActor, IWithTimers
         Receive<LocalAlarmChange>(OnLocalChange);
         Receive<FlushDue>(_ => Flush());
         Receive<StateBatch>(OnBatch);
+        Receive<BatchDecoded>(_ => MergeDecoded());
         Receive<StateBatchAck>(OnAck);
         Receive<ProbeDue>(_ => _peer?.Tell(new StateBatchAck(_receiving.Stream, _receiving.Held, Probe: true, NeedsState: !_peerStateReceived), Self));
         Receive<SyncDue>(_ =>
@@ -78,7 +83,7 @@ public sealed partial class StateReplicator : ReceiveActor, IWithTimers
         {
             if (!_subscribers.Contains(Sender)) _subscribers.Add(Sender);
             Context.Watch(Sender);
-            Sender.Tell(Replicated(_state));
+            Sender.Tell(Replicated(_state.Entries));
         });
         Receive<Terminated>(t => { _subscribers.Remove(t.ActorRef); _waiters.Remove(t.ActorRef); });
         Receive<AwaitPeerState>(_ => OnAwait());
@@ -130,6 +135,8 @@ public sealed partial class StateReplicator : ReceiveActor, IWithTimers
     {
         Context.System.EventStream.Unsubscribe(Self);
         if (_store is null) return;
+        // The local changes not written yet (at most a batch interval's worth) go to the log before it closes.
+        Flush();
         if (_store.NeedsSync) _store.Sync();
         if (_positions is not null)
         {
@@ -163,105 +170,44 @@ public sealed partial class StateReplicator : ReceiveActor, IWithTimers
                 return;
         }
         if (delta.IsEmpty) return;
-        Store(delta);
-        if (_peer is null || !ShippingRules.ShipsDeltas(_shipping)) return;
+        _state = _state.Merge(delta);
+        Notify(delta.Entries);
+        // Logged and shipped together with the others of the batch interval (group commit: one write, one fsync).
         if (_pending.IsEmpty)
         {
             _pendingSinceMs = NowMs;
             Timers.StartSingleTimer(FlushTimer, FlushDue.Instance, _settings.Shipping.BatchInterval);
         }
         _pending = _pending.Merge(delta);
-        if (ShippingRules.ShouldFlush(_pending.Count, TimeSpan.FromMilliseconds(NowMs - _pendingSinceMs), _settings.Shipping)) Flush();
+        if (ShippingRules.ShouldStore(_pending.Count, TimeSpan.FromMilliseconds(NowMs - _pendingSinceMs), _settings.Shipping)) Flush();
     }
 
-    /// <summary>Merges a delta (local or the peer's) into the state, stores it, and tells the subscribers.</summary>
-    private void Store(AlarmStateSet delta)
+    private void Notify(IEnumerable<KeyValuePair<string, AlarmEntry>> changed)
     {
-        _state = _state.Merge(delta);
-        _store.Append(delta);
-        if (_store.CompactionDue)
-        {
-            var bytes = _store.Compact();
-            _log.Info("Alarm state log compacted into a snapshot of {Bytes} bytes ({Alarms} alarms)", bytes, _state.Count);
-        }
         if (_subscribers.Count == 0) return;
-        var merged = Replicated(delta);
+        var merged = Replicated(changed);
         foreach (var subscriber in _subscribers) subscriber.Tell(merged);
     }
 
     /// <summary>The alarms of <paramref name="delta"/> as the merged state now shows them, in the engine's terms.</summary>
-    private ReplicatedAlarmsChanged Replicated(AlarmStateSet delta)
+    private ReplicatedAlarmsChanged Replicated(IEnumerable<KeyValuePair<string, AlarmEntry>> delta)
     {
         var now = _time.GetUtcNow();
+        // One alarm (every local change): no builders, one node of each map.
+        if (delta is ImmutableDictionary<string, AlarmEntry> { Count: 1 } single)
+        {
+            var (id, fragment) = single.First();
+            return new ReplicatedAlarmsChanged(NoAlarms.Add(id, AlarmViews.ToReplicated(AlarmViews.Derive(_state[id], now))),
+                fragment.Shelve is null ? NoShelves : NoShelves.Add(id));
+        }
         var changed = ImmutableDictionary.CreateBuilder<string, ReplicatedAlarm>(StringComparer.Ordinal);
         var shelves = ImmutableHashSet.CreateBuilder<string>(StringComparer.Ordinal);
-        foreach (var (id, fragment) in delta.Entries)
+        foreach (var (id, fragment) in delta)
         {
             changed[id] = AlarmViews.ToReplicated(AlarmViews.Derive(_state[id], now));
             if (fragment.Shelve is not null) shelves.Add(id);
         }
         return new ReplicatedAlarmsChanged(changed.ToImmutable(), shelves.ToImmutable());
-    }
-
-    private void Flush()
-    {
-        Timers.Cancel(FlushTimer);
-        if (_pending.IsEmpty || _peer is null) return;
-        var pending = _pending;
-        _pending = AlarmStateSet.Empty;
-        ShipDeltas(pending, _peer);
-    }
-
-    /// <summary>
-    /// Sends a delta as the stream's next batches. The last one covers every local change stamped up to the clock's
-    /// reading now (all of them are in it or before it), which the peer's acknowledgement of it stores.
-    /// </summary>
-    private void ShipDeltas(AlarmStateSet delta, ICanTell peer)
-    {
-        // A flush is within the bound already; a catch-up after a restart may be the whole state.
-        IEnumerable<AlarmStateSet> parts = delta.Count <= _settings.Shipping.MaxBatchEntries ? [delta] : delta.Batches(_settings.Shipping.MaxBatchEntries);
-        var payloads = parts.SelectMany(Encode).ToList();
-        for (var i = 0; i < payloads.Count; i++)
-        {
-            var batch = new StateBatch(_shipping.Stream, _shipping.NextSequence, false, false, payloads[i]);
-            _shipping = ShippingRules.Sent(_shipping, payloads[i], NowMs, _settings.Shipping, i == payloads.Count - 1 ? _clock.Last : default);
-            _deltaBatches++;
-            peer.Tell(batch, Self);
-        }
-    }
-
-    private void OnBatch(StateBatch batch)
-    {
-        AlarmStateSet delta;
-        try
-        {
-            delta = StateCodec.Decode(ImmutableCollectionsMarshal.AsArray(batch.Payload)!);
-        }
-        catch (InvalidDataException e)
-        {
-            // Not counted as held: the peer sends it again (or the full state) after the next probe.
-            _log.Warning("State batch {Sequence} from the peer is unreadable and was dropped: {Reason}", batch.Sequence, e.Message);
-            return;
-        }
-        if (!delta.IsEmpty)
-        {
-            _clock.Observe(delta.MaxStamp);
-            Store(delta);
-        }
-        var before = _receiving;
-        (_receiving, var fullComplete) = ShippingRules.OnBatch(_receiving, batch);
-        if (SyncsEveryBatch) StorePositions();
-        Sender.Tell(new StateBatchAck(_receiving.Stream, _receiving.Held, Probe: false), Self);
-        if (!fullComplete) return;
-        // Unchanged by the batch: a sync point (a restarted node resumed the peer's stream and holds all of it).
-        var caughtUp = before == _receiving;
-        if (caughtUp)
-            _log.Info("Caught up with the peer's alarm state stream at {Sequence} (this node holds {Alarms} alarms)", batch.Sequence, _state.Count);
-        else
-            _log.Info("Full alarm state from the peer merged ({Batches} batches; this node holds {Alarms} alarms)", batch.Sequence, _state.Count);
-        _peerStateReceived = true;
-        // The same word either way: a node going active asks whether it holds the peer's whole state, not how it came.
-        ReleaseWaiters("the peer's full state is merged");
     }
 
     private void OnAck(StateBatchAck ack)
@@ -291,46 +237,6 @@ public sealed partial class StateReplicator : ReceiveActor, IWithTimers
         if (SyncsEveryBatch) StorePositions();
     }
 
-    /// <summary>The whole state as the first batches of a new stream (the deltas pending are part of it).</summary>
-    // Sent as chunked codec batches on the node link rather than through Transfer/: the receiver merges each batch
-    // as it comes (no file to assemble), each batch carries its own CRC, and a lost one is caught by the sequence.
-    private void SendFull(string why, IActorRef peer)
-    {
-        var started = Stopwatch.GetTimestamp();
-        Timers.Cancel(FlushTimer);
-        _pending = AlarmStateSet.Empty;
-        var payloads = new List<ImmutableArray<byte>>();
-        foreach (var part in _state.Batches(_settings.Shipping.MaxBatchEntries)) payloads.AddRange(Encode(part));
-        if (payloads.Count == 0) payloads.Add(ImmutableCollectionsMarshal.AsImmutableArray(StateCodec.Encode(AlarmStateSet.Empty)));
-        var stream = Guid.NewGuid();
-        long bytes = 0;
-        for (var i = 0; i < payloads.Count; i++)
-        {
-            bytes += payloads[i].Length;
-            peer.Tell(new StateBatch(stream, i + 1, i == 0, i == payloads.Count - 1, payloads[i]), Self);
-        }
-        _shipping = ShippingRules.StartFull(stream, payloads.Count, NowMs);
-        _fullTransfers++;
-        var millis = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-        _lastFull = new FullTransferRecord(why, _state.Count, bytes, payloads.Count, millis, _time.GetUtcNow());
-        _log.Info("Full alarm state sent to the peer ({Why}): {Alarms} alarms, {Bytes} bytes in {Batches} batches, {Millis} ms",
-            why, _state.Count, bytes, payloads.Count, millis);
-        if (_eventOf is not null) _events?.Tell(_eventOf(_lastFull), Self);
-    }
-
-    /// <summary>Codec batches of at most <see cref="MaxPayloadBytes"/> (a batch too big is split in halves).</summary>
-    private static IEnumerable<ImmutableArray<byte>> Encode(AlarmStateSet set)
-    {
-        var bytes = StateCodec.Encode(set);
-        if (bytes.Length <= MaxPayloadBytes || set.Count <= 1)
-        {
-            yield return ImmutableCollectionsMarshal.AsImmutableArray(bytes);
-            yield break;
-        }
-        foreach (var half in set.Batches((set.Count + 1) / 2))
-            foreach (var part in Encode(half)) yield return part;
-    }
-
     private void OnAwait()
     {
         if (ShippingRules.ActivationGoesNow(_peer is not null, _peerReachable, _peerStateReceived, _settings.PeerStateWait) is { } now)
@@ -352,6 +258,9 @@ public sealed partial class StateReplicator : ReceiveActor, IWithTimers
 
     private StateSyncStatus Status() => new(_shipping.LastSent, _shipping.Acked, ShippingRules.LagMs(_shipping, NowMs),
         _shipping.RetainedCount, _shipping.RetainedBytes, _deltaBatches, _fullTransfers, _state.Count, _lastFull);
+
+    private static readonly ImmutableDictionary<string, ReplicatedAlarm> NoAlarms = ImmutableDictionary<string, ReplicatedAlarm>.Empty.WithComparers(StringComparer.Ordinal);
+    private static readonly ImmutableHashSet<string> NoShelves = ImmutableHashSet<string>.Empty.WithComparer(StringComparer.Ordinal);
 
     private sealed record FlushDue { public static readonly FlushDue Instance = new(); }
     private sealed record ProbeDue { public static readonly ProbeDue Instance = new(); }

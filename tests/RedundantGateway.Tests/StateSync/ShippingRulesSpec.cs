@@ -33,6 +33,14 @@ public sealed class ShippingRulesSpec
     public void A_batch_leaves_when_full_or_after_the_batch_interval(int entries, int waitedMs, bool flushes) =>
         Assert.Equal(flushes, ShippingRules.ShouldFlush(entries, TimeSpan.FromMilliseconds(waitedMs), Limits));
 
+    [Theory]
+    [InlineData(0, 50, false)]
+    [InlineData(150, 5, false)]
+    [InlineData(5, 10, true)]
+    [InlineData(100 * ShippingRules.ChangesPerStore, 0, true)]
+    public void Local_changes_are_stored_together_after_the_batch_interval_or_when_many(int entries, int waitedMs, bool stores) =>
+        Assert.Equal(stores, ShippingRules.ShouldStore(entries, TimeSpan.FromMilliseconds(waitedMs), Limits));
+
     [Fact]
     public void First_contact_gets_the_full_state()
     {

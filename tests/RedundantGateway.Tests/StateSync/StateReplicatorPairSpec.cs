@@ -81,7 +81,10 @@ public sealed class StateReplicatorPairSpec : TestKit, IDisposable
         alone.Tell(AwaitPeerState.Instance);
         ExpectMsg<PeerStateReady>(r => r.Why == "the peer is not reachable", TimeSpan.FromSeconds(3));
 
-        // The failure detector says the peer answers: its state is awaited, at most peer-state-wait.
+        // The failure detector says the peer answers: its state is awaited, at most peer-state-wait. Both replicators
+        // answer first, so their PreStart (which subscribes) has run: a loaded thread pool can delay it past the publish.
+        Status(a);
+        Status(alone);
         Sys.EventStream.Publish(new PeerReachable("akka.tcp://x@h:1", 1, "b"));
         AwaitAssert(() =>
         {
