@@ -79,14 +79,14 @@ public sealed class StatusPageBrowserTests(ITestOutputHelper output) : PairTest(
         await page.ClickAsync("#failover-button");
         await page.FillAsync("#token-input", "wrong-token");
         await page.ClickAsync("#confirm-ok");
-        await Expect(page.Locator("#action-result")).ToContainTextAsync("refused (401)", Soon);
+        await Expect(page.Locator("#action-result")).ToContainTextAsync("refused (401)", new() { Timeout = 15_000 });
         Assert.True((await master.Api!.GetStatusAsync())!.IsActive, "the master stayed active after a refused request");
 
         // Confirmed with the token: the master hands over to the backup.
         await page.ClickAsync("#failover-button");
         await page.FillAsync("#token-input", master.Spec!.ApiToken!);
         await page.ClickAsync("#confirm-ok");
-        await Expect(page.Locator("#action-result")).ToContainTextAsync("done", Soon);
+        await Expect(page.Locator("#action-result")).ToContainTextAsync("done", new() { Timeout = 15_000 });
         await UntilPairSettledAsync(master, backup, "backup", "the backup active after the failover requested on the page");
         await ExpectCardsAsync(page, self: ("master", "cold"), peer: ("backup", "active"));
         Log($"saved {await StatusPageBrowser.ScreenshotAsync(page, "master-page-after-failover")}");
