@@ -107,7 +107,7 @@
   function drawChart() {
     const canvas = $("heartbeat-chart");
     const ctx = canvas.getContext("2d");
-    const w = canvas.width, h = canvas.height, pad = { l: 40, r: 50, t: 10, b: 20 };
+    const w = canvas.width, h = canvas.height, pad = { l: 40, r: 70, t: 10, b: 20 };
     ctx.clearRect(0, 0, w, h);
     const now = Date.now();
     const points = state.samples.filter(p => now - p.t <= ChartWindowMs);

@@ -53,6 +53,9 @@ public sealed class StatusPageBrowserTests(ITestOutputHelper output) : PairTest(
         Log($"after kill -9 of the master: banner on its page after {banner.TotalMilliseconds:0} ms; the backup's page showed the master gone " +
             $"after {peerGone.TotalMilliseconds:0} ms and itself active after {backupActive.TotalMilliseconds:0} ms");
         await Expect(masterPage.Locator("#node-peer [data-field=activityLevel]")).ToHaveTextAsync("active", Soon);
+        // Its events now come from the peer, the node that still answers.
+        await Expect(masterPage.Locator("#events-source")).ToContainTextAsync(backupUrl, new() { Timeout = 5_000 });
+        await Expect(masterPage.Locator("#events-list li").First).ToBeVisibleAsync(new() { Timeout = 5_000 });
         Assert.Equal("backup", await masterPage.Locator("#node-peer [data-field=nodeName]").TextContentAsync());
         Log($"saved {await StatusPageBrowser.ScreenshotAsync(masterPage, "master-page-node-lost")}");
         Log($"saved {await StatusPageBrowser.ScreenshotAsync(backupPage, "backup-page-after-kill")}");
