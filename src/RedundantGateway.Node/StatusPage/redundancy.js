@@ -52,7 +52,9 @@
     const field = (name) => card.querySelector(`[data-field="${name}"]`);
     card.classList.toggle("unreachable", !!error || !status);
     field("address").textContent = address || "(not known yet)";
-    field("answer").textContent = error ? `no answer: ${error}` : "";
+    // Figures kept from the last answer stay shown, greyed, with their age: an operator must not read them as current.
+    field("answer").textContent = !error ? ""
+      : status ? `no answer: ${error} (figures below from ${duration(Date.now() - fetchedAt)} ago)` : `no answer: ${error}`;
     if (!status) return;
     const since = Date.now() - fetchedAt;
     field("nodeName").textContent = status.nodeName;
