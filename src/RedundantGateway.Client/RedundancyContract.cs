@@ -88,8 +88,11 @@ public sealed record StateFullTransferInfo(string Reason, int Entries, long Byte
 /// <param name="State">unknown, reachable, unreachable or down.</param>
 /// <param name="Role">the peer's role, <paramref name="ActivityLevel"/> and <paramref name="Epoch"/>: as its last heartbeat
 /// answer said them (<paramref name="LastHeardMsAgo"/> ago); null before it answered.</param>
+/// <param name="WebAddress">the peer's web address (e.g. http://host:8089), as the peer told it over configuration replication;
+/// absent until it has (a backup tells it with its first pull), so the object reads as before. The status page calls the peer there.</param>
 public sealed record PeerStatus(string? NodeName, string? Address, string? State, double? Phi, double? RoundTripMs, double? LastHeardMsAgo,
-    string? Role = null, string? ActivityLevel = null, long? Epoch = null);
+    string? Role = null, string? ActivityLevel = null, long? Epoch = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? WebAddress = null);
 
 /// <summary>One of the <c>subsystems</c>: its level, level changes and restarts (after configuration transfers).</summary>
 public sealed record SubsystemStatus(string Name, string Level, int Transitions, int Restarts = 0, long? ConfigRevision = null);

@@ -9,6 +9,7 @@ using RedundantGateway.StateSync;
 using RedundantGateway.Configuration;
 using RedundantGateway.Liveness;
 using RedundantGateway.Redundancy;
+using RedundantGateway.Node.StatusPage;
 using Serilog;
 
 namespace RedundantGateway.Node;
@@ -90,6 +91,7 @@ internal static class NodeWeb
     {
         var settings = runtime.Settings;
         app.UseJsonErrors();
+        app.UsePeerCors(async () => runtime.Handles is { } h ? (await ConfigStatusOrNull(h))?.PeerWebAddress : null);
         app.UseApiTokens(settings.Api);
         var startedAt = new DateTimeOffset(Process.GetCurrentProcess().StartTime.ToUniversalTime(), TimeSpan.Zero);
 
@@ -144,6 +146,7 @@ internal static class NodeWeb
             level => ShownLevelAsync(runtime, level), runtime.Settings.Clock);
 
         EventsApi.Map(app, runtime);
+        app.MapStatusPage();
         Metrics.NodeMetrics.Map(app, runtime);
 
         app.MapPost("/api/redundancy/failover", async (HttpContext http) =>

@@ -235,7 +235,7 @@ public sealed partial class ConfigFollower : ReceiveActor, IWithTimers, IWithUnb
         _pullId++;
         Go(SyncState.Pulling, Pulling);
         _pullTimer.Restart();
-        var pull = new PullConfigUpdates(_pullId, _document.Identity, _document.Revision, _modules.Manifest.Digest, _node.NodeName, _document.Digest);
+        var pull = new PullConfigUpdates(_pullId, _document.Identity, _document.Revision, _modules.Manifest.Digest, _node.NodeName, _document.Digest, _node.WebAddress);
         Master().Tell(pull, Self);
         // The master holds an up-to-date pull for the long-poll time: allow that, and the link, before giving up.
         Timers.StartSingleTimer("pull-timeout", new PullTimedOut(_pullId), _sync.LongPollTimeout + _sync.PullTimeoutMargin);
@@ -313,6 +313,7 @@ public sealed partial class ConfigFollower : ReceiveActor, IWithTimers, IWithUnb
         };
         return new ConfigSyncStatus(_document.Identity, _document.Revision, _document.Digest, _masterRevision, state,
             _lastPullAt, _lastPullMs, _lastPullUpdates, 0, 0, null,
-            _modules.Manifest.Digest, _modules.Manifest.Modules.Count, _lastTransfer, _transfers, _masterWebAddress);
+            _modules.Manifest.Digest, _modules.Manifest.Modules.Count, _lastTransfer, _transfers, _masterWebAddress,
+            PeerWebAddress: _masterWebAddress);
     }
 }

@@ -105,7 +105,9 @@ public sealed record ConfigUpdate(long Revision, string Path, string? Value, str
 /// <summary>Backup to master: the updates after <paramref name="AfterRevision"/>, please (held by the master until there are some).</summary>
 /// <param name="ModulesDigest">the digest of the backup's modules folder.</param>
 /// <param name="Digest">the backup's config digest at <paramref name="AfterRevision"/>: the master checks it, so equal revisions with different content are noticed.</param>
-public sealed record PullConfigUpdates(long PullId, string? Identity, long AfterRevision, string ModulesDigest, string FromNodeName, string Digest = "") : IConfigSyncMessage;
+/// <param name="FromWebAddress">the backup's web address (its status page calls it); "" from a backup older than it.</param>
+public sealed record PullConfigUpdates(long PullId, string? Identity, long AfterRevision, string ModulesDigest, string FromNodeName, string Digest = "",
+    string FromWebAddress = "") : IConfigSyncMessage;
 
 /// <summary>Master to backup: updates in order (possibly none after a long poll), and the master's state.</summary>
 public sealed record ConfigUpdates(
@@ -201,4 +203,5 @@ public sealed record ConfigSyncStatus(
     TransferSummary? LastTransfer,
     int Transfers,
     string MasterWebAddress,
-    string? EditsRefused = null);
+    string? EditsRefused = null,
+    string PeerWebAddress = "");

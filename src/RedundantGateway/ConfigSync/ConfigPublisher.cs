@@ -34,6 +34,8 @@ public sealed partial class ConfigPublisher : ReceiveActor, IWithTimers, IWithUn
     private long? _backupRevision;
     private string? _backupModulesDigest;
     private DateTimeOffset? _backupLastPull;
+    /// <summary>Where the backup's web surface is (it says so on each pull): shown in the status as the peer's, for the status page.</summary>
+    private string _backupWebAddress = "";
 
     /// <summary>The revision the store recovered at (or last adopted): a backup beyond it holds edits this store lost.</summary>
     private long _startRevision;
@@ -205,6 +207,7 @@ public sealed partial class ConfigPublisher : ReceiveActor, IWithTimers, IWithUn
         _backupRevision = pull.AfterRevision;
         _backupModulesDigest = pull.ModulesDigest;
         _backupLastPull = DateTimeOffset.UtcNow;
+        if (pull.FromWebAddress.Length > 0) _backupWebAddress = pull.FromWebAddress;
         // A new pull from the same backup replaces its held one (that one timed out on its side).
         if (_held.Remove(Sender)) Timers.Cancel(HeldTimerKey(Sender));
 
@@ -315,6 +318,7 @@ public sealed partial class ConfigPublisher : ReceiveActor, IWithTimers, IWithUn
             : "no-backup";
         return new ConfigSyncStatus(_document.Identity, _document.Revision, _document.Digest, _backupRevision, state,
             _backupLastPull, null, 0, _queue.Count, _queue.Bytes, _queue.OldestRevision,
-            _modules.Manifest.Digest, _modules.Manifest.Modules.Count, _memory?.LastTransfer, _memory?.Transfers ?? 0, "", _refusal);
+            _modules.Manifest.Digest, _modules.Manifest.Modules.Count, _memory?.LastTransfer, _memory?.Transfers ?? 0, "", _refusal,
+            PeerWebAddress: _backupWebAddress);
     }
 }

@@ -60,6 +60,7 @@ public sealed class ConfigSyncSerializerSpec : Akka.TestKit.Xunit2.TestKit
             { "update (delete)", update with { Value = null } },
             { "pull", new PullConfigUpdates(17, "identity", 41, new string('m', 64), "node-b") },
             { "pull (first contact)", new PullConfigUpdates(1, null, 0, "", "node-b") },
+            { "pull (with the backup's web address)", new PullConfigUpdates(2, "identity", 3, "", "node-b", "d", "http://10.0.0.2:8089") },
             { "updates", new ConfigUpdates(17, "identity", [update, update with { Revision = 43, Value = null }], 43, new string('m', 64), 2, 300, "http://10.0.0.1:8088") },
             { "updates (none)", new ConfigUpdates(18, "identity", [], 43, "", 0, 0, "") },
             { "full-transfer-required", new FullTransferRequired(17, "too far behind") },
@@ -115,6 +116,21 @@ public sealed class ConfigSyncSerializerSpec : Akka.TestKit.Xunit2.TestKit
         var serializer = (SerializerWithStringManifest)Sys.Serialization.FindSerializerForType(typeof(ConfigUpdate));
         var manifests = types.Select(t => serializer.Manifest(Messages().Select(row => row[1]).First(m => m.GetType() == t))).ToList();
         Assert.Equal(manifests.Count, manifests.Distinct().Count());
+    }
+
+    [Fact]
+    public void A_pull_from_a_backup_older_than_the_web_address_reads_with_none()
+    {
+        // Written by a backup before pulls carried its web address (the status page's peer address).
+        var serializer = (SerializerWithStringManifest)Sys.Serialization.FindSerializerForType(typeof(PullConfigUpdates));
+        var old = serializer.ToBinary(new PullConfigUpdates(5, "identity", 4, "", "node-b", "d"));
+        var json = System.Text.Encoding.UTF8.GetString(old);
+        Assert.DoesNotContain("http", json);
+        var withoutField = System.Text.RegularExpressions.Regex.Replace(json, ",?\"fromWebAddress\":\"\"", "", System.Text.RegularExpressions.RegexOptions.IgnoreCase);
+        Assert.DoesNotContain("webaddress", withoutField.ToLowerInvariant());
+        var back = (PullConfigUpdates)serializer.FromBinary(System.Text.Encoding.UTF8.GetBytes(withoutField), serializer.Manifest(new PullConfigUpdates(1, null, 0, "", "b")));
+        Assert.Equal("", back.FromWebAddress);
+        Assert.Equal("node-b", back.FromNodeName);
     }
 
     [Fact]
