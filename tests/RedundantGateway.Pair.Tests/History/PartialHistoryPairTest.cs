@@ -39,8 +39,7 @@ public abstract class PartialHistoryPairTest(ITestOutputHelper output) : PairTes
         var master = StartNode(masterSpec);
         var backup = StartNode(backupSpec);
         await UntilPairSettledAsync(master, backup, "master", "the pair formed with the master active", TimeSpan.FromSeconds(60));
-        await UntilAsync(async () => (await Samples(master, DateTimeOffset.UtcNow.AddSeconds(-10), DateTimeOffset.UtcNow)).Count >= 2,
-            "the master's demo history in the database", TimeSpan.FromSeconds(30));
+        await UntilMasterLogsAsync(master);
         var from = DateTimeOffset.UtcNow;
         await Task.Delay(TimeSpan.FromSeconds(8));
 
@@ -75,6 +74,7 @@ public abstract class PartialHistoryPairTest(ITestOutputHelper output) : PairTes
         var master = StartNode(masterSpec);
         var backup = StartNode(backupSpec);
         await UntilPairSettledAsync(master, backup, "master", "the pair formed through the proxies with the master active", TimeSpan.FromSeconds(60));
+        await UntilMasterLogsAsync(master);
         var from = DateTimeOffset.UtcNow;
         await Task.Delay(TimeSpan.FromSeconds(4));
 
@@ -103,6 +103,11 @@ public abstract class PartialHistoryPairTest(ITestOutputHelper output) : PairTes
         Assert.All(samples, s => Assert.Equal("master", s.Node));
         Log($"{samples.Count} samples of {DemoTag}, all the master's");
     });
+
+    /// <summary>The demo is loaded a moment after the pair forms: the window starts once the master's samples are stored.</summary>
+    private Task UntilMasterLogsAsync(NodeProcess master) =>
+        UntilAsync(async () => (await Samples(master, DateTimeOffset.UtcNow.AddSeconds(-10), DateTimeOffset.UtcNow)).Count >= 2,
+            "the master's demo history in the database", TimeSpan.FromSeconds(30));
 
     private async Task<RedundancyEventInfo> UntilReconciledAsync(NodeProcess backup)
     {
