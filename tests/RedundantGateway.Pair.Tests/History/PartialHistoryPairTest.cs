@@ -21,9 +21,12 @@ public abstract class PartialHistoryPairTest(ITestOutputHelper output) : PairTes
     /// <summary>The history database keys both nodes get (inside redundant-gateway { }).</summary>
     protected abstract Task<string> StoreHocon();
 
+    /// <summary>Where the nodes' data dirs go (master and backup below it); null: the test's folder itself.</summary>
+    protected virtual string? DataRoot => null;
+
     private async Task<(NodeSpec Master, NodeSpec Backup)> Specs(bool viaProxies)
     {
-        var (master, backup) = PairSpecs(viaProxies: viaProxies);
+        var (master, backup) = PairSpecs(viaProxies: viaProxies, dataRoot: DataRoot);
         var extra = $"""
               demo.enabled = on
               redundancy.backup-history-level = partial
