@@ -190,7 +190,9 @@ public sealed partial class HistoryCache : ReceiveActor, IWithTimers
         }
         foreach (var rate in rates.Where(r => !_tickRates.Contains(r)))
         {
-            Timers.StartPeriodicTimer(TickKey(rate), new PeriodicTick(rate), TimeSpan.FromMilliseconds(rate));
+            // The first tick at once: a node that just went active logs the current period now, not a period later
+            // (the hand-over from the other node leaves a gap of that much less in the history).
+            Timers.StartPeriodicTimer(TickKey(rate), new PeriodicTick(rate), TimeSpan.FromMilliseconds(Math.Min(rate, 50)), TimeSpan.FromMilliseconds(rate));
             _tickRates.Add(rate);
         }
     }

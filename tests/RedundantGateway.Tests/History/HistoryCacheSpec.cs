@@ -343,6 +343,16 @@ public sealed class HistoryCacheSpec : Akka.TestKit.Xunit2.TestKit, IDisposable
     }
 
     [Fact]
+    public void A_node_going_active_logs_the_current_period_at_once_not_a_period_later()
+    {
+        // A minute's rate: the only sample within the wait is the one taken on going active.
+        var cache = Cache(document: Document("""{"mode":"periodic","rateMs":60000}"""));
+        cache.Tell(new TagsChanged([new TagValue(Periodic, 7.0, TagQuality.Good, T0)]));
+        Activate(cache, epoch: 2);
+        AwaitAssert(() => Assert.Single(_store.Rows, r => r.Tag == Periodic), Wait, TimeSpan.FromMilliseconds(20));
+    }
+
+    [Fact]
     public void A_query_goes_to_the_store()
     {
         var cache = Cache();
