@@ -115,9 +115,17 @@ public static class RedundancyActors
             var alarms = _alarms = Context.ActorOf(AlarmEngine.Props(settings.Alarms, tags, configPath, clock, stateReplicator), AlarmEngine.Name);
             // The historian samples the tag engine's values; its outages and quarantines go to the coordinator's events log.
             var historySettings = settings.History;
+            // Partial backup history level: the master keeps its logging ledger; a backup asks the master's over the link.
+            var ledgerKeeper = settings.Role == NodeRole.Master
+                ? Context.ActorOf(HistoryLedgerKeeper.Props(historySettings.LedgerPath, historySettings.LedgerExtendInterval, clock), HistoryLedgerKeeper.Name)
+                : null;
+            var masterLedger = settings.Role == NodeRole.Backup && peerAddress is not null
+                ? Context.System.ActorSelection(RedundancyPaths.HistoryLedgerPath(peerAddress))
+                : null;
             var history = Context.ActorOf(HistoryCache.Props(historySettings,
                     new HistoryNode(settings.Role, settings.Redundancy.BackupHistoryLevel, memory.Epoch), tags, configPath,
-                    () => historyStores(historySettings), Context.System.ActorSelection(Self.Path / RedundancyCoordinator.Name), clock),
+                    () => historyStores(historySettings), Context.System.ActorSelection(Self.Path / RedundancyCoordinator.Name), clock,
+                    ledgerKeeper, masterLedger),
                 HistoryCache.Name);
             IReadOnlyList<IRuntimeSubsystem> runtime =
             [
@@ -177,6 +185,7 @@ public static class RedundancyActors
             // loaded again at start, and the peer's next probe resends what it lacks.
             if (child.Equals(_alarms))
                 return cause is ActorInitializationException or ActorKilledException or DeathPactException ? Directive.Stop : Directive.Resume;
+            // The ledger keeper restarts (the default): its ledger is on disk, and the cache tells it "logging" with every append.
             // The history cache restarts (the default): what it holds is on disk (segment log, quarantine), opened again
             // at start; a cache that cannot be opened stops (history is lost for this run, the rest of the node goes on).
             // Liveness and config replicator restart (and stop when they cannot be created): the detector's state is

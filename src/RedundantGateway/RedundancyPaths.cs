@@ -24,6 +24,7 @@ public static class RedundancyPaths
     public const string Membership = "membership";
     public const string ConfigReplicator = "config-replicator";
     public const string StateReplicator = "state-replicator";
+    public const string HistoryLedger = "history-ledger";
 
     /// <summary>The local path of the designator's singleton manager (what the proxy looks for).</summary>
     public const string DesignatorManagerPath = "/user/" + DesignatorManager;
@@ -46,6 +47,9 @@ public static class RedundancyPaths
 
     /// <summary>The alarm state replicator of the node at <paramref name="nodeAddress"/> (each node ships to the other's).</summary>
     public static string StateReplicatorPath(string nodeAddress) => ChildPath(nodeAddress, StateReplicator);
+
+    /// <summary>The master's history logging ledger keeper (a backup in partial mode asks it).</summary>
+    public static string HistoryLedgerPath(string nodeAddress) => ChildPath(nodeAddress, HistoryLedger);
 
     /// <summary>The config replicator of the node at <paramref name="endpoint"/> (the backup pulls from the master's).</summary>
     public static string ConfigReplicatorPath(string systemName, NodeEndpoint endpoint) =>

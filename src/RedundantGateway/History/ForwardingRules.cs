@@ -25,7 +25,4 @@ public static class ForwardingRules
     public static bool SyncNow(long unsynced, TimeSpan sinceLastSync, TimeSpan syncInterval, int syncRecords) =>
         unsynced > 0 && (syncInterval == TimeSpan.Zero || unsynced >= syncRecords || sinceLastSync >= syncInterval);
 
-    /// <summary>Whether a sample falls in one of the intervals (each [From, To)).</summary>
-    public static bool InAny(DateTimeOffset timestamp, IReadOnlyList<HistoryInterval> intervals) =>
-        intervals.Any(i => timestamp >= i.From && timestamp < i.To);
 }

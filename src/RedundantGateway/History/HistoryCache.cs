@@ -35,6 +35,8 @@ public sealed partial class HistoryCache : ReceiveActor, IWithTimers
     private readonly Func<IHistoryStore> _storeFactory;
     private readonly ICanTell? _events;
     private readonly TimeProvider _clock;
+    private readonly ICanTell? _ledgerKeeper;
+    private readonly ICanTell? _masterLedger;
     private readonly HistorySampler _sampler = new();
     private readonly HashSet<int> _tickRates = [];
     private readonly List<IActorRef> _restartRequesters = [];
@@ -54,13 +56,19 @@ public sealed partial class HistoryCache : ReceiveActor, IWithTimers
     /// <param name="configReplicator">answers <see cref="GetConfigDocument"/> (the tag definitions).</param>
     /// <param name="storeFactory">makes the history database's store; called once for writes and once for queries.</param>
     /// <param name="events">the coordinator (or whatever takes <see cref="AppendRedundancyEvent"/>); null: no events log.</param>
+    /// <param name="ledgerKeeper">a master's own <see cref="HistoryLedgerKeeper"/>, told when logging begins and ends.</param>
+    /// <param name="masterLedger">a backup's way to the master's keeper (over the node link), asked in partial mode.</param>
     public static Props Props(HistorySettings settings, HistoryNode node, IActorRef tagEngine, ICanTell configReplicator,
-        Func<IHistoryStore> storeFactory, ICanTell? events = null, TimeProvider? clock = null) =>
-        Akka.Actor.Props.Create(() => new HistoryCache(settings, node, tagEngine, configReplicator, storeFactory, events, clock ?? TimeProvider.System));
+        Func<IHistoryStore> storeFactory, ICanTell? events = null, TimeProvider? clock = null,
+        ICanTell? ledgerKeeper = null, ICanTell? masterLedger = null) =>
+        Akka.Actor.Props.Create(() => new HistoryCache(settings, node, tagEngine, configReplicator, storeFactory, events,
+            clock ?? TimeProvider.System, ledgerKeeper, masterLedger));
 
     public HistoryCache(HistorySettings settings, HistoryNode node, IActorRef tagEngine, ICanTell configReplicator,
-        Func<IHistoryStore> storeFactory, ICanTell? events, TimeProvider clock)
+        Func<IHistoryStore> storeFactory, ICanTell? events, TimeProvider clock, ICanTell? ledgerKeeper, ICanTell? masterLedger)
     {
+        _ledgerKeeper = ledgerKeeper;
+        _masterLedger = masterLedger;
         _settings = settings;
         _node = node;
         _tagEngine = tagEngine;
@@ -100,6 +108,7 @@ public sealed partial class HistoryCache : ReceiveActor, IWithTimers
         Receive<RetryHistoryQuarantine>(_ => Sender.Tell(RetryQuarantine()));
         Receive<ReconcileCachedHistory>(reconcile => Sender.Tell(Reconcile(reconcile)));
         ForwardingReceives();
+        ReconciliationReceives();
     }
 
     protected override void PreStart()
@@ -128,10 +137,12 @@ public sealed partial class HistoryCache : ReceiveActor, IWithTimers
         Context.System.EventStream.Subscribe(Self, typeof(LocalActivityChanged));
         _configReplicator.Tell(GetConfigDocument.Instance, Self);
         OpenStore();
+        AskMasterLedgerIfDue();
     }
 
     protected override void PostStop()
     {
+        TellLogging(false);
         Context.System.EventStream.Unsubscribe(Self);
         // Null when the cache could not be opened.
         _cache?.Dispose();
@@ -179,7 +190,9 @@ public sealed partial class HistoryCache : ReceiveActor, IWithTimers
         }
         foreach (var rate in rates.Where(r => !_tickRates.Contains(r)))
         {
-            Timers.StartPeriodicTimer(TickKey(rate), new PeriodicTick(rate), TimeSpan.FromMilliseconds(rate));
+            // The first tick at once: a node that just went active logs the current period now, not a period later
+            // (the hand-over from the other node leaves a gap of that much less in the history).
+            Timers.StartPeriodicTimer(TickKey(rate), new PeriodicTick(rate), TimeSpan.FromMilliseconds(Math.Min(rate, 50)), TimeSpan.FromMilliseconds(rate));
             _tickRates.Add(rate);
         }
     }
@@ -197,10 +210,12 @@ public sealed partial class HistoryCache : ReceiveActor, IWithTimers
             _activeEpoch = null;
             StopForwarding();
             _sampler.Restart();
+            TellLogging(false);
         }
         UpdateTickTimers();
         _log.Info("History cache at level {Level}", level);
         TryForward();
+        AskMasterLedgerIfDue();
     }
 
     private void OnActivity(PeerActivity activity)
@@ -231,6 +246,9 @@ public sealed partial class HistoryCache : ReceiveActor, IWithTimers
         }
         _sampled += samples.Count;
         _unsynced += samples.Count;
+        // Logging begins in the ledger with the first sample on disk, not with the level: a master that has no values
+        // yet must not claim an interval the backup's samples would then be dropped for.
+        TellLogging(true);
         SyncIfDue();
         TryForward();
     }
@@ -256,19 +274,6 @@ public sealed partial class HistoryCache : ReceiveActor, IWithTimers
         _log.Info("History quarantine: {Count} samples put back in the cache to be written again", samples.Count);
         TryForward();
         return new HistoryQuarantineRetried(samples.Count);
-    }
-
-    private CachedHistoryReconciled Reconcile(ReconcileCachedHistory reconcile)
-    {
-        StopForwarding();
-        var (kept, dropped) = _cache.Retain(sample => !ForwardingRules.InAny(sample.Timestamp, reconcile.MasterLogging));
-        _forwardUpTo = _cache.LastSequence;
-        var intervals = string.Join(", ", reconcile.MasterLogging.Select(i => $"{i.From:O}..{i.To:O}"));
-        _log.Info("History cache reconciled with the master's logging intervals [{Intervals}]: {Kept} samples kept to forward, {Dropped} dropped", intervals, kept, dropped);
-        _events?.Tell(new AppendRedundancyEvent(RedundancyEventKinds.HistoryReconciled,
-            $"history cache reconciled with the master's logging [{intervals}]: {kept} samples forwarded, {dropped} dropped"), Self);
-        TryForward();
-        return new CachedHistoryReconciled(kept, dropped);
     }
 
     private HistoryCacheStatus Status()

@@ -15,7 +15,7 @@ public sealed record HistoryLoggingChanged(bool Logging);
 /// </summary>
 public sealed class HistoryLedgerKeeper : ReceiveActor, IWithTimers
 {
-    public const string Name = "history-ledger";
+    public const string Name = RedundancyPaths.HistoryLedger;
     private const string ExtendTimer = "extend";
 
     private readonly string _path;

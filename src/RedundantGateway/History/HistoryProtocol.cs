@@ -2,9 +2,6 @@ namespace RedundantGateway.History;
 
 // The HistoryCache actor's messages besides the runtime protocol (Runtime/ActorSubsystem.cs).
 
-/// <summary>A time interval [From, To).</summary>
-public sealed record HistoryInterval(DateTimeOffset From, DateTimeOffset To);
-
 public sealed record GetHistoryCacheStatus
 {
     public static readonly GetHistoryCacheStatus Instance = new();
@@ -59,9 +56,12 @@ public sealed record HistoryQuarantineRetried(int Samples);
 
 /// <summary>
 /// The seam of partial-mode reconciliation: drops the cached samples inside any of <paramref name="MasterLogging"/> (the
-/// intervals the master logged itself) and lets the rest be forwarded (even by a backup in partial mode: what is cached
-/// now, not what comes later). Answered with <see cref="CachedHistoryReconciled"/>.
+/// intervals the master logged itself, both ends inclusive, as its ledger gives them) and lets the rest be forwarded (even
+/// by a backup in partial mode). Only samples up to <paramref name="SettledUpTo"/> are settled (null: all of them); later
+/// ones wait for the next reconciliation. Answered with <see cref="CachedHistoryReconciled"/>.
 /// </summary>
-public sealed record ReconcileCachedHistory(IReadOnlyList<HistoryInterval> MasterLogging);
+public sealed record ReconcileCachedHistory(IReadOnlyList<LoggingInterval> MasterLogging, DateTimeOffset? SettledUpTo = null);
 
-public sealed record CachedHistoryReconciled(long Kept, long Dropped);
+/// <param name="Kept">samples settled to be forwarded; <paramref name="Dropped"/>: settled as the master's;
+/// <paramref name="Waiting"/>: after the settled instant, left for the next reconciliation.</param>
+public sealed record CachedHistoryReconciled(long Kept, long Dropped, long Waiting = 0);

@@ -30,6 +30,17 @@ public sealed record HistorySettings(
     /// <summary>Which database the samples go to (the store keys of the same block).</summary>
     public HistoryStoreSettings Store { get; init; } = new("data/history.db", "", TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(30));
 
+    /// <summary>The master's logging ledger (full path): the intervals in which it logged history.</summary>
+    public string LedgerPath { get; init; } = Path.GetFullPath(Path.Combine("data", "history-ledger", "ledger.txt"));
+
+    /// <summary>How often the master's ledger records that logging still goes on (a kill -9 loses at most this much of it).</summary>
+    public TimeSpan LedgerExtendInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>A backup in partial mode asks the master's ledger again after this long without a settling answer, doubling up to <see cref="LedgerAskMaxBackoff"/>.</summary>
+    public TimeSpan LedgerAskMinBackoff { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    public TimeSpan LedgerAskMaxBackoff { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Reads the history keys of a node's configuration (merged over the embedded defaults).</summary>
     public static HistorySettings Create(Config config) => Create(SettingsReader.ForGateway(config, "configuration"));
 
@@ -38,6 +49,9 @@ public sealed record HistorySettings(
     {
         var cache = gateway.Section("history").Section("cache");
         var forward = gateway.Section("history").Section("forward");
+        var ledger = gateway.Section("history").Section("ledger");
+        var ledgerPath = ledger.String("path").Trim();
+        if (ledgerPath.Length == 0) ledgerPath = Path.Combine(gateway.NonEmptyString("data-dir"), "history-ledger", "ledger.txt");
         var directory = cache.String("directory").Trim();
         if (directory.Length == 0) directory = Path.Combine(gateway.NonEmptyString("data-dir"), "history-cache");
         var settings = new HistorySettings(
@@ -52,7 +66,13 @@ public sealed record HistorySettings(
             QueryTimeout: forward.Duration("query-timeout"))
         {
             Store = HistoryStoreSettings.Create(gateway.Section("history")),
+            LedgerPath = Path.GetFullPath(ledgerPath),
+            LedgerExtendInterval = ledger.Duration("extend-interval"),
+            LedgerAskMinBackoff = ledger.Duration("ask-min-backoff"),
+            LedgerAskMaxBackoff = ledger.Duration("ask-max-backoff"),
         };
+        if (settings.LedgerAskMaxBackoff < settings.LedgerAskMinBackoff)
+            throw ledger.Error("ask-max-backoff", "must not be shorter than history.ledger.ask-min-backoff");
         if (settings.RetryMaxBackoff < settings.RetryMinBackoff)
             throw forward.Error("retry-max-backoff", "must not be shorter than history.forward.retry-min-backoff");
         if (settings.SegmentBytes < 64 * 1024)

@@ -168,18 +168,31 @@ public sealed class SegmentLog : IDisposable
     /// </summary>
     public (long Kept, long Dropped) Retain(Func<HistorySample, bool> keep)
     {
+        var (kept, dropped, _) = Retain(keep, _ => false);
+        return (kept, dropped);
+    }
+
+    /// <summary>
+    /// As <see cref="Retain(Func{HistorySample, bool})"/>, and the samples <paramref name="waits"/> accepts are kept
+    /// too but appended after all the others, so everything up to <c>LastSequence - Waiting</c> is settled.
+    /// </summary>
+    public (long Kept, long Dropped, long Waiting) Retain(Func<HistorySample, bool> keep, Func<HistorySample, bool> waits)
+    {
         var last = _nextSequence - 1;
         Rewind();
         var kept = new List<HistorySample>();
+        var waiting = new List<HistorySample>();
         long dropped = 0;
         while (_readSequence <= last && ReadOldest((int)Math.Min(65_536, last - _readSequence + 1)) is { } batch)
             foreach (var sample in batch.Samples)
-                if (keep(sample)) kept.Add(sample);
+                if (waits(sample)) waiting.Add(sample);
+                else if (keep(sample)) kept.Add(sample);
                 else dropped++;
         Append(kept);
+        Append(waiting);
         Sync();
         Release(last);
-        return (kept.Count, dropped);
+        return (kept.Count, dropped, waiting.Count);
     }
 
     public void Dispose()

@@ -54,9 +54,12 @@ public sealed class HistoryCacheSpec : Akka.TestKit.Xunit2.TestKit, IDisposable
             KeyValuePair.Create("projects/p/tags/none", """{"provider":"simulator"}"""),
         ]);
 
-    private IActorRef Cache(NodeRole role = NodeRole.Master, HistoryLevel level = HistoryLevel.Full, ConfigDocument? document = null)
+    private IActorRef Cache(NodeRole role = NodeRole.Master, HistoryLevel level = HistoryLevel.Full, ConfigDocument? document = null,
+        ICanTell? ledgerKeeper = null, ICanTell? masterLedger = null)
     {
-        var cache = Sys.ActorOf(HistoryCache.Props(Settings, new HistoryNode(role, level, 1), _tags.Ref, _config.Ref, () => _store, _events.Ref));
+        var settings = Settings with { LedgerAskMinBackoff = TimeSpan.FromMilliseconds(100), LedgerAskMaxBackoff = TimeSpan.FromMilliseconds(300) };
+        var cache = Sys.ActorOf(HistoryCache.Props(settings, new HistoryNode(role, level, 1), _tags.Ref, _config.Ref, () => _store, _events.Ref,
+            ledgerKeeper: ledgerKeeper, masterLedger: masterLedger));
         _config.ExpectMsg<GetConfigDocument>();
         _config.Reply(new ConfigDocumentView(document ?? Document(), false));
         var subscribe = _tags.ExpectMsg<SubscribeTags>();
@@ -241,8 +244,9 @@ public sealed class HistoryCacheSpec : Akka.TestKit.Xunit2.TestKit, IDisposable
         Assert.Equal((15L, 15L, "partial"), (partial.Rows, partial.Sampled, partial.State));
         Assert.Empty(_store.Batches);
 
-        // The seam of the reconciliation: the master logged the first second itself (samples 1-9 are at 100-900 ms).
-        cache.Tell(new ReconcileCachedHistory([new HistoryInterval(T0, T0.AddSeconds(1))]));
+        // The seam of the reconciliation: the master logged the first second itself (samples 1-9 are at 100-900 ms;
+        // the ledger's intervals include both ends).
+        cache.Tell(new ReconcileCachedHistory([new LoggingInterval(T0, T0.AddMilliseconds(999))]));
         Assert.Equal(new CachedHistoryReconciled(6, 9), ExpectMsg<CachedHistoryReconciled>());
         AwaitStored(6);
         Assert.Equal([10.0, 11, 12, 13, 14, 15], _store.Rows.Select(s => (double)s.Value!));
@@ -251,6 +255,59 @@ public sealed class HistoryCacheSpec : Akka.TestKit.Xunit2.TestKit, IDisposable
         Feed(cache, 3);
         Assert.Equal(3L, Status(cache).Rows);
         Assert.Equal(6, _store.Rows.Count);
+    }
+
+    [Fact]
+    public void A_master_tells_its_ledger_keeper_when_it_logs_and_when_it_stops()
+    {
+        var keeper = CreateTestProbe("ledger-keeper");
+        var cache = Cache(ledgerKeeper: keeper.Ref);
+        Activate(cache, epoch: 2);
+        // Active is not yet logging: the ledger begins with the first sample on disk.
+        keeper.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        Feed(cache, 3);
+        Assert.True(keeper.ExpectMsg<HistoryLoggingChanged>().Logging);
+        SetLevel(cache, ActivityLevel.Warm);
+        keeper.FishForMessage<HistoryLoggingChanged>(m => !m.Logging, Wait);
+    }
+
+    [Fact]
+    public void A_backup_in_partial_mode_asks_the_master_ledger_once_standby_and_settles_only_with_a_logging_master()
+    {
+        var master = CreateTestProbe("master-ledger");
+        var cache = Cache(NodeRole.Backup, HistoryLevel.Partial, masterLedger: master.Ref);
+        Activate(cache, epoch: 4, NodeRole.Backup);
+        Feed(cache, 15);
+        // Active (the master is down): no ask.
+        master.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+
+        SetLevel(cache, ActivityLevel.Cold);
+        var first = master.ExpectMsg<HistoryLedgerRequest>(Wait);
+        // Not answered: asked again (back-off), and an answer of a master not logging yet settles nothing.
+        var second = master.ExpectMsg<HistoryLedgerRequest>(Wait);
+        Assert.True(second.RequestId > first.RequestId);
+        master.Reply(new HistoryLedgerReply(second.RequestId, [new LoggingInterval(T0, T0.AddMilliseconds(999))], false, T0.AddSeconds(5)));
+        var third = master.ExpectMsg<HistoryLedgerRequest>(Wait);
+        Assert.Empty(_store.Rows);
+        Assert.Equal(15L, Status(cache).Rows);
+
+        // A logging master's answer (samples 1-9 at 100-900 ms are its own; 10-12 at 1.0-1.2 s before its answer at
+        // 1.25 s; 13-15 after it wait).
+        master.Reply(new HistoryLedgerReply(third.RequestId, [new LoggingInterval(T0, T0.AddMilliseconds(999))], true, T0.AddMilliseconds(1250)));
+        AwaitStored(3);
+        Assert.Equal([10.0, 11, 12], _store.Rows.Select(s => (double)s.Value!));
+        var reconciled = ExpectEvent(RedundancyEventKinds.HistoryReconciled);
+        Assert.Contains("3 samples forwarded", reconciled.Reason);
+        Assert.Contains("9 dropped", reconciled.Reason);
+        Assert.Contains("3 later than its answer wait", reconciled.Reason);
+
+        var next = master.ExpectMsg<HistoryLedgerRequest>(Wait);
+        master.Reply(new HistoryLedgerReply(next.RequestId, [new LoggingInterval(T0, T0.AddMilliseconds(999)), new LoggingInterval(T0.AddMilliseconds(1450), T0.AddSeconds(2))], true, T0.AddSeconds(2)));
+        // 13 and 14 (1.3, 1.4 s) fall in the master's gap, 15 (1.5 s) in its second interval.
+        AwaitStored(5);
+        Assert.Equal([10.0, 11, 12, 13, 14], _store.Rows.Select(s => (double)s.Value!));
+        AwaitAssert(() => Assert.Equal(0L, Status(cache).Rows), Wait);
+        master.ExpectNoMsg(TimeSpan.FromMilliseconds(500));
     }
 
     [Fact]
@@ -283,6 +340,16 @@ public sealed class HistoryCacheSpec : Akka.TestKit.Xunit2.TestKit, IDisposable
         var rows = _store.Rows.Where(r => r.Tag == Periodic).ToList();
         Assert.All(rows, r => Assert.Equal((42.0, 0L), ((double)r.Value!, r.Timestamp.ToUnixTimeMilliseconds() % 100)));
         Assert.Equal(rows.Count, rows.Select(r => r.Timestamp).Distinct().Count());
+    }
+
+    [Fact]
+    public void A_node_going_active_logs_the_current_period_at_once_not_a_period_later()
+    {
+        // A minute's rate: the only sample within the wait is the one taken on going active.
+        var cache = Cache(document: Document("""{"mode":"periodic","rateMs":60000}"""));
+        cache.Tell(new TagsChanged([new TagValue(Periodic, 7.0, TagQuality.Good, T0)]));
+        Activate(cache, epoch: 2);
+        AwaitAssert(() => Assert.Single(_store.Rows, r => r.Tag == Periodic), Wait, TimeSpan.FromMilliseconds(20));
     }
 
     [Fact]

@@ -20,6 +20,10 @@ public sealed class HistorySettingsSpec
         Assert.Equal(16L * 1024 * 1024, defaults.SegmentBytes);
         Assert.Equal(("redundant-gateway", 50_000), (defaults.PairName, defaults.BatchSize));
         Assert.Equal((TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(10)), (defaults.RetryMinBackoff, defaults.RetryMaxBackoff));
+        Assert.Equal(Path.GetFullPath("/var/rg/history-ledger/ledger.txt"), defaults.LedgerPath);
+        Assert.Equal(TimeSpan.FromSeconds(1), defaults.LedgerExtendInterval);
+        Assert.Equal((TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(5)), (defaults.LedgerAskMinBackoff, defaults.LedgerAskMaxBackoff));
+        Assert.Equal(TimeSpan.FromMilliseconds(250), Read("redundant-gateway.history.ledger.extend-interval = 250ms").LedgerExtendInterval);
 
         var given = Read("""
             redundant-gateway.history.cache { directory = "/tmp/h", sync-interval = 0ms, segment-bytes = 1MiB }
@@ -40,6 +44,8 @@ public sealed class HistorySettingsSpec
     [InlineData("redundant-gateway.history.cache.segment-bytes = 1KiB", "redundant-gateway.history.cache.segment-bytes")]
     [InlineData("redundant-gateway.history.forward.retry-max-backoff = 10ms", "redundant-gateway.history.forward.retry-max-backoff")]
     [InlineData("redundant-gateway.history.forward.pair-name = \"\"", "redundant-gateway.history.forward.pair-name")]
+    [InlineData("redundant-gateway.history.ledger.extend-interval = 0s", "redundant-gateway.history.ledger.extend-interval")]
+    [InlineData("redundant-gateway.history.ledger.ask-max-backoff = 10ms", "redundant-gateway.history.ledger.ask-max-backoff")]
     public void A_bad_value_is_one_line_naming_the_key(string hocon, string key)
     {
         var error = Assert.Throws<GatewayConfigException>(() => Read(hocon));
