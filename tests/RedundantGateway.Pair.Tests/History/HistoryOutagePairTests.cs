@@ -91,6 +91,7 @@ public sealed class HistoryOutagePairTests(ITestOutputHelper output) : PairTest(
         // The simulator gives both nodes the same periodic second: the backup's rows for keys the master wrote are refused.
         var status = await UntilStatusAsync(backup, s => s.History is { Duplicates: > 0 }, "the backup counts duplicates");
         Log($"backup history: {status.History}");
+        Assert.Contains(backup.Lines, l => l.Text.Contains("History store already had"));
         await AssertEverySecondOnceAsync(master, cutAt.AddSeconds(-3), healedAt);
     });
 
