@@ -26,6 +26,9 @@ public sealed class MetricsPairTests(ITestOutputHelper output) : PairTest(output
     public Task Metrics_pass_promtool_name_the_pairs_state_and_count_a_failover_by_cause() => Scenario(async () =>
     {
         var (masterSpec, backupSpec) = PairSpecs();
+        // One history file both share, in a folder that exists (the default data/history.db's folder does not here).
+        var history = $"history.sqlite-path = \"{Path.Combine(TestDir, "history.db").Replace("\\", "/")}\"";
+        (masterSpec, backupSpec) = (masterSpec with { Extra = history }, backupSpec with { Extra = history });
         var master = StartNode(masterSpec);
         var backup = StartNode(backupSpec);
         var (m, _) = await UntilPairSettledAsync(master, backup, "master", "the pair formed with the master active");
