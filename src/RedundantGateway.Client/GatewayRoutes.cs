@@ -27,6 +27,8 @@ public static class GatewayRoutes
 
     public const string HistoryRoute = "api/history";
     public const string HistoryQuarantine = "api/history/quarantine";
+    /// <summary>The <c>history</c> object of /api/redundancy alone (<see cref="HistoryCacheInfo"/>).</summary>
+    public const string HistoryStats = "api/history/stats";
     public const string HistoryQuarantineRetry = "api/history/quarantine/retry";
 
     /// <summary>A tag's history in [from, to] (ISO 8601), at most <paramref name="maxPoints"/> (min/max buckets) when given.</summary>

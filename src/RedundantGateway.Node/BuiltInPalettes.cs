@@ -95,6 +95,14 @@ internal static class BuiltInPalettes
                     new("by", "b", "who unshelves (default: rgw)", CliPlaces.Body, Default: "rgw"),
                 ]),
         ]),
+        new("history", "the historian's store-and-forward cache and its quarantine",
+        [
+            new("stats", "the cache: state, rows and bytes not yet stored, oldest age, forward rate, quarantined, written, duplicates",
+                "GET", GatewayRoutes.HistoryStats, []),
+            new("quarantine", "the samples the history database refused, with their reasons", "GET", GatewayRoutes.HistoryQuarantine, [],
+                new CliOutput(Items: "samples", Columns: ["id", "at", "tag", "reason"], CountLabel: "quarantined samples")),
+            new("retry", "puts every quarantined sample back in the cache to be written again", "POST", GatewayRoutes.HistoryQuarantineRetry, []),
+        ]),
     ];
 
     // A property, not a field: All is initialised first, and a field declared after it would still be null then.

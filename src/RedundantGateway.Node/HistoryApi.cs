@@ -32,6 +32,17 @@ internal static class HistoryApi
             catch (Exception e) when (e is AskTimeoutException or TaskCanceledException) { return Unavailable(); }
         });
 
+        app.MapGet("/" + GatewayRoutes.HistoryStats, async () =>
+        {
+            if (runtime.Handles?.History is not { } history) return NodeWeb.Restarting();
+            try
+            {
+                var status = await history.Ask<HistoryCacheStatus>(GetHistoryCacheStatus.Instance, AskMargin);
+                return NodeWeb.Json(ContractMapping.ToHistory(status));
+            }
+            catch (Exception e) when (e is AskTimeoutException or TaskCanceledException) { return Unavailable(); }
+        });
+
         app.MapGet("/" + GatewayRoutes.HistoryQuarantine, async () =>
         {
             if (runtime.Handles?.History is not { } history) return NodeWeb.Restarting();

@@ -17,7 +17,7 @@ using RedundantGateway.Benchmarks;
 //            --gcdump: a heap dump of the loaded node with dotnet-gcdump, `dotnet-gcdump report FILE` lists the types)
 //   ... -- takeover [--runs 30] [--standby cold|warm]           (issue 9: failover request to first streamed value and alarm)
 //   ... -- state-store [--alarms 1000000] [--batches 2000]       (issue 11: delta size, codec and durable log, in process)
-//   ... -- history-cache [--samples 2000000] [--backlog 1000000] (issue 12: store-and-forward throughput and backlog drain, in process)
+//   ... -- history-cache [--samples 2000000] [--backlog 1000000] [--store discard|sqlite|postgres] [--postgres CONNECTION] (issue 12: store-and-forward throughput and backlog drain, in process)
 //   ... -- history-store [--rows 1000000] [--batch 1000,10000,50000] [--databases sqlite,postgres] [--postgres CONNECTION]   (issue 12: batches straight
 //            into SQLite and PostgreSQL; without --postgres a private PostgreSQL 15 server is started and removed)
 //   ... -- state-replication [--rates 20000,50000,100000] [--seconds 15] [--alarms 100000]   (issue 11: changes/s replicated
@@ -97,8 +97,9 @@ switch (command)
     case "history-cache":
         var historySamples = IntOption("--samples", 2_000_000);
         var historyBacklog = IntOption("--backlog", 1_000_000);
-        report.Write("history-cache", await HistoryBenchmarks.HistoryCacheAsync(historySamples, historyBacklog,
-            $"{Run} history-cache --samples {historySamples} --backlog {historyBacklog}"));
+        var historyStoreKind = Option("--store") ?? "discard";
+        report.Write(historyStoreKind == "discard" ? "history-cache" : $"history-cache-{historyStoreKind}", await HistoryBenchmarks.HistoryCacheAsync(historySamples, historyBacklog,
+            $"{Run} history-cache --samples {historySamples} --backlog {historyBacklog} --store {historyStoreKind}", historyStoreKind, Option("--postgres")));
         break;
     case "history-store":
         var historyRows = IntOption("--rows", 1_000_000);

@@ -7,7 +7,6 @@ namespace RedundantGateway.Node.Metrics;
 /// constructor) and brings them up to date at each scrape by asking its actors for their status with a short
 /// timeout, so nothing is pushed from the hot paths. A source whose actor does not answer leaves its values as they
 /// were and says so through <c>rgw_metrics_source_up</c>.
-/// The history subsystem adds its own source (its <c>rgw_history_*</c> series) to <see cref="NodeMetrics"/>' list.
 /// </summary>
 internal interface INodeMetricsSource
 {

@@ -24,8 +24,7 @@ internal sealed class NodeMetrics
     {
         _runtime = runtime;
         var factory = Prometheus.Metrics.WithCustomRegistry(_registry);
-        // The history subsystem adds its source here (rgw_history_*).
-        _sources = [new RedundancyMetrics(factory), new ReplicationMetrics(factory)];
+        _sources = [new RedundancyMetrics(factory), new ReplicationMetrics(factory), new HistoryMetrics(factory)];
         _sourceUp = factory.CreateGauge("rgw_metrics_source_up", "1 when the source's actors answered this scrape in time; 0: its series show older values.", ["source"]);
         _info = factory.CreateGauge("rgw_node_info", "Always 1; the node's name, role and version as labels.", ["node", "role", "version"]);
         _info.WithLabels(runtime.Settings.NodeName, runtime.Settings.Role.ToString().ToLowerInvariant(), NodeWeb.Version).Set(1);

@@ -29,6 +29,7 @@ public sealed partial class HistoryCache
     private long _forwardUpTo;
     private long _written;
     private long _duplicates;
+    private long _duplicateRun;
     private long _rejected;
 
     private void ForwardingReceives()
@@ -146,9 +147,23 @@ public sealed partial class HistoryCache
         }
         _written += result.Written;
         _duplicates += result.Duplicates;
+        ReportDuplicates(result.Duplicates);
         _cache.Release(completed.Batch.LastSequence);
         _stored.Enqueue((_clock.GetUtcNow(), completed.Batch.Samples.Count));
         TryForward();
+    }
+
+    /// <summary>
+    /// Rows the database already had (the other node wrote the same tag and time, e.g. both active in full mode during a
+    /// link cut): one line when a run of batches with duplicates begins and one with its total when it ends, not one per batch.
+    /// </summary>
+    private void ReportDuplicates(int duplicates)
+    {
+        if (duplicates > 0 && _duplicateRun == 0)
+            _log.Info("History store already had {Duplicates} rows of a batch (same tag and time, written by the other node?): not written twice, counted as duplicates", duplicates);
+        if (duplicates == 0 && _duplicateRun > 0)
+            _log.Info("History duplicates ended: {Duplicates} rows in all were already in the database", _duplicateRun);
+        _duplicateRun = duplicates > 0 ? _duplicateRun + duplicates : 0;
     }
 
     /// <summary>The store did not take a batch (or could not be opened): everything stays cached, tried again after a back-off.</summary>

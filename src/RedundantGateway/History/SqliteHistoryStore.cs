@@ -38,8 +38,15 @@ public sealed class SqliteHistoryStore(string path, TimeSpan busyTimeout) : Batc
 
     private async Task<SqliteConnection> ConnectionAsync(CancellationToken cancellationToken)
     {
-        if (_connection is not null) return _connection;
         var folder = Path.GetDirectoryName(_path)!;
+        if (_connection is not null)
+        {
+            // An open connection keeps writing to a file whose folder was unmounted or moved away, where neither node
+            // nor a query would find it: the file gone from its path is an outage (the batch stays cached and retried).
+            if (File.Exists(_path)) return _connection;
+            await ResetAsync();
+            throw new HistoryStoreUnavailableException($"{Description}: the file is no longer at its path (folder {folder} unmounted or moved?)");
+        }
         if (!Directory.Exists(folder))
             throw new HistoryStoreUnavailableException($"{Description}: folder {folder} does not exist (a shared folder not mounted?)");
         var connection = new SqliteConnection(new SqliteConnectionStringBuilder

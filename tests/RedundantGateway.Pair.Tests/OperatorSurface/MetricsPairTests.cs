@@ -17,12 +17,18 @@ public sealed class MetricsPairTests(ITestOutputHelper output) : PairTest(output
         "rgw_activity_level", "rgw_epoch", "rgw_failovers_total", "rgw_peer_phi", "rgw_heartbeat_round_trip_seconds",
         "rgw_config_replication_lag_revisions", "rgw_config_replication_lag_seconds", "rgw_state_replication_lag_seconds",
         "rgw_state_retained_bytes", "rgw_redundancy_events_total", "rgw_node_info",
+        "rgw_history_cached_rows", "rgw_history_cached_bytes", "rgw_history_oldest_age_seconds", "rgw_history_forward_rate",
+        "rgw_history_quarantined_rows", "rgw_history_store_unavailable", "rgw_history_sampled_total", "rgw_history_written_total",
+        "rgw_history_duplicates_total", "rgw_history_rejected_total",
     ];
 
     [PromtoolFact]
     public Task Metrics_pass_promtool_name_the_pairs_state_and_count_a_failover_by_cause() => Scenario(async () =>
     {
         var (masterSpec, backupSpec) = PairSpecs();
+        // One history file both share, in a folder that exists (the default data/history.db's folder does not here).
+        var history = $"history.sqlite-path = \"{Path.Combine(TestDir, "history.db").Replace("\\", "/")}\"";
+        (masterSpec, backupSpec) = (masterSpec with { Extra = history }, backupSpec with { Extra = history });
         var master = StartNode(masterSpec);
         var backup = StartNode(backupSpec);
         var (m, _) = await UntilPairSettledAsync(master, backup, "master", "the pair formed with the master active");
@@ -36,6 +42,8 @@ public sealed class MetricsPairTests(ITestOutputHelper output) : PairTest(output
         Assert.True(Value(masterMetrics, "rgw_failovers_total{cause=\"designation\"}") >= 1);
         Assert.Equal(0, Value(masterMetrics, "rgw_failovers_total{cause=\"peer-down\"}"));
         Assert.True(Value(masterMetrics, "rgw_heartbeat_round_trip_seconds") is > 0 and < 5);
+        Assert.Equal(1, Value(masterMetrics, "rgw_metrics_source_up{source=\"history\"}"));
+        Assert.Equal(0, Value(masterMetrics, "rgw_history_store_unavailable"));
 
         var backupMetrics = await ScrapeCheckedAsync(backupSpec.WebPort);
         Assert.Equal(1, Value(backupMetrics, "rgw_activity_level{level=\"cold\"}"));

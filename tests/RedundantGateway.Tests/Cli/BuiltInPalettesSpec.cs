@@ -16,7 +16,7 @@ public sealed class BuiltInPalettesSpec
         [
             "redundancy status", "redundancy failover", "redundancy resync", "events list", "events tail", "cluster show",
             "config get", "config set", "config delete", "config history", "tags get", "tags watch",
-            "alarms list", "alarms ack", "alarms shelve",
+            "alarms list", "alarms ack", "alarms shelve", "history stats", "history quarantine", "history retry",
         ];
         Assert.Empty(expected.Except(names));
     }
@@ -45,5 +45,26 @@ public sealed class BuiltInPalettesSpec
             Assert.True(resolution.Invocation is not null, $"{where}: {resolution.Error}");
             Assert.DoesNotContain("{", RequestBuilder.RelativeUri(resolution.Invocation!));
         }
+    }
+
+    [Fact]
+    public void History_quarantine_renders_one_row_per_refused_sample_and_stats_the_cache_object()
+    {
+        var tree = new CommandTree(BuiltInPalettes.All);
+        var quarantine = tree.Resolve(["history", "quarantine"]).Invocation!;
+        Assert.Equal(GatewayRoutes.HistoryQuarantine, RequestBuilder.RelativeUri(quarantine));
+        var answer = System.Text.Json.JsonDocument.Parse("""
+            {"samples":[{"id":3,"at":"2026-12-02T10:00:00Z","reason":"value out of range","tag":"projects/demo/tags/x",
+              "sample":{"t":"2026-12-02T09:59:59Z","v":1.5,"q":"good","node":"master","epoch":4}}]}
+            """).RootElement;
+        var text = AnswerFormatter.Format(answer, quarantine.Command.Output);
+        Assert.Contains("value out of range", text);
+        Assert.Contains("projects/demo/tags/x", text);
+        Assert.EndsWith("1 quarantined samples\n", text);
+
+        var stats = tree.Resolve(["history", "stats"]).Invocation!;
+        Assert.Equal(GatewayRoutes.HistoryStats, RequestBuilder.RelativeUri(stats));
+        var retry = tree.Resolve(["history", "retry"]).Invocation!;
+        Assert.Equal("POST", retry.Command.Method);
     }
 }
