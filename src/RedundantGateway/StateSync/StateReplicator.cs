@@ -212,6 +212,9 @@ public sealed partial class StateReplicator : ReceiveActor, IWithTimers
 
     private void OnAck(StateBatchAck ack)
     {
+        // A restarted peer asks for this node's whole state: the local changes still waiting for their batch interval are
+        // part of it, so they leave now and the sync point (or catch-up) that answers comes after them.
+        if (ack.NeedsState) Flush();
         (_shipping, var decision) = ShippingRules.OnAck(_shipping, ack, NowMs, _settings.Shipping);
         switch (decision)
         {
