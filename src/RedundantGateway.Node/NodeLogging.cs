@@ -58,6 +58,10 @@ internal static class NodeLogging
         var text = e.MessageTemplate.Text;
         return text.StartsWith("Tried to associate with unreachable remote address", StringComparison.Ordinal)
             || text.StartsWith("Association with remote system", StringComparison.Ordinal)
+            // A peer address whose port accepts the connection but never answers the handshake (a hung node, another
+            // service): Akka's error after 15 s, repeated per attempt; the failure detector's events and the not-a-node
+            // warning already say it.
+            || text.StartsWith("No response from remote for outbound association", StringComparison.Ordinal)
             || text.StartsWith("Removing receive buffers for", StringComparison.Ordinal)
             || (text == "Disassociated" && e.Level >= LogEventLevel.Warning)
             // The timer of an endpoint writer that has just stopped, delivered to nobody after every failed attempt.
