@@ -100,8 +100,12 @@ public sealed class CommandRunner(NodeConnection node, TextWriter output, bool t
             else if (line.StartsWith("data:", StringComparison.Ordinal)) data.Add(line[5..].TrimStart());
             else if (line.Length == 0 && data.Count > 0)
             {
-                await WriteEventAsync(invocation, eventName, string.Join('\n', data));
-                await output.FlushAsync(cancellationToken);
+                // A heartbeat only says the node is there (the stream's silence detector): nothing to show.
+                if (eventName != "heartbeat")
+                {
+                    await WriteEventAsync(invocation, eventName, string.Join('\n', data));
+                    await output.FlushAsync(cancellationToken);
+                }
                 if (eventName == "end") return ExitCodes.Ok;
                 eventName = "message";
                 data.Clear();

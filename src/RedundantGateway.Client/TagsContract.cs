@@ -30,7 +30,9 @@ public sealed record TagStreamLevel(string ActivityLevel);
 /// One item of the hub's live stream (<c>Stream</c> on <see cref="GatewayRoutes.TagHub"/>), the same information as
 /// the Server-Sent Events in one typed record. <paramref name="Kind"/> says which fields are set:
 /// <c>snapshot</c> (<paramref name="ActivityLevel"/>, <paramref name="Tags"/>), <c>change</c> (<paramref name="Tag"/>),
-/// <c>level</c> (<paramref name="ActivityLevel"/>), <c>end</c> (<paramref name="Reason"/>). After a snapshot or level
+/// <c>level</c> (<paramref name="ActivityLevel"/>), <c>end</c> (<paramref name="Reason"/>), <c>heartbeat</c>
+/// (<paramref name="ActivityLevel"/> last sent; sent after <c>tags.stream-heartbeat-interval</c> with nothing else,
+/// so that silence means a lost node). After a snapshot or level
 /// at which the node runs no provider (cold, undecided), or after an end, the stream completes.
 /// </summary>
 public sealed record TagStreamItem(
@@ -44,4 +46,5 @@ public sealed record TagStreamItem(
     public const string ChangeKind = "change";
     public const string LevelKind = "level";
     public const string EndKind = "end";
+    public const string HeartbeatKind = "heartbeat";
 }

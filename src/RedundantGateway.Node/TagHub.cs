@@ -37,16 +37,24 @@ internal sealed class TagHub(NodeActorSystem runtime) : Hub
             string.IsNullOrEmpty(prefix) ? null : prefix);
         var buffer = new TagStreamBuffer(runtime.Settings.Tags.StreamBufferPaths);
         var bridge = actors.System.ActorOf(TagStreamBridge.Props(engine, selection, buffer));
+        string? lastLevel = null;
         try
         {
             while (true)
             {
-                TagStreamBatch batch;
-                try { batch = await buffer.TakeAsync(cancellationToken); }
+                TagStreamBatch? batch;
+                try { batch = await buffer.TakeAsync(runtime.Settings.Tags.StreamHeartbeatInterval, cancellationToken); }
                 catch (OperationCanceledException) { yield break; } // the client cancelled or went away
 
+                if (batch is null)
+                {
+                    // Nothing to send: a heartbeat, so the client tells a quiet node from a lost one by silence.
+                    yield return new TagStreamItem(TagStreamItem.HeartbeatKind, lastLevel);
+                    continue;
+                }
                 if (batch.Snapshot is { } snapshot)
                 {
+                    lastLevel = TagsApi.LevelName(snapshot.Level);
                     yield return new TagStreamItem(TagStreamItem.SnapshotKind, TagsApi.LevelName(snapshot.Level),
                         Tags: snapshot.Values.Select(TagsApi.ToInfo).ToList());
                     if (!TagsApi.Runs(snapshot.Level)) yield break; // a cold or undecided node streams nothing: its level said why
@@ -54,6 +62,7 @@ internal sealed class TagHub(NodeActorSystem runtime) : Hub
                 foreach (var change in batch.Changes) yield return new TagStreamItem(TagStreamItem.ChangeKind, Tag: TagsApi.ToInfo(change));
                 if (batch.Level is { } level)
                 {
+                    lastLevel = TagsApi.LevelName(level);
                     yield return new TagStreamItem(TagStreamItem.LevelKind, TagsApi.LevelName(level));
                     if (!TagsApi.Runs(level)) yield break;
                 }

@@ -56,7 +56,7 @@ internal static class TagsApi
             var bridge = actors.System.ActorOf(TagStreamBridge.Props(engine, selection, buffer));
             try
             {
-                await WriteStreamAsync(http.Response, buffer, http.RequestAborted);
+                await WriteStreamAsync(http.Response, buffer, settings.Tags.StreamHeartbeatInterval, http.RequestAborted);
             }
             catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested) { }
             finally
@@ -66,15 +66,27 @@ internal static class TagsApi
         }
     }
 
-    /// <summary>The writer loop: takes what the buffer coalesced, writes it, until the node leaves warm/active or the client goes.</summary>
-    private static async Task WriteStreamAsync(HttpResponse response, TagStreamBuffer buffer, CancellationToken cancellationToken)
+    /// <summary>
+    /// The writer loop: takes what the buffer coalesced, writes it, until the node leaves warm/active or the client goes.
+    /// Idle for <paramref name="heartbeat"/>: a <c>heartbeat</c> event with the level last sent, so that a client
+    /// tells a quiet node from a lost one (killed, hung, cut off) by silence.
+    /// </summary>
+    private static async Task WriteStreamAsync(HttpResponse response, TagStreamBuffer buffer, TimeSpan heartbeat, CancellationToken cancellationToken)
     {
         using var events = new TagEventWriter(response.BodyWriter);
+        string? lastLevel = null;
         while (true)
         {
-            var batch = await buffer.TakeAsync(cancellationToken);
+            var batch = await buffer.TakeAsync(heartbeat, cancellationToken);
+            if (batch is null)
+            {
+                events.WriteEvent("heartbeat", new TagStreamLevel(lastLevel ?? "undecided"));
+                await response.BodyWriter.FlushAsync(cancellationToken);
+                continue;
+            }
             if (batch.Snapshot is { } snapshot)
             {
+                lastLevel = LevelName(snapshot.Level);
                 events.WriteEvent("snapshot", new TagStreamSnapshot(LevelName(snapshot.Level), snapshot.Values.Select(ToInfo).ToList()));
                 if (!Runs(snapshot.Level))
                 {
@@ -85,7 +97,8 @@ internal static class TagsApi
             foreach (var change in batch.Changes) events.WriteChange(change);
             if (batch.Level is { } level)
             {
-                events.WriteEvent("level", new TagStreamLevel(LevelName(level)));
+                lastLevel = LevelName(level);
+                events.WriteEvent("level", new TagStreamLevel(lastLevel));
                 if (!Runs(level))
                 {
                     await response.BodyWriter.FlushAsync(cancellationToken);

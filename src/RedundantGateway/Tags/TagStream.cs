@@ -56,7 +56,11 @@ public sealed class TagStreamBuffer(int maxPaths)
     }
 
     /// <summary>Waits until something is there, then takes all of it.</summary>
-    public async Task<TagStreamBatch> TakeAsync(CancellationToken cancellationToken)
+    public async Task<TagStreamBatch> TakeAsync(CancellationToken cancellationToken) =>
+        (await TakeAsync(Timeout.InfiniteTimeSpan, cancellationToken))!;
+
+    /// <summary>As <see cref="TakeAsync(CancellationToken)"/>, but null when nothing came within <paramref name="idle"/> (time for a heartbeat).</summary>
+    public async Task<TagStreamBatch?> TakeAsync(TimeSpan idle, CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -71,7 +75,7 @@ public sealed class TagStreamBuffer(int maxPaths)
                     return batch;
                 }
             }
-            await _signal.WaitAsync(cancellationToken);
+            if (!await _signal.WaitAsync(idle, cancellationToken)) return null;
         }
     }
 

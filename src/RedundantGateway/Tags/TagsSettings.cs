@@ -19,6 +19,9 @@ public sealed record TagsSettings(IReadOnlyList<string> DisconnectedProviders, i
     /// <summary>How long the coordinator waits for the tag or alarm engine to reach a level or rebuild.</summary>
     public TimeSpan RuntimeActorTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>A live stream with nothing to send for this long sends a heartbeat (clients detect a lost node by silence).</summary>
+    public TimeSpan StreamHeartbeatInterval { get; init; } = TimeSpan.FromMilliseconds(200);
+
     public static TagsSettings Create(Config config) =>
         Create(SettingsReader.ForGateway(config, "configuration").Section("tags"));
 
@@ -30,6 +33,7 @@ public sealed record TagsSettings(IReadOnlyList<string> DisconnectedProviders, i
             ConfigReadRetry = tags.Duration("config-read-retry"),
             ApplyInterval = tags.Duration("apply-interval", allowZero: true),
             RuntimeActorTimeout = tags.Duration("runtime-actor-timeout"),
+            StreamHeartbeatInterval = tags.Duration("stream-heartbeat-interval"),
         };
 }
 

@@ -53,6 +53,11 @@ public sealed class HubTagStreamPairTests(ITestOutputHelper output) : PairTest(o
         Assert.Equal(FastTag, Assert.Single(one[0].Tags!).Path);
         Assert.All(one.Where(i => i.Kind == TagStreamItem.ChangeKind), c => Assert.Equal(FastTag, c.Tag!.Path));
 
+        // A quiet selection (a square wave of minutes) still hears from its node: heartbeats saying the level.
+        var quiet = await ReadAsync(ct => masterHub.StreamAsync(paths: [Prefix + "line1/pump-running"], cancellationToken: ct),
+            until: seen => seen.Count(i => i.Kind == TagStreamItem.HeartbeatKind) >= 3);
+        Assert.All(quiet.Where(i => i.Kind == TagStreamItem.HeartbeatKind), h => Assert.Equal("active", h.ActivityLevel));
+
         // The cold backup: the snapshot says cold and holds nothing, then the stream completes.
         var cold = await ReadAsync(ct => backupHub.StreamAsync(Prefix, cancellationToken: ct), until: _ => false);
         Log($"hub stream of the backup: {string.Join(", ", cold.Select(i => $"{i.Kind} {i.ActivityLevel}"))}");

@@ -46,6 +46,19 @@ public sealed class TagStreamSpec(ITestOutputHelper output) : Akka.TestKit.Xunit
     }
 
     [Fact]
+    public async Task An_idle_take_answers_null_for_a_heartbeat_and_a_later_value_still_arrives()
+    {
+        var buffer = new TagStreamBuffer(100);
+        Assert.Null(await buffer.TakeAsync(TimeSpan.FromMilliseconds(50), CancellationToken.None));
+
+        var take = buffer.TakeAsync(TimeSpan.FromSeconds(10), CancellationToken.None);
+        buffer.OnChanges([Value("tags/a", 1)]);
+        var batch = await take;
+        Assert.NotNull(batch);
+        Assert.Equal("tags/a", Assert.Single(batch.Changes).Path);
+    }
+
+    [Fact]
     public async Task The_buffer_is_bounded_by_the_number_of_paths()
     {
         var buffer = new TagStreamBuffer(10);
