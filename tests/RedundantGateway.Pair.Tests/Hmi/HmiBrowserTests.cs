@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Playwright;
+using RedundantGateway.Client;
 using RedundantGateway.Pair.Tests.PairHarness;
 using Xunit;
 using Xunit.Abstractions;
@@ -28,18 +29,83 @@ public sealed class HmiBrowserTests(ITestOutputHelper output) : PairTest(output)
     public Task The_page_moves_to_the_backup_with_its_scroll_and_input_when_the_master_hangs() =>
         Scenario(() => FailoverAsync("sigstop", master => master.Pause()));
 
-    private async Task FailoverAsync(string fault, Action<NodeProcess> inject)
+    [Fact]
+    public Task A_page_whose_node_comes_back_active_first_stays_and_resubscribes() => Scenario(async () =>
+    {
+        var (master, _, masterUrl, _) = await StartPairAsync();
+        try
+        {
+            await using var browser = await StatusPageBrowser.LaunchAsync();
+            var page = await browser.OpenAsync(masterUrl + Page, [], Small);
+            await Expect(page.Locator("body")).ToHaveAttributeAsync("data-mode", "live", new() { Timeout = 15_000 });
+            // Stopped for less than the failover timeout (1.5 s): the page's stream goes silent past hmi.lost-after (600 ms),
+            // but the master is still the active node when it wakes up.
+            master.Pause();
+            await page.WaitForFunctionAsync("() => document.body.dataset.mode === 'lost'", null, new() { Timeout = 5_000 });
+            master.Resume();
+            await Expect(page.Locator("body")).ToHaveAttributeAsync("data-mode", "live", new() { Timeout = 10_000 });
+            await UntilUpdatesAsync(page, "values updating again on the master's page");
+            Assert.Equal(masterUrl + Page, page.Url);
+            await Expect(page.Locator("#lost-banner")).ToBeHiddenAsync();
+            await Expect(page.Locator("#transfer-banner")).ToBeHiddenAsync();
+        }
+        finally
+        {
+            master.Resume();
+        }
+    });
+
+    [Fact]
+    public Task The_acknowledge_button_sends_the_note_with_the_token_the_node_asks_for() => Scenario(async () =>
+    {
+        var token = $"tok-{Guid.NewGuid():N}";
+        var (master, _, masterUrl, _) = await StartPairAsync($"  api.token = \"{token}\"", token);
+        await using var browser = await StatusPageBrowser.LaunchAsync();
+        var page = await browser.OpenAsync(masterUrl + Page, [], Small);
+        await Expect(page.Locator("#token-label")).ToBeVisibleAsync(new() { Timeout = 15_000 });
+        // The demo keeps several alarms active at any time, each activation for at least 30 s.
+        var button = page.Locator("#alarms tr.active button.ack:not([disabled])").First;
+        await Expect(button).ToBeVisibleAsync(new() { Timeout = 15_000 });
+        var id = await button.EvaluateAsync<string>("b => b.closest('tr').dataset.id");
+
+        await page.FillAsync("#ack-note", "checked on site");
+        await button.ClickAsync();
+        await Expect(page.Locator("#ack-result")).ToContainTextAsync("refused (401)", new() { Timeout = 10_000 });
+        Assert.Equal("checked on site", await page.InputValueAsync("#ack-note")); // nothing lost
+
+        await page.FillAsync("#api-token", token);
+        await page.Locator($"#alarms tr[data-id='{id}'] button.ack").ClickAsync();
+        await Expect(page.Locator("#ack-result")).ToContainTextAsync($"acknowledged {id}", new() { Timeout = 10_000 });
+        AlarmInfo? alarm = null;
+        await UntilAsync(async () =>
+        {
+            alarm = (await master.Api!.Client.GetAlarmsAsync()).Alarms.FirstOrDefault(a => a.Id == id);
+            return alarm is { Acked: true };
+        }, $"{id} acknowledged");
+        Assert.Equal("checked on site", alarm!.AckNote);
+        Assert.Equal("", await page.InputValueAsync("#ack-note")); // sent: no longer unsaved
+        Log($"saved {await StatusPageBrowser.ScreenshotAsync(page, "hmi-acknowledged")}");
+    });
+
+    private async Task<(NodeProcess Master, NodeProcess Backup, string MasterUrl, string BackupUrl)> StartPairAsync(string extra = "", string? token = null)
     {
         var (masterSpec, backupSpec) = PairSpecs();
-        masterSpec = masterSpec with { Extra = "  demo.enabled = on" };
+        masterSpec = masterSpec with { Extra = "  demo.enabled = on\n" + extra, ApiToken = token };
+        backupSpec = backupSpec with { Extra = extra, ApiToken = token };
         var master = StartNode(masterSpec);
         var backup = StartNode(backupSpec);
         var (masterUrl, backupUrl) = ($"http://127.0.0.1:{masterSpec.WebPort}", $"http://127.0.0.1:{backupSpec.WebPort}");
+        await UntilPairSettledAsync(master, backup, "master", "the pair formed with the master active");
+        await UntilStatusAsync(master, s => s.Peer?.WebAddress == backupUrl, "the backup's web address in the master's status");
+        await UntilStatusAsync(backup, s => s.Peer?.WebAddress == masterUrl, "the master's web address in the backup's status");
+        return (master, backup, masterUrl, backupUrl);
+    }
+
+    private async Task FailoverAsync(string fault, Action<NodeProcess> inject)
+    {
+        var (master, _, masterUrl, backupUrl) = await StartPairAsync();
         try
         {
-            await UntilPairSettledAsync(master, backup, "master", "the pair formed with the master active");
-            await UntilStatusAsync(master, s => s.Peer?.WebAddress == backupUrl, "the backup's web address in the master's status");
-            await UntilStatusAsync(backup, s => s.Peer?.WebAddress == masterUrl, "the master's web address in the backup's status");
 
             await using var browser = await StatusPageBrowser.LaunchAsync();
             var errors = new List<string>();
