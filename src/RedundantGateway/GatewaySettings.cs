@@ -77,7 +77,7 @@ public sealed record GatewaySettings(
         {
             // A wildcard bind is named by the node link's host, the address the peer knows this node by.
             var host = Web.Hostname is "0.0.0.0" or "::" or "[::]" or "*" or "+" ? Cluster.PublicHostname : Web.Hostname;
-            return new ReplicationNode(Role, NodeName, DataDir, ModulesDir, Redundancy.MasterAddress, $"http://{host}:{Web.Port}", StartOver);
+            return new ReplicationNode(Role, NodeName, DataDir, ModulesDir, Redundancy.MasterAddress, $"http://{host}:{Web.AdvertisedPort}", StartOver);
         }
     }
 
