@@ -23,6 +23,8 @@ using RedundantGateway.Benchmarks;
 //   ... -- state-replication [--rates 20000,50000,100000] [--seconds 15] [--alarms 100000]   (issue 11: changes/s replicated
 //            between two node processes, lag from creation to merge on the peer; goal 100,000/s with p99 <= 100 ms)
 //   ... -- state-full-transfer [--alarms 1000000] [--runs 10]    (issue 11: full state to a fresh peer, two node processes; goal <= 3 s)
+//   ... -- hmi-failover [--runs 20] [--faults kill,hung,cut]   (issue 14: the HMI page in Chromium, fault of the master to the page
+//            live on the backup; goals: kill -9 <= 2 s, hung or cut <= failover time + 1 s; not part of `all`)
 // The two config benchmarks also take --hocon FILE (merged over both nodes' files, e.g. to try other
 // config-sync.chunk-size / chunks-in-flight) and --no-report (console only, docs/benchmarks.md untouched).
 // Results print to the console and replace their section of docs/benchmarks.md.
@@ -121,6 +123,16 @@ switch (command)
         report.Write("state-full-transfer", StateShippingBenchmarks.FullTransfer(fullAlarms, transferRuns,
             $"{Run} state-full-transfer --alarms {fullAlarms} --runs {transferRuns}"));
         break;
+    case "hmi-failover":
+        var hmiRuns = IntOption("--runs", 20);
+        var hmiFaults = (Option("--faults") ?? "kill,hung,cut").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
+        if (hmiFaults.FirstOrDefault(x => x is not ("kill" or "hung" or "cut")) is { } badFault)
+        {
+            Console.Error.WriteLine($"error: --faults {badFault}: expected kill, hung, cut or a list of them");
+            return 2;
+        }
+        report.Write("hmi-failover", await HmiBenchmarks.FailoverAsync(hmiFaults, hmiRuns, $"{Run} hmi-failover --runs {hmiRuns} --faults {string.Join(',', hmiFaults)}"));
+        break;
     case "takeover":
         foreach (var standby in standbys) report.Write($"takeover-{standby}", await RuntimeBenchmarks.TakeoverAsync(standby, runs, TakeoverCommand(standby)));
         break;
@@ -136,7 +148,7 @@ switch (command)
         foreach (var standby in standbys) report.Write($"takeover-{standby}", await RuntimeBenchmarks.TakeoverAsync(standby, runs, TakeoverCommand(standby)));
         break;
     default:
-        Console.Error.WriteLine($"error: unknown benchmark '{command}' (expected failover, false-failovers, config-lag, full-transfer, tag-throughput, runtime-memory, takeover, state-store, history-cache, history-store, state-replication, state-full-transfer or all)");
+        Console.Error.WriteLine($"error: unknown benchmark '{command}' (expected failover, false-failovers, config-lag, full-transfer, tag-throughput, runtime-memory, takeover, state-store, history-cache, history-store, state-replication, state-full-transfer, hmi-failover or all)");
         return 2;
 }
 return 0;
