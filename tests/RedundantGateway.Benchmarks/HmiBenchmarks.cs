@@ -9,7 +9,8 @@ namespace RedundantGateway.Benchmarks;
 /// hmi-failover (issue 14): the live HMI page (/hmi/demo/overview?x=1) open on the active master in Debian's Chromium;
 /// a fault of the master; the time until the page is live on the backup with values updating there (its URL on the
 /// backup and a value change after the snapshot). Faults: kill -9; SIGSTOP (hung: sockets open); a cut of the master's
-/// network (TCP proxies in front of its web port and of both node links stop forwarding, nothing is closed, no RST).
+/// network (TCP proxies in front of its web port and of both node links, there for this fault only, stop forwarding:
+/// nothing is closed, no RST).
 /// A fresh pair per run (shipped defaults), so that no run starts from the previous run's fail-back.
 /// </summary>
 internal static class HmiBenchmarks
@@ -74,10 +75,15 @@ internal static class HmiBenchmarks
     {
         var workDir = Path.Combine(Path.GetTempPath(), $"rg-bench-hmi-{Guid.NewGuid():N}"[..24]);
         var (masterWeb, backupWeb, masterLink, backupLink) = (FreePort.Next(), FreePort.Next(), FreePort.Next(), FreePort.Next());
-        // The browser and the backup reach the master only through these, so that a cut is a cut for both.
+        // For a cut, the browser and the backup reach the master only through these, so that a cut is a cut for both. Not
+        // for a kill: a proxy would accept connections for a dead master, where its port refuses them.
+        var viaProxies = fault == "cut";
         await using var webProxy = new LinkProxy(masterWeb);
         await using var masterLinkProxy = new LinkProxy(masterLink);
         await using var backupLinkProxy = new LinkProxy(backupLink);
+        var (masterWebSeen, masterLinkSeen, backupLinkSeen) = viaProxies
+            ? (webProxy.Port, masterLinkProxy.Port, backupLinkProxy.Port)
+            : (masterWeb, masterLink, backupLink);
         string Hocon(string name, string role, int web, int publicWeb, int link, int publicLink, string peerKey, int peerLink) => $$"""
             redundant-gateway {
               node-name = "{{name}}"
@@ -89,9 +95,9 @@ internal static class HmiBenchmarks
               demo.enabled = {{(role == "master" ? "on" : "off")}}
             }
             """;
-        using var master = new BenchNode("master", Hocon("master", "master", masterWeb, webProxy.Port, masterLink, masterLinkProxy.Port, "backup-address", backupLinkProxy.Port), workDir, masterWeb);
-        using var backup = new BenchNode("backup", Hocon("backup", "backup", backupWeb, 0, backupLink, backupLinkProxy.Port, "master-address", masterLinkProxy.Port), workDir, backupWeb);
-        var masterUrl = $"http://127.0.0.1:{webProxy.Port}";
+        using var master = new BenchNode("master", Hocon("master", "master", masterWeb, masterWebSeen, masterLink, masterLinkSeen, "backup-address", backupLinkSeen), workDir, masterWeb);
+        using var backup = new BenchNode("backup", Hocon("backup", "backup", backupWeb, 0, backupLink, backupLinkSeen, "master-address", masterLinkSeen), workDir, backupWeb);
+        var masterUrl = $"http://127.0.0.1:{masterWebSeen}";
         master.Start();
         backup.Start();
         IPage? page = null;
