@@ -13,7 +13,7 @@
   const PEER_LEARN_MS = 2000;
 
   const page = {
-    mode: 'starting',        // live | lost | waiting | moving
+    mode: 'starting',        // live | lost | waiting | moving | token
     stream: null,            // the AbortController of the live stream
     lastEventAt: 0,
     peer: cfg.peerWebAddress,
@@ -30,7 +30,7 @@
   function setMode(mode) {
     page.mode = mode;
     document.body.dataset.mode = mode;
-    const text = { live: 'live', lost: 'node lost', waiting: 'no active node', moving: 'moving', starting: 'connecting' }[mode];
+    const text = { live: 'live', lost: 'node lost', waiting: 'no active node', moving: 'moving', starting: 'connecting', token: 'token needed' }[mode];
     el('conn-state').textContent = text;
   }
 
@@ -138,13 +138,16 @@
     const paths = cfg.tags.length > 0 ? cfg.tags : [`projects/${cfg.project}/pages/${cfg.page}`];
     readStream(`/api/tags/stream?paths=${encodeURIComponent(paths.join(','))}`, abort)
       .then(() => { if (page.stream === abort) lost('the stream ended'); },
-            error => { if (page.stream === abort) lost(`the stream failed (${error && error.message || error})`); });
+            error => {
+              if (page.stream !== abort) return;
+              if (error && error.status === 401) needToken(); else lost(`the stream failed (${error && error.message || error})`);
+            });
     pollAlarms();
   }
 
   async function readStream(url, abort) {
     const answer = await fetch(url, { cache: 'no-store', signal: abort.signal, headers: headers() });
-    if (!answer.ok || !answer.body) throw new Error(`HTTP ${answer.status}`);
+    if (!answer.ok || !answer.body) throw Object.assign(new Error(`HTTP ${answer.status}`), { status: answer.status });
     const reader = answer.body.getReader();
     const decoder = new TextDecoder();
     let buffer = '';
@@ -197,6 +200,18 @@
     banner.textContent = `lost ${cfg.nodeName} at ${clock(new Date())} (${reason}); looking for the active node`;
     banner.hidden = false;
     search(reason);
+  }
+
+  // The node protects reads (api.protect-reads) and the token field is empty or wrong: the node is fine, the page
+  // waits for the token instead of taking the refusal for a lost node.
+  function needToken() {
+    if (page.stream) page.stream.abort();
+    page.stream = null;
+    setMode('token');
+    el('token-label').hidden = false;
+    const banner = el('lost-banner');
+    banner.textContent = `${cfg.nodeName} asks for the API token to read: type it into the token field`;
+    banner.hidden = false;
   }
 
   function waitForActive() {
@@ -320,6 +335,9 @@
   // ---- start -----------------------------------------------------------------------------------------------------
 
   el('transfer-dismiss').addEventListener('click', () => { el('transfer-banner').hidden = true; });
+  el('api-token').addEventListener('change', () => {
+    if (page.mode === 'token') { el('lost-banner').hidden = true; subscribe(); }
+  });
   buildTables();
   restoreTransfer();
   if (cfg.waiting) waitForActive(); else subscribe();

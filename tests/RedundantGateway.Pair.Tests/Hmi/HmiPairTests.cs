@@ -53,4 +53,42 @@ public sealed class HmiPairTests(ITestOutputHelper output) : PairTest(output)
         await UntilAsync(async () => (await http.GetAsync(backupUrl + Page)).StatusCode == HttpStatusCode.OK, "the page served by the backup");
         Assert.Contains("<html", await (await http.GetAsync(backupUrl + Page)).Content.ReadAsStringAsync());
     });
+
+    [Fact]
+    public Task A_standby_that_knows_no_active_node_serves_the_page_saying_so_until_it_is_active_itself() => Scenario(async () =>
+    {
+        var (masterSpec, backupSpec) = PairSpecs();
+        masterSpec = masterSpec with { Extra = "  demo.enabled = on" };
+        var master = StartNode(masterSpec);
+        var backup = StartNode(backupSpec);
+        var backupUrl = $"http://127.0.0.1:{backupSpec.WebPort}";
+        await UntilPairSettledAsync(master, backup, "master", "the pair formed with the master active");
+        using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { Timeout = TimeSpan.FromSeconds(5) };
+        await UntilAsync(async () => (await http.GetAsync($"{backupUrl}/api/config/projects/demo/pages/overview")).IsSuccessStatusCode,
+            "the demo page replicated to the backup");
+
+        // The backup stopped while cold, the master gone: restarted alone, it waits join-wait-time for its master.
+        backup.Terminate();
+        await backup.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        master.KillHard();
+        var alone = StartNode(backupSpec with { JoinWaitTime = TimeSpan.FromSeconds(15) });
+        string? waitingPage = null;
+        await UntilAsync(async () =>
+        {
+            try
+            {
+                var answer = await http.GetAsync(backupUrl + Page);
+                if (answer.StatusCode != HttpStatusCode.OK) return false;
+                waitingPage = await answer.Content.ReadAsStringAsync();
+                return true;
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { return false; }
+        }, "the page served by the backup alone");
+        Assert.Contains("\"waiting\":true", waitingPage);
+        Assert.False((await alone.Api!.GetStatusAsync())?.IsActive ?? false, "the backup was already active: no waiting page to test");
+
+        // Active after the join wait: the same request gets the live page.
+        await UntilStatusAsync(alone, s => s.IsActive, "the backup active alone after its join wait", TimeSpan.FromSeconds(45));
+        Assert.Contains("\"waiting\":false", await (await http.GetAsync(backupUrl + Page)).Content.ReadAsStringAsync());
+    });
 }
