@@ -30,6 +30,36 @@ public sealed class HmiBrowserTests(ITestOutputHelper output) : PairTest(output)
         Scenario(() => FailoverAsync("sigstop", master => master.Pause()));
 
     [Fact]
+    public Task A_page_served_while_no_node_is_active_goes_live_once_its_node_is() => Scenario(async () =>
+    {
+        var (master, backup, _, backupUrl) = await StartPairAsync();
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        await UntilAsync(async () => (await http.GetAsync($"{backupUrl}/api/config/projects/demo/pages/overview")).IsSuccessStatusCode,
+            "the demo page replicated to the backup");
+        // The backup stopped while cold, the master gone: restarted alone, it waits join-wait-time for its master.
+        backup.Terminate();
+        await backup.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        master.KillHard();
+        var alone = StartNode(backup.Spec! with { JoinWaitTime = TimeSpan.FromSeconds(15) });
+        await UntilAsync(async () =>
+        {
+            try { return (await http.GetAsync(backupUrl + Page)).IsSuccessStatusCode; }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { return false; }
+        }, "the page served by the backup alone");
+
+        await using var browser = await StatusPageBrowser.LaunchAsync();
+        var page = await browser.OpenAsync(backupUrl + Page, [], Small);
+        await Expect(page.Locator("body")).ToHaveAttributeAsync("data-mode", "waiting");
+        await Expect(page.Locator("#lost-banner")).ToContainTextAsync("no active node is known");
+        Log($"saved {await StatusPageBrowser.ScreenshotAsync(page, "hmi-waiting")}");
+        await UntilStatusAsync(alone, s => s.IsActive, "the backup active alone after its join wait", TimeSpan.FromSeconds(45));
+        await Expect(page.Locator("body")).ToHaveAttributeAsync("data-mode", "live", new() { Timeout = 10_000 });
+        await UntilUpdatesAsync(page, "values updating once the backup is active");
+        await Expect(page.Locator("#lost-banner")).ToBeHiddenAsync();
+        Assert.Equal(backupUrl + Page, page.Url);
+    });
+
+    [Fact]
     public Task A_page_whose_node_comes_back_active_first_stays_and_resubscribes() => Scenario(async () =>
     {
         var (master, _, masterUrl, _) = await StartPairAsync();
