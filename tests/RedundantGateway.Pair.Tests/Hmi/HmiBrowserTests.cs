@@ -12,7 +12,9 @@ namespace RedundantGateway.Pair.Tests;
 /// The live HMI page (/hmi/demo/overview?x=1) in a real browser (Debian's Chromium through Playwright) on a real pair:
 /// opened on the master, scrolled and typed into, it ends up on the backup's same page and query after a kill -9 or a
 /// SIGSTOP of the master, with the "transferred to backup at HH:MM:SS" banner, its values updating there, and the
-/// scroll position and the unsaved note restored. Screenshots: TestResults/screenshots under the test output.
+/// scroll position and the unsaved note restored; the same for a requested failover and back; a page whose node comes
+/// back active first stays; a page served while no node is active goes live once one is; the acknowledge button.
+/// Screenshots: TestResults/screenshots under the test output.
 /// </summary>
 public sealed class HmiBrowserTests(ITestOutputHelper output) : PairTest(output)
 {
@@ -28,6 +30,32 @@ public sealed class HmiBrowserTests(ITestOutputHelper output) : PairTest(output)
     [Fact]
     public Task The_page_moves_to_the_backup_with_its_scroll_and_input_when_the_master_hangs() =>
         Scenario(() => FailoverAsync("sigstop", master => master.Pause()));
+
+    [Fact]
+    public Task A_requested_failover_moves_the_page_to_the_new_active_node_too() => Scenario(async () =>
+    {
+        var (master, backup, masterUrl, backupUrl) = await StartPairAsync();
+        await using var browser = await StatusPageBrowser.LaunchAsync();
+        var page = await browser.OpenAsync(masterUrl + Page, [], Small);
+        await UntilUpdatesAsync(page, "values updating on the master's page");
+        await page.FillAsync("#ack-note", Note);
+
+        // Planned: the master's stream says it left active (no silence to wait for), the backup is active at once.
+        var (status, body) = await master.Api!.PostFailoverAsync();
+        Assert.True(status == 200, $"failover refused: {status} {body}");
+        await page.WaitForURLAsync(url => url.StartsWith(backupUrl + Page, StringComparison.Ordinal), new() { Timeout = 15_000 });
+        await Expect(page.Locator("#transfer-text")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^transferred to backup at \d\d:\d\d:\d\d"));
+        await UntilUpdatesAsync(page, "values updating on the backup's page");
+        Assert.Equal(Note, await page.InputValueAsync("#ack-note"));
+
+        // And back: the banner names the master's role.
+        (status, body) = await backup.Api!.PostFailoverAsync();
+        Assert.True(status == 200, $"fail-back refused: {status} {body}");
+        await page.WaitForURLAsync(url => url.StartsWith(masterUrl + Page, StringComparison.Ordinal), new() { Timeout = 15_000 });
+        await Expect(page.Locator("#transfer-text")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^transferred to master at "));
+        await UntilUpdatesAsync(page, "values updating on the master's page again");
+        Log($"saved {await StatusPageBrowser.ScreenshotAsync(page, "hmi-failed-back")}");
+    });
 
     [Fact]
     public Task A_page_served_while_no_node_is_active_goes_live_once_its_node_is() => Scenario(async () =>
