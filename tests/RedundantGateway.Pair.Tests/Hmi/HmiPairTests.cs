@@ -7,7 +7,8 @@ namespace RedundantGateway.Pair.Tests;
 
 /// <summary>
 /// /hmi/{project}/{page} on a real pair, without a browser: the active node serves the page, the standby redirects
-/// the same path and query to it, an unknown page is a one-line 404, and after a kill -9 of the master the backup
+/// the same path and query to it, an unknown page is a one-line 404, a malformed page resource is refused with one
+/// line, and after a kill -9 of the master the backup
 /// serves the page itself.
 /// </summary>
 public sealed class HmiPairTests(ITestOutputHelper output) : PairTest(output)
@@ -46,6 +47,18 @@ public sealed class HmiPairTests(ITestOutputHelper output) : PairTest(output)
         Assert.Contains("projects/demo/pages/nowhere", line);
         Assert.Single(line.Trim().Split('\n'));
         Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync($"{masterUrl}/hmi/nothing/overview")).StatusCode);
+
+        // A page is a configuration resource: a malformed one is refused with one line, a good one is served at once.
+        var bad = await http.PutAsync($"{masterUrl}/api/config/projects/demo/pages/line1",
+            new StringContent("""{"title":"Line 1","tags":"projects/demo/tags/line1/level"}""", System.Text.Encoding.UTF8, "application/json"));
+        var badLine = System.Text.Json.JsonDocument.Parse(await bad.Content.ReadAsStringAsync()).RootElement.GetProperty("message").GetString();
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Contains("page 'projects/demo/pages/line1': 'tags' must be an array of tag paths", badLine);
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync($"{masterUrl}/hmi/demo/line1")).StatusCode);
+        var good = await http.PutAsync($"{masterUrl}/api/config/projects/demo/pages/line1",
+            new StringContent("""{"title":"Line 1","tags":["projects/demo/tags/line1/level"]}""", System.Text.Encoding.UTF8, "application/json"));
+        Assert.True(good.IsSuccessStatusCode, await good.Content.ReadAsStringAsync());
+        Assert.Contains("Line 1", await (await http.GetAsync($"{masterUrl}/hmi/demo/line1")).Content.ReadAsStringAsync());
 
         // The master killed: once the backup is active it serves the page itself, with the same query.
         master.KillHard();
