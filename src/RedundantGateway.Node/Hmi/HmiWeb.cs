@@ -41,8 +41,8 @@ internal static class HmiWeb
             if (!ConfigPath.TryNormalize(path, out _, out var pathError)) return OneLine(StatusCodes.Status404NotFound, $"no HMI page: {pathError}");
 
             var status = await NodeWeb.ShownStatusAsync(runtime);
-            var peerWeb = runtime.Handles is { } handles ? (await NodeWeb.ConfigStatusOrNull(handles))?.PeerWebAddress : null;
             var peerActive = status is { PeerConnected: true, ActiveNodeName: { } active, PeerNodeName: { } peer } && active == peer;
+            var peerWeb = await PeerWebAddressAsync(runtime, waitForIt: peerActive && status!.Level != ActivityLevel.Active, http.RequestAborted);
             var decision = HmiRoutingRules.Decide(status?.Level == ActivityLevel.Active, peerActive, peerWeb,
                 http.Request.Path + http.Request.QueryString);
             if (decision.Action == HmiPageAction.Redirect)
@@ -76,6 +76,24 @@ internal static class HmiWeb
             return Results.Content(html, "text/html; charset=utf-8");
         });
     }
+
+    /// <summary>
+    /// The peer's web address as it told it; null when unknown. A standby whose active peer has not told it yet (its
+    /// first configuration pull after the pair formed, a moment) waits for it a little rather than serving a page
+    /// that says no active node is known.
+    /// </summary>
+    private static async Task<string?> PeerWebAddressAsync(NodeActorSystem runtime, bool waitForIt, CancellationToken cancellationToken)
+    {
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            var known = runtime.Handles is { } handles ? (await NodeWeb.ConfigStatusOrNull(handles))?.PeerWebAddress : null;
+            if (!string.IsNullOrEmpty(known) || !waitForIt || waited.Elapsed >= PeerAddressWait) return known;
+            await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken);
+        }
+    }
+
+    private static readonly TimeSpan PeerAddressWait = TimeSpan.FromSeconds(2);
 
     private static readonly JsonSerializerOptions PageJson = new(JsonSerializerDefaults.Web);
 
