@@ -5,6 +5,7 @@ using Akka.Actor;
 using RedundantGateway.ConfigSync;
 using RedundantGateway.Hmi;
 using RedundantGateway.Redundancy;
+using RedundantGateway.Tags;
 using Serilog;
 
 namespace RedundantGateway.Node.Hmi;
@@ -59,6 +60,9 @@ internal static class HmiWeb
             {
                 return OneLine(StatusCodes.Status503ServiceUnavailable, "the config store did not answer in time; try again shortly");
             }
+            // A fresh master's demo load starts a moment after the pair forms: its page is waited for, not a 404.
+            if (settings.Demo.Enabled && settings.Role == NodeRole.Master && DemoConfiguration.WillLoad(document, path))
+                document = await AwaitDemoResourceAsync(live, document, path, http.RequestAborted);
             if (!document.Resources.TryGetValue(path, out var json))
                 return OneLine(StatusCodes.Status404NotFound, $"no HMI page '{page}' in project '{project}': the configuration has no {path}");
             if (!PageDefinition.TryParse(path, json, out var definition, out var error))
@@ -92,6 +96,21 @@ internal static class HmiWeb
             await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken);
         }
     }
+
+    /// <summary>The document once it holds <paramref name="path"/>, or as it is after <see cref="DemoPageWait"/>.</summary>
+    private static async Task<ConfigDocument> AwaitDemoResourceAsync(RedundancyHandles handles, ConfigDocument document, string path, CancellationToken cancellationToken)
+    {
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (!document.Resources.ContainsKey(path) && waited.Elapsed < DemoPageWait)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken);
+            try { document = (await handles.Config.Ask<ConfigDocumentView>(GetConfigDocument.Instance, AskTimeout)).Document; }
+            catch (Exception e) when (e is AskTimeoutException or TaskCanceledException) { }
+        }
+        return document;
+    }
+
+    private static readonly TimeSpan DemoPageWait = TimeSpan.FromSeconds(10);
 
     private static readonly TimeSpan PeerAddressWait = TimeSpan.FromSeconds(2);
 

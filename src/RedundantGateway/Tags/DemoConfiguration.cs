@@ -24,7 +24,7 @@ public static class DemoConfiguration
     // Every demo tag is logged to history once a second, whatever its scan rate.
     private static readonly object EverySecond = new { mode = "periodic", rateMs = 1000 };
 
-    /// <summary>Every demo resource, path to canonical JSON, tags first (alarms refer to them), then alarms, then the page.</summary>
+    /// <summary>Every demo resource, path to canonical JSON: the HMI page, then the tags, then the alarms (they refer to the tags).</summary>
     public static IReadOnlyList<KeyValuePair<string, string>> Resources()
     {
         var resources = new List<KeyValuePair<string, string>>();
@@ -83,13 +83,21 @@ public static class DemoConfiguration
         Alarm(11, "line2/flow", "badQuality", 0, 0, 0, "critical", "Line 2/Flow meter failed", "active when the simulator is disconnected");
         Alarm(12, "area1/ramp-000", "above", 5, 0.5, 0, "low", "Area 1/Ramp high", "ramp of amplitude 10 over 64 s");
 
-        // The live HMI page (/hmi/demo/overview): the tags the alarms watch and every alarm, after both (it refers to them).
+        // The live HMI page (/hmi/demo/overview): the tags the alarms watch and every alarm. Loaded first, so that it is
+        // there a moment after the pair forms (a page names paths; it needs none of them to exist).
         var watched = resources.Where(r => r.Key.StartsWith(AlarmRoot, StringComparison.Ordinal))
             .Select(r => JsonDocument.Parse(r.Value).RootElement.GetProperty("tag").GetString()!).Distinct().ToList();
         var alarms = resources.Where(r => r.Key.StartsWith(AlarmRoot, StringComparison.Ordinal)).Select(r => r.Key).ToList();
-        resources.Add(new(OverviewPage, Json(new { title = "Demo overview", tags = watched, alarms })));
+        resources.Insert(0, new(OverviewPage, Json(new { title = "Demo overview", tags = watched, alarms })));
         return resources;
     }
+
+    /// <summary>
+    /// Whether <paramref name="path"/> is a demo resource that a master with the demo enabled is still to load into
+    /// <paramref name="document"/> (a fresh store, or a load under way): worth waiting for rather than answering "none".
+    /// </summary>
+    public static bool WillLoad(ConfigDocument document, string path) =>
+        !document.Resources.ContainsKey(path) && ToLoad(document).Any(r => r.Key == path);
 
     private static string Json(object value) =>
         ConfigDocument.TryCanonicalJson(JsonSerializer.Serialize(value), out var canonical, out var error)

@@ -1,4 +1,5 @@
 using RedundantGateway.Alarms;
+using RedundantGateway.ConfigSync;
 using RedundantGateway.Hmi;
 using RedundantGateway.Tags;
 using Xunit;
@@ -57,6 +58,19 @@ public sealed class PageDefinitionSpec
     }
 
     [Fact]
+    public void A_demo_page_is_awaited_only_while_the_demo_is_still_to_load_it()
+    {
+        var demo = DemoConfiguration.Resources();
+        var fresh = ConfigDocument.Empty;
+        Assert.True(DemoConfiguration.WillLoad(fresh, DemoConfiguration.OverviewPage));
+        Assert.False(DemoConfiguration.WillLoad(fresh, "projects/demo/pages/nowhere"));
+        var loaded = demo.Select((r, i) => (r, i)).Aggregate(ConfigDocument.Empty.WithIdentity("id"), (d, x) => d.Apply(x.i + 1, x.r.Key, x.r.Value));
+        Assert.False(DemoConfiguration.WillLoad(loaded, DemoConfiguration.OverviewPage));
+        // An operator's configuration: the demo never loads into it.
+        Assert.False(DemoConfiguration.WillLoad(ConfigDocument.Empty.WithIdentity("id").Apply(1, "plant/settings", "{}"), DemoConfiguration.OverviewPage));
+    }
+
+    [Fact]
     public void The_demo_overview_page_lists_demo_tags_and_every_demo_alarm()
     {
         var resources = DemoConfiguration.Resources().ToDictionary(r => r.Key, r => r.Value);
@@ -65,7 +79,7 @@ public sealed class PageDefinitionSpec
         Assert.NotEmpty(page.Tags);
         Assert.All(page.Tags, t => Assert.True(TagDefinition.IsTagDefinition(t, resources[t]), t));
         Assert.Equal(resources.Keys.Where(k => AlarmDefinition.IsAlarmPath(k)).Order(), page.Alarms.Order());
-        // Loaded last: what it refers to is in the store before it.
-        Assert.Equal(DemoConfiguration.OverviewPage, DemoConfiguration.Resources()[^1].Key);
+        // Loaded first: the page is there a moment after the pair forms.
+        Assert.Equal(DemoConfiguration.OverviewPage, DemoConfiguration.Resources()[0].Key);
     }
 }
