@@ -18,6 +18,8 @@ using RedundantGateway.Benchmarks;
 //   ... -- takeover [--runs 30] [--standby cold|warm]           (issue 9: failover request to first streamed value and alarm)
 //   ... -- state-store [--alarms 1000000] [--batches 2000]       (issue 11: delta size, codec and durable log, in process)
 //   ... -- history-cache [--samples 2000000] [--backlog 1000000] [--store discard|sqlite|postgres] [--postgres CONNECTION] (issue 12: store-and-forward throughput and backlog drain, in process)
+//   ... -- history-reconcile [--samples 1000000] [--runs 5] [--store sqlite|discard]   (issue 12: partial backup level, reconcile and
+//            forward a backup's cached samples with the master's ledger after an outage; goal <= 10 s for 1,000,000)
 //   ... -- history-store [--rows 1000000] [--batch 1000,10000,50000] [--databases sqlite,postgres] [--postgres CONNECTION]   (issue 12: batches straight
 //            into SQLite and PostgreSQL; without --postgres a private PostgreSQL 15 server is started and removed)
 //   ... -- state-replication [--rates 20000,50000,100000] [--seconds 15] [--alarms 100000]   (issue 11: changes/s replicated
@@ -101,6 +103,13 @@ switch (command)
         report.Write(historyStoreKind == "discard" ? "history-cache" : $"history-cache-{historyStoreKind}", await HistoryBenchmarks.HistoryCacheAsync(historySamples, historyBacklog,
             $"{Run} history-cache --samples {historySamples} --backlog {historyBacklog} --store {historyStoreKind}", historyStoreKind, Option("--postgres")));
         break;
+    case "history-reconcile":
+        var reconcileSamples = IntOption("--samples", 1_000_000);
+        var reconcileRuns = IntOption("--runs", 5);
+        var reconcileStore = Option("--store") ?? "sqlite";
+        report.Write($"history-reconcile-{reconcileStore}", await HistoryReconcileBenchmarks.RunAsync(reconcileSamples, reconcileRuns, reconcileStore,
+            $"{Run} history-reconcile --samples {reconcileSamples} --runs {reconcileRuns} --store {reconcileStore}"));
+        break;
     case "history-store":
         var historyRows = IntOption("--rows", 1_000_000);
         var historyBatches = (Option("--batch") ?? "1000,10000,50000").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
@@ -136,7 +145,7 @@ switch (command)
         foreach (var standby in standbys) report.Write($"takeover-{standby}", await RuntimeBenchmarks.TakeoverAsync(standby, runs, TakeoverCommand(standby)));
         break;
     default:
-        Console.Error.WriteLine($"error: unknown benchmark '{command}' (expected failover, false-failovers, config-lag, full-transfer, tag-throughput, runtime-memory, takeover, state-store, history-cache, history-store, state-replication, state-full-transfer or all)");
+        Console.Error.WriteLine($"error: unknown benchmark '{command}' (expected failover, false-failovers, config-lag, full-transfer, tag-throughput, runtime-memory, takeover, state-store, history-cache, history-reconcile, history-store, state-replication, state-full-transfer or all)");
         return 2;
 }
 return 0;
