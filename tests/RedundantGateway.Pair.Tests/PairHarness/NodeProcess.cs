@@ -200,7 +200,7 @@ public sealed class NodeProcess : IDisposable
     /// <summary>The rgw command line (src/RedundantGateway.Cli) of this checkout.</summary>
     public static string RgwDll => Rgw.Value;
 
-    private static readonly Lazy<string> Rgw = new(() => ProgramDll("src", "RedundantGateway.Cli"));
+    private static readonly Lazy<string> Rgw = new(() => ProgramDll("src", "RedundantGateway.Cli", "Cli.Rgw"));
 
     /// <summary>Runs rgw with <paramref name="arguments"/> and <paramref name="input"/> as its redirected stdin; its exit code, stdout and stderr.</summary>
     public static async Task<(int? ExitCode, string Output, string Error)> RunRgwAsync(TimeSpan timeout, string? input, params string[] arguments)
@@ -231,7 +231,7 @@ public sealed class NodeProcess : IDisposable
         return (process.ExitCode, await stdout, await stderr);
     }
 
-    private static string ProgramDll(string folder, string project)
+    private static string ProgramDll(string folder, string project, string? assembly = null)
     {
         var tests = typeof(NodeProcess).Assembly;
         var configuration = tests.GetCustomAttributes<AssemblyMetadataAttribute>()
@@ -239,7 +239,7 @@ public sealed class NodeProcess : IDisposable
         var dir = new DirectoryInfo(Path.GetDirectoryName(tests.Location)!);
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "RedundantGateway.sln"))) dir = dir.Parent;
         if (dir is null) throw new InvalidOperationException($"RedundantGateway.sln not found above {tests.Location}");
-        var dll = Path.Combine(dir.FullName, folder, project, "bin", configuration, "net10.0", project + ".dll");
+        var dll = Path.Combine(dir.FullName, folder, project, "bin", configuration, "net10.0", (assembly ?? project) + ".dll");
         if (!File.Exists(dll)) throw new InvalidOperationException($"{dll} not found: build the solution ({configuration}) first");
         return dll;
     }
