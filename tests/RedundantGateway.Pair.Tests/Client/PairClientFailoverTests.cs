@@ -126,7 +126,7 @@ public sealed class PairClientFailoverTests(ITestOutputHelper output) : PairTest
         Log($"{move.Args} (raised {(move.At - faultAt).TotalMilliseconds:0} ms after the fault); losses: {string.Join(" | ", recorder.Losses)}");
         var lastBefore = recorder.Values.Where(v => v.At < faultAt).Max(v => v.At);
         var firstAfter = recorder.Values.Where(v => v.At > move.At).Min(v => v.At);
-        Log($"values: last before the fault at {lastBefore.TotalMilliseconds:0} ms, first after the move {(firstAfter - faultAt).TotalMilliseconds:0} ms after the fault");
+        Log($"values: the last before the fault {(faultAt - lastBefore).TotalMilliseconds:0} ms before it, the first after the move {(firstAfter - faultAt).TotalMilliseconds:0} ms after it");
         Assert.Equal(count, recorder.Moves.Count);
         Assert.Equal(to, move.Args.To.Name);
         Assert.InRange(move.Args.Gap, TimeSpan.FromTicks(1), TimeSpan.FromSeconds(15));
