@@ -81,7 +81,11 @@ public sealed partial class GatewayPairClient : IAsyncDisposable
         while (_state.Active is null)
         {
             var changed = Volatile.Read(ref _stateChanged).Task;
-            if (_follow.IsFaulted) await _follow.ConfigureAwait(false);
+            if (_follow.IsCompleted)
+            {
+                await _follow.ConfigureAwait(false); // a fault of the loop surfaces here
+                throw new ObjectDisposedException(nameof(GatewayPairClient), "the pair client was disposed while it started");
+            }
             await Task.WhenAny(changed, _follow).WaitAsync(cancellationToken).ConfigureAwait(false);
         }
     }

@@ -15,8 +15,11 @@ public sealed record GatewayPairClientOptions
     /// <summary>How often the other node's /system/gwinfo is read while the client streams from the active one.</summary>
     public TimeSpan WatchInterval { get; init; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>How often both nodes' /system/gwinfo are read while the client looks for the active node (after a loss, at start).</summary>
-    public TimeSpan ProbeInterval { get; init; } = TimeSpan.FromMilliseconds(100);
+    /// <summary>
+    /// How often each node's /system/gwinfo is read while the client looks for the active node (after a loss, at start):
+    /// the client moves at most this long after the other node became active. A plain-text answer, cheap for the node.
+    /// </summary>
+    public TimeSpan ProbeInterval { get; init; } = TimeSpan.FromMilliseconds(50);
 
     /// <summary>
     /// The longest any one request may take (gwinfo, history, alarms, a write; the hub's connect and its snapshot get
