@@ -14,6 +14,7 @@ public sealed partial class GatewayPairClient
         var alarms = new Dictionary<string, AlarmInfo>(StringComparer.Ordinal);
         var closing = new List<Task>();
         int? current = null;
+        (Task<TagStreamClient?> Hub, int Index)? ahead = null; // a connection to the other node, made while streaming, so a move only subscribes
         (PairNode Node, int Index, string Reason, long LastHeard)? lost = null;
         try
         {
@@ -21,7 +22,14 @@ public sealed partial class GatewayPairClient
             {
                 var (index, info) = await FindActiveAsync(current, stop).ConfigureAwait(false);
                 var node = Nodes[index] with { Name = info.NodeName, Role = info.RedundancyStatus };
-                var (stream, error) = await PairStream.OpenAsync(node.BaseAddress, subscription, _options.ApiToken, 2 * _options.RequestTimeout, closing, stop)
+                TagStreamClient? connected = null;
+                if (ahead is { } made)
+                {
+                    if (made.Index == index && made.Hub.IsCompletedSuccessfully) connected = made.Hub.Result;
+                    else closing.Add(PairStream.DiscardAsync(made.Hub));
+                    ahead = null;
+                }
+                var (stream, error) = await PairStream.OpenAsync(node.BaseAddress, connected, subscription, _options.ApiToken, 2 * _options.RequestTimeout, closing, stop)
                     .ConfigureAwait(false);
                 if (stream is null || PairRules.LossIn(stream.First) is { } notActive)
                 {
@@ -40,6 +48,7 @@ public sealed partial class GatewayPairClient
                 }
                 else _log.LogInformation("Pair client: streaming from {Node} (epoch {Epoch})", node, info.Epoch);
                 current = index;
+                ahead = (PairStream.ConnectAheadAsync(Nodes[1 - index].BaseAddress, _options.ApiToken, 2 * _options.RequestTimeout, stop), 1 - index);
 
                 await ReplayAsync(index, node, stream.First.Tags ?? [], delivered, replayed: lost is not null, stop).ConfigureAwait(false);
                 using var session = CancellationTokenSource.CreateLinkedTokenSource(stop);
@@ -62,6 +71,7 @@ public sealed partial class GatewayPairClient
         catch (OperationCanceledException) when (stop.IsCancellationRequested) { }
         finally
         {
+            if (ahead is { } unused) closing.Add(PairStream.DiscardAsync(unused.Hub));
             await Task.WhenAll(closing).WaitAsync(TimeSpan.FromSeconds(6)).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
         }
     }

@@ -31,16 +31,22 @@ internal sealed class PairStream
     /// <summary>When <see cref="First"/> arrived (<see cref="Stopwatch.GetTimestamp"/>).</summary>
     public long FirstAt { get; }
 
-    /// <summary>Connects and reads the snapshot, each within <paramref name="timeout"/>; the stream, or null and why not.</summary>
-    public static async Task<(PairStream? Stream, string? Error)> OpenAsync(Uri node, PairSubscription subscription, string? apiToken,
-        TimeSpan timeout, List<Task> closing, CancellationToken stop)
+    /// <summary>
+    /// Connects (unless <paramref name="connected"/>, a connection made beforehand to the same node, is still up) and reads
+    /// the snapshot, each within <paramref name="timeout"/>; the stream, or null and why not.
+    /// </summary>
+    public static async Task<(PairStream? Stream, string? Error)> OpenAsync(Uri node, TagStreamClient? connected, PairSubscription subscription,
+        string? apiToken, TimeSpan timeout, List<Task> closing, CancellationToken stop)
     {
-        var hub = new TagStreamClient(node, apiToken);
+        var hub = connected is { State: Microsoft.AspNetCore.SignalR.Client.HubConnectionState.Connected } ? connected : null;
+        if (connected is not null && hub is null) closing.Add(Close(connected, null));
+        hub ??= new TagStreamClient(node, apiToken);
         var cancel = new CancellationTokenSource();
         try
         {
-            using (var connect = CancellationTokenSource.CreateLinkedTokenSource(stop))
+            if (hub.State != Microsoft.AspNetCore.SignalR.Client.HubConnectionState.Connected)
             {
+                using var connect = CancellationTokenSource.CreateLinkedTokenSource(stop);
                 connect.CancelAfter(timeout);
                 await hub.ConnectAsync(connect.Token).ConfigureAwait(false);
             }
@@ -105,15 +111,45 @@ internal sealed class PairStream
     /// <summary>Stops the subscription and closes the connection in the background, bounded (the node may be hung).</summary>
     public void Abandon(List<Task> closing) => closing.Add(Close(_hub, _cancel));
 
-    private static async Task Close(TagStreamClient hub, CancellationTokenSource cancel)
+    /// <summary>
+    /// Connects to <paramref name="node"/> ahead of need (the other node, while the client streams from the active one),
+    /// so that a move only subscribes; null when it does not connect within <paramref name="timeout"/>.
+    /// </summary>
+    public static async Task<TagStreamClient?> ConnectAheadAsync(Uri node, string? apiToken, TimeSpan timeout, CancellationToken stop)
+    {
+        var hub = new TagStreamClient(node, apiToken);
+        try
+        {
+            using var connect = CancellationTokenSource.CreateLinkedTokenSource(stop);
+            connect.CancelAfter(timeout);
+            await hub.ConnectAsync(connect.Token).ConfigureAwait(false);
+            return hub;
+        }
+        catch (Exception)
+        {
+            await CloseAsync(hub, null).ConfigureAwait(false);
+            return null;
+        }
+    }
+
+    /// <summary>Closes a connection made ahead once it is there (it was not needed: the client went elsewhere, or stops).</summary>
+    public static async Task DiscardAsync(Task<TagStreamClient?> ahead)
+    {
+        if (await ahead.ConfigureAwait(false) is { } hub) await CloseAsync(hub, null).ConfigureAwait(false);
+    }
+
+    /// <summary>Closes a connection in the background, bounded (its node may be hung).</summary>
+    public static Task Close(TagStreamClient hub, CancellationTokenSource? cancel) => CloseAsync(hub, cancel);
+
+    private static async Task CloseAsync(TagStreamClient hub, CancellationTokenSource? cancel)
     {
         try
         {
-            await cancel.CancelAsync().ConfigureAwait(false);
+            if (cancel is not null) await cancel.CancelAsync().ConfigureAwait(false);
             await hub.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
         }
         catch (Exception) { /* a lost node's connection: nothing to tell */ }
-        finally { cancel.Dispose(); }
+        finally { cancel?.Dispose(); }
     }
 
     private static void Observe(Task task) => task.ContinueWith(t => _ = t.Exception, TaskScheduler.Default);

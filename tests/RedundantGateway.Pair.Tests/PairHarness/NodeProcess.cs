@@ -205,18 +205,7 @@ public sealed class NodeProcess : IDisposable
     /// <summary>Runs rgw with <paramref name="arguments"/> and <paramref name="input"/> as its redirected stdin; its exit code, stdout and stderr.</summary>
     public static async Task<(int? ExitCode, string Output, string Error)> RunRgwAsync(TimeSpan timeout, string? input, params string[] arguments)
     {
-        var info = new ProcessStartInfo(DotnetHost())
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        info.ArgumentList.Add(RgwDll);
-        foreach (var argument in arguments) info.ArgumentList.Add(argument);
-        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        info.Environment.Remove("RG_TOKEN");
-        using var process = Process.Start(info)!;
+        using var process = Process.Start(RgwStartInfo(arguments))!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         if (input is not null) await process.StandardInput.WriteAsync(input);
@@ -229,6 +218,23 @@ public sealed class NodeProcess : IDisposable
             return (null, await stdout, await stderr);
         }
         return (process.ExitCode, await stdout, await stderr);
+    }
+
+    /// <summary>How to start rgw with <paramref name="arguments"/>: stdin, stdout and stderr redirected, no RG_TOKEN.</summary>
+    public static ProcessStartInfo RgwStartInfo(params string[] arguments)
+    {
+        var info = new ProcessStartInfo(DotnetHost())
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(RgwDll);
+        foreach (var argument in arguments) info.ArgumentList.Add(argument);
+        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        info.Environment.Remove("RG_TOKEN");
+        return info;
     }
 
     private static string ProgramDll(string folder, string project, string? assembly = null)
