@@ -71,6 +71,9 @@ public static class TagWatch
     /// <summary>How long rgw looks for an active node at start before it gives up.</summary>
     private static readonly TimeSpan StartWait = TimeSpan.FromSeconds(30);
 
+    /// <summary>After this long without an active node rgw says it is still looking.</summary>
+    private static readonly TimeSpan SlowStart = TimeSpan.FromSeconds(2);
+
     /// <summary>Whether the words are a tags watch rgw runs itself: one with a peer (without, the node's palette runs it).</summary>
     public static bool IsPairWatch(IReadOnlyList<string> rest) =>
         rest.Count >= 2 && rest[0] == "tags" && rest[1] == "watch" && rest.Contains("--peer");
@@ -98,7 +101,11 @@ public static class TagWatch
             using (var starting = CancellationTokenSource.CreateLinkedTokenSource(cancel.Token))
             {
                 starting.CancelAfter(StartWait);
-                try { await pair.StartAsync(new PairSubscription(request.Prefix, request.Paths), starting.Token); }
+                var started = pair.StartAsync(new PairSubscription(request.Prefix, request.Paths), starting.Token);
+                // Quiet while it finds the active node at once (the first line is then the snapshot's value); else say why it waits.
+                if (await Task.WhenAny(started, Task.Delay(SlowStart, cancel.Token)) != started)
+                    WriteLine(console.Error, $"looking for the active node at {first.Display} and {peer.Display} (up to {StartWait.TotalSeconds:0} s)...");
+                try { await started; }
                 catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
                 {
                     return await RgwApp.FailAsync(console, ExitCodes.Unreachable,
