@@ -25,6 +25,8 @@ using RedundantGateway.Benchmarks;
 //   ... -- state-replication [--rates 20000,50000,100000] [--seconds 15] [--alarms 100000]   (issue 11: changes/s replicated
 //            between two node processes, lag from creation to merge on the peer; goal 100,000/s with p99 <= 100 ms)
 //   ... -- state-full-transfer [--alarms 1000000] [--runs 10]    (issue 11: full state to a fresh peer, two node processes; goal <= 3 s)
+//   ... -- client-gap [--runs 20] [--fault kill|freeze|cut] [--busy]   (issue 14: GatewayPairClient, last value before a fault of the
+//            master to the first after; goal failover time + 300 ms. --busy marks the figures as measured on a busy machine)
 // The two config benchmarks also take --hocon FILE (merged over both nodes' files, e.g. to try other
 // config-sync.chunk-size / chunks-in-flight) and --no-report (console only, docs/benchmarks.md untouched).
 // Results print to the console and replace their section of docs/benchmarks.md.
@@ -130,6 +132,20 @@ switch (command)
         report.Write("state-full-transfer", StateShippingBenchmarks.FullTransfer(fullAlarms, transferRuns,
             $"{Run} state-full-transfer --alarms {fullAlarms} --runs {transferRuns}"));
         break;
+    case "client-gap":
+        var gapRuns = IntOption("--runs", 20);
+        var gapFaults = Option("--fault") is { } gf ? [gf] : new[] { "kill", "freeze", "cut" };
+        if (gapFaults.FirstOrDefault(g => g is not ("kill" or "freeze" or "cut")) is { } badFault)
+        {
+            Console.Error.WriteLine($"error: --fault {badFault}: expected kill, freeze or cut");
+            return 2;
+        }
+        var busy = args.Contains("--busy");
+        var gapCommand = $"{Run} client-gap --runs {gapRuns}{(Option("--fault") is { } one ? $" --fault {one}" : "")}";
+        report.Write(Option("--fault") is { } single ? $"client-gap-{single}" : "client-gap", await ClientGapBenchmarks.ClientGapAsync(gapFaults, gapRuns, gapCommand,
+            busy ? $"**Measured on a busy machine** (2 cores shared with other builds and tests; load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]} at the start): " +
+                   "figures to be replaced by a run on a quiet machine." : null));
+        break;
     case "takeover":
         foreach (var standby in standbys) report.Write($"takeover-{standby}", await RuntimeBenchmarks.TakeoverAsync(standby, runs, TakeoverCommand(standby)));
         break;
@@ -145,7 +161,7 @@ switch (command)
         foreach (var standby in standbys) report.Write($"takeover-{standby}", await RuntimeBenchmarks.TakeoverAsync(standby, runs, TakeoverCommand(standby)));
         break;
     default:
-        Console.Error.WriteLine($"error: unknown benchmark '{command}' (expected failover, false-failovers, config-lag, full-transfer, tag-throughput, runtime-memory, takeover, state-store, history-cache, history-reconcile, history-store, state-replication, state-full-transfer or all)");
+        Console.Error.WriteLine($"error: unknown benchmark '{command}' (expected failover, false-failovers, config-lag, full-transfer, tag-throughput, runtime-memory, takeover, state-store, history-cache, history-reconcile, history-store, state-replication, state-full-transfer, client-gap or all)");
         return 2;
 }
 return 0;
