@@ -5,6 +5,7 @@ using RedundantGateway.Client;
 using RedundantGateway.ConfigSync;
 using RedundantGateway.Configuration;
 using RedundantGateway.Alarms;
+using RedundantGateway.Hmi;
 using RedundantGateway.Tags;
 
 namespace RedundantGateway.Node;
@@ -48,6 +49,9 @@ internal static class ConfigApi
             if (!ConfigDocument.TryCanonicalJson(body, out var canonical, out error)) return Problem(StatusCodes.Status400BadRequest, error);
             // A tag the engine could not run is refused before it reaches the store (the node's only provider is the simulator).
             if (TagDefinition.IsTagDefinition(normalized, canonical) && !TagDefinition.TryParse(normalized, canonical, out _, out error))
+                return Problem(StatusCodes.Status400BadRequest, error);
+            // A page the HMI could not show is refused the same way.
+            if (PageDefinition.IsPagePath(normalized) && !PageDefinition.TryParse(normalized, canonical, out _, out error))
                 return Problem(StatusCodes.Status400BadRequest, error);
             // An alarm must name a tag the configuration has (asked only for alarm definitions).
             if (AlarmDefinition.IsDefinition(normalized, canonical) && runtime.Handles is { } handles)

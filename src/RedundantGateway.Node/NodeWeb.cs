@@ -9,6 +9,7 @@ using RedundantGateway.StateSync;
 using RedundantGateway.Configuration;
 using RedundantGateway.Liveness;
 using RedundantGateway.Redundancy;
+using RedundantGateway.Node.Hmi;
 using RedundantGateway.Node.StatusPage;
 using Serilog;
 
@@ -147,6 +148,7 @@ internal static class NodeWeb
 
         EventsApi.Map(app, runtime);
         app.MapStatusPage();
+        app.MapHmi(runtime);
         Metrics.NodeMetrics.Map(app, runtime);
 
         app.MapPost("/api/redundancy/failover", async (HttpContext http) =>
@@ -169,6 +171,10 @@ internal static class NodeWeb
         var status = Current(runtime.Settings, await StatusOrNull(runtime));
         return status?.Level == ActivityLevel.Active ? ActivityLevel.Active : ActivityLevel.Undecided;
     }
+
+    /// <summary>The coordinator's status as it may be shown now (see <see cref="Current"/>); null while it cannot answer.</summary>
+    internal static async Task<RedundancyStatus?> ShownStatusAsync(NodeActorSystem runtime) =>
+        Current(runtime.Settings, await StatusOrNull(runtime));
 
     /// <summary>
     /// The coordinator's answer as it may be shown now: "active" only if the answer is younger than the shortest

@@ -6,6 +6,7 @@ using RedundantGateway.Redundancy;
 using RedundantGateway.Alarms;
 using RedundantGateway.History;
 using RedundantGateway.StateSync;
+using RedundantGateway.Hmi;
 using RedundantGateway.Tags;
 
 namespace RedundantGateway;
@@ -36,6 +37,9 @@ public sealed record GatewaySettings(
     public ApiSettings Api { get; init; } = ApiSettings.Open;
 
     public NodeIdentity Identity => new(NodeName, Role);
+
+    /// <summary>The live HMI pages (<c>redundant-gateway.hmi</c>).</summary>
+    public HmiSettings Hmi { get; init; } = HmiSettings.Default;
 
     /// <summary>The historian's store-and-forward (<c>history.cache</c>, <c>history.forward</c>).</summary>
     public required HistorySettings History { get; init; }
@@ -73,7 +77,7 @@ public sealed record GatewaySettings(
         {
             // A wildcard bind is named by the node link's host, the address the peer knows this node by.
             var host = Web.Hostname is "0.0.0.0" or "::" or "[::]" or "*" or "+" ? Cluster.PublicHostname : Web.Hostname;
-            return new ReplicationNode(Role, NodeName, DataDir, ModulesDir, Redundancy.MasterAddress, $"http://{host}:{Web.Port}", StartOver);
+            return new ReplicationNode(Role, NodeName, DataDir, ModulesDir, Redundancy.MasterAddress, $"http://{host}:{Web.AdvertisedPort}", StartOver);
         }
     }
 
@@ -119,6 +123,7 @@ public sealed record GatewaySettings(
         {
             Testing = testing,
             Api = ApiSettings.Create(gateway.Section("api")),
+            Hmi = HmiSettings.Create(gateway.Section("hmi")),
             History = HistorySettings.Create(gateway),
         };
     }

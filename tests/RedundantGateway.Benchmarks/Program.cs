@@ -27,6 +27,8 @@ using RedundantGateway.Benchmarks;
 //   ... -- state-full-transfer [--alarms 1000000] [--runs 10]    (issue 11: full state to a fresh peer, two node processes; goal <= 3 s)
 //   ... -- client-gap [--runs 20] [--fault kill|freeze|cut] [--busy]   (issue 14: GatewayPairClient, last value before a fault of the
 //            master to the first after; goal failover time + 300 ms. --busy marks the figures as measured on a busy machine)
+//   ... -- hmi-failover [--runs 20] [--faults kill,hung,cut]   (issue 14: the HMI page in Chromium, fault of the master to the page
+//            live on the backup; goals: kill -9 <= 2 s, hung or cut <= failover time + 1 s; not part of `all`)
 // The two config benchmarks also take --hocon FILE (merged over both nodes' files, e.g. to try other
 // config-sync.chunk-size / chunks-in-flight) and --no-report (console only, docs/benchmarks.md untouched).
 // Results print to the console and replace their section of docs/benchmarks.md.
@@ -146,6 +148,16 @@ switch (command)
             busy ? $"**Measured on a busy machine** (2 cores shared with other builds and tests; load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]} at the start): " +
                    "figures to be replaced by a run on a quiet machine." : null));
         break;
+    case "hmi-failover":
+        var hmiRuns = IntOption("--runs", 20);
+        var hmiFaults = (Option("--faults") ?? "kill,hung,cut").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
+        if (hmiFaults.FirstOrDefault(x => x is not ("kill" or "hung" or "cut")) is { } badHmiFault)
+        {
+            Console.Error.WriteLine($"error: --faults {badHmiFault}: expected kill, hung, cut or a list of them");
+            return 2;
+        }
+        report.Write("hmi-failover", await HmiBenchmarks.FailoverAsync(hmiFaults, hmiRuns, $"{Run} hmi-failover --runs {hmiRuns} --faults {string.Join(',', hmiFaults)}"));
+        break;
     case "takeover":
         foreach (var standby in standbys) report.Write($"takeover-{standby}", await RuntimeBenchmarks.TakeoverAsync(standby, runs, TakeoverCommand(standby)));
         break;
@@ -161,7 +173,7 @@ switch (command)
         foreach (var standby in standbys) report.Write($"takeover-{standby}", await RuntimeBenchmarks.TakeoverAsync(standby, runs, TakeoverCommand(standby)));
         break;
     default:
-        Console.Error.WriteLine($"error: unknown benchmark '{command}' (expected failover, false-failovers, config-lag, full-transfer, tag-throughput, runtime-memory, takeover, state-store, history-cache, history-reconcile, history-store, state-replication, state-full-transfer, client-gap or all)");
+        Console.Error.WriteLine($"error: unknown benchmark '{command}' (expected failover, false-failovers, config-lag, full-transfer, tag-throughput, runtime-memory, takeover, state-store, history-cache, history-reconcile, history-store, state-replication, state-full-transfer, client-gap, hmi-failover or all)");
         return 2;
 }
 return 0;

@@ -1,13 +1,15 @@
 namespace RedundantGateway.Node.StatusPage;
 
 /// <summary>
-/// Which cross-origin reads a node allows: the peer's status page polls this node's status and events, so the peer's
-/// origin (from its web address in the status) may GET /api/redundancy and /api/redundancy/events, and nothing else.
+/// Which cross-origin reads a node allows: the peer's status page polls this node's status and events, and the peer's
+/// HMI pages, having lost their node, ask this one for its level and may read its live tag stream; so the peer's origin
+/// (from its web address in the status) may GET /api/redundancy, /api/redundancy/events, /system/gwinfo and
+/// /api/tags/stream, and nothing else.
 /// Pure: the middleware in <see cref="StatusPageWeb"/> applies it.
 /// </summary>
 internal static class PeerCorsRules
 {
-    private static readonly string[] SharedPaths = ["/api/redundancy", "/api/redundancy/events"];
+    private static readonly string[] SharedPaths = ["/api/redundancy", "/api/redundancy/events", "/system/gwinfo", "/api/tags/stream"];
 
     /// <summary>The origin to echo in Access-Control-Allow-Origin, or null when this request gets no CORS headers.</summary>
     public static string? AllowedOrigin(string method, string path, string? origin, string? peerWebAddress)

@@ -3,10 +3,20 @@ namespace RedundantGateway.Configuration;
 /// <summary>Where the status page and REST API listen (<c>redundant-gateway.web</c>).</summary>
 public sealed record WebSettings(string Hostname, int Port)
 {
+    /// <summary>
+    /// The port browsers and the peer reach the web surface at (a proxy, NAT): what this node tells its peer, so the
+    /// peer's redirects of HMI pages and its cross-origin allowance name it. <see cref="Port"/> unless set.
+    /// </summary>
+    public int PublicPort { get; init; }
+
+    public int AdvertisedPort => PublicPort > 0 ? PublicPort : Port;
+
     public static WebSettings Create(SettingsReader gateway)
     {
         var web = gateway.Section("web");
-        return new WebSettings(web.NonEmptyString("hostname"), web.Port("port"));
+        var publicPort = web.Int("public-port");
+        if (publicPort != 0) web.CheckPort("public-port", publicPort);
+        return new WebSettings(web.NonEmptyString("hostname"), web.Port("port")) { PublicPort = publicPort };
     }
 }
 

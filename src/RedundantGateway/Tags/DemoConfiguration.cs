@@ -7,14 +7,16 @@ namespace RedundantGateway.Tags;
 
 /// <summary>
 /// The demo a fresh master loads (<c>redundant-gateway.demo.enabled</c>): simulated tags under
-/// <c>projects/demo/tags/</c> and alarm definitions under <c>projects/demo/alarms/</c>, several of which are active
-/// at any time, each activation lasting at least 30 s (sines, ramps and squares of minutes against setpoints inside their range).
+/// <c>projects/demo/tags/</c>, alarm definitions under <c>projects/demo/alarms/</c>, several of which are active
+/// at any time, each activation lasting at least 30 s (sines, ramps and squares of minutes against setpoints inside their range),
+/// and the HMI page <c>projects/demo/pages/overview</c> (the watched tags and every alarm).
 /// </summary>
 public static class DemoConfiguration
 {
     public const string Root = "projects/demo";
     public const string TagRoot = Root + "/tags/";
     public const string AlarmRoot = Root + "/alarms/";
+    public const string OverviewPage = Root + "/pages/overview";
 
     private static readonly string[] Functions = ["ramp", "sine", "square", "randomWalk", "counter"];
     private static readonly int[] ScanRates = [250, 500, 1000, 2000];
@@ -22,7 +24,7 @@ public static class DemoConfiguration
     // Every demo tag is logged to history once a second, whatever its scan rate.
     private static readonly object EverySecond = new { mode = "periodic", rateMs = 1000 };
 
-    /// <summary>Every demo resource, path to canonical JSON, tags first (alarms refer to them).</summary>
+    /// <summary>Every demo resource, path to canonical JSON, tags first (alarms refer to them), then alarms, then the page.</summary>
     public static IReadOnlyList<KeyValuePair<string, string>> Resources()
     {
         var resources = new List<KeyValuePair<string, string>>();
@@ -80,6 +82,12 @@ public static class DemoConfiguration
         Alarm(10, "line2/speed", "above", 2500, 50, 0, "medium", "Line 2/Overspeed", "ramp 0-3000 rpm every 200 s");
         Alarm(11, "line2/flow", "badQuality", 0, 0, 0, "critical", "Line 2/Flow meter failed", "active when the simulator is disconnected");
         Alarm(12, "area1/ramp-000", "above", 5, 0.5, 0, "low", "Area 1/Ramp high", "ramp of amplitude 10 over 64 s");
+
+        // The live HMI page (/hmi/demo/overview): the tags the alarms watch and every alarm, after both (it refers to them).
+        var watched = resources.Where(r => r.Key.StartsWith(AlarmRoot, StringComparison.Ordinal))
+            .Select(r => JsonDocument.Parse(r.Value).RootElement.GetProperty("tag").GetString()!).Distinct().ToList();
+        var alarms = resources.Where(r => r.Key.StartsWith(AlarmRoot, StringComparison.Ordinal)).Select(r => r.Key).ToList();
+        resources.Add(new(OverviewPage, Json(new { title = "Demo overview", tags = watched, alarms })));
         return resources;
     }
 

@@ -4,7 +4,7 @@ namespace RedundantGateway.Pair.Tests.PairHarness;
 
 /// <summary>
 /// A headless Debian Chromium (/usr/bin/chromium, never a downloaded browser) driven by Playwright, for the status
-/// page's tests: pages that record their console errors, and screenshots kept under the test output
+/// page's and the HMI pages' tests: pages that record their console errors, and screenshots kept under the test output
 /// (TestResults/screenshots). Disposing it closes the browser and its processes.
 /// </summary>
 public sealed class StatusPageBrowser : IAsyncDisposable
@@ -40,9 +40,9 @@ public sealed class StatusPageBrowser : IAsyncDisposable
     }
 
     /// <summary>Opens <paramref name="url"/> in a page of its own; its console errors and uncaught exceptions go to <paramref name="errors"/>.</summary>
-    public async Task<IPage> OpenAsync(string url, List<string> errors)
+    public async Task<IPage> OpenAsync(string url, List<string> errors, ViewportSize? viewport = null)
     {
-        var page = await _browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 1100 } });
+        var page = await _browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = viewport ?? new ViewportSize { Width = 1280, Height = 1100 } });
         page.Console += (_, message) => { if (message.Type == "error") lock (errors) errors.Add($"console: {message.Text}"); };
         page.PageError += (_, error) => { lock (errors) errors.Add($"page error: {error}"); };
         await page.GotoAsync(url);

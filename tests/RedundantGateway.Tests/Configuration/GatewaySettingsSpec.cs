@@ -33,6 +33,17 @@ public sealed class GatewaySettingsSpec : IDisposable
     }
 
     [Fact]
+    public void The_web_address_told_to_the_peer_names_web_public_port_when_set()
+    {
+        Assert.Equal("http://127.0.0.1:8088", GatewaySettings.Create(ConfigurationFactory.Empty, Source).ReplicationNode.WebAddress);
+        var proxied = FromHocon("redundant-gateway.web { port = 8088, public-port = 9088 }");
+        Assert.Equal(8088, proxied.Web.Port);
+        Assert.Equal("http://127.0.0.1:9088", proxied.ReplicationNode.WebAddress);
+        var error = Refused("redundant-gateway.web.public-port = 70000");
+        Assert.Contains("redundant-gateway.web.public-port", error.Message);
+    }
+
+    [Fact]
     public void Defaults_come_from_the_embedded_reference_conf()
     {
         var settings = GatewaySettings.Create(ConfigurationFactory.Empty, Source);

@@ -3,7 +3,7 @@ using Xunit;
 
 namespace RedundantGateway.Tests.Node;
 
-/// <summary>The peer's status page may read this node's status and events cross-origin, and nothing else.</summary>
+/// <summary>The peer's pages (status, HMI) may read this node's status, events, level and tag stream cross-origin, and nothing else.</summary>
 public sealed class PeerCorsRulesSpec
 {
     private const string Peer = "http://127.0.0.1:8088";
@@ -13,7 +13,10 @@ public sealed class PeerCorsRulesSpec
     [InlineData("GET", "/api/redundancy/events")]
     [InlineData("GET", "/api/redundancy/events/")]
     [InlineData("OPTIONS", "/api/redundancy/events")]
-    public void The_peers_origin_may_read_the_status_and_the_events(string method, string path) =>
+    [InlineData("GET", "/system/gwinfo")]
+    [InlineData("GET", "/api/tags/stream")]
+    [InlineData("OPTIONS", "/api/tags/stream")]
+    public void The_peers_origin_may_read_the_status_the_events_the_level_and_the_tag_stream(string method, string path) =>
         Assert.Equal(Peer, PeerCorsRules.AllowedOrigin(method, path, Peer, Peer + "/"));
 
     [Fact]
@@ -25,6 +28,9 @@ public sealed class PeerCorsRulesSpec
     [InlineData("POST", "/api/redundancy/resync", Peer)]
     [InlineData("GET", "/api/config", Peer)]
     [InlineData("GET", "/metrics", Peer)]
+    [InlineData("GET", "/api/tags", Peer)]
+    [InlineData("POST", "/api/alarms/projects/demo/alarms/a01/ack", Peer)]
+    [InlineData("GET", "/system/gwinfo", "http://evil.example:8088")]
     [InlineData("GET", "/api/redundancy", "http://127.0.0.1:9999")]
     [InlineData("GET", "/api/redundancy", "http://evil.example:8088")]
     [InlineData("GET", "/api/redundancy", "null")]
