@@ -20,6 +20,7 @@ public static class RgwApp
         "usage: rgw HOST:PORT [PALETTE COMMAND [ARGS]] [--json] [--token TOKEN]\n" +
         "  rgw 127.0.0.1:8088 redundancy status      one command\n" +
         "  rgw 127.0.0.1:8089 events tail            new events until Ctrl+C\n" +
+        "  rgw 127.0.0.1:8088 tags watch PATH... --peer 127.0.0.1:8089   values from whichever node is active\n" +
         "  rgw 127.0.0.1:8088                        a prompt (help, tab completion, exit)\n" +
         "  rgw 127.0.0.1:8088 --help                 the node's palettes\n" +
         "The token (for failover, resync, edits, alarm actions) comes from --token or $RG_TOKEN.\n" +
@@ -48,6 +49,13 @@ public static class RgwApp
         if (!NodeAddress.TryParse(nodeText, out var address, out var addressError)) return await FailAsync(console, ExitCodes.Usage, addressError);
 
         var givenToken = first.GetValue(token) ?? Environment.GetEnvironmentVariable(TokenVariable);
+        if (TagWatch.IsWatch(rest) && rest.Skip(2).Any(w => w is not ("--help" or "-h" or "-?")))
+        {
+            // tags watch takes paths as words; with --peer rgw follows the pair itself, without it the node's palette streams.
+            if (TagWatchRequest.Parse(rest.Skip(2).ToList(), out var watchError) is not { } watch) return await FailAsync(console, ExitCodes.Usage, watchError!);
+            if (watch.Peer is not null) return await TagWatch.RunAsync(address, watch, givenToken, first.GetValue(json), console, cancellationToken);
+            rest = watch.AsPaletteWords().ToList();
+        }
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         connect ??= (node, t) => new NodeConnection(http, node, t);
         var connection = connect(address, givenToken);

@@ -30,6 +30,12 @@ public sealed class GatewayClient : IDisposable
     public GatewayClient(Uri baseAddress, TimeSpan? timeout = null, string? apiToken = null)
         : this(new HttpClient { Timeout = timeout ?? TimeSpan.FromSeconds(10) }, baseAddress, apiToken) => _ownsHttp = true;
 
+    /// <summary>
+    /// A client of both nodes of a pair that follows the active one (tag values, alarm changes, writes; see
+    /// <see cref="GatewayPairClient"/>). Call <see cref="GatewayPairClient.StartAsync"/> to subscribe.
+    /// </summary>
+    public static GatewayPairClient ForPair(Uri first, Uri second, GatewayPairClientOptions? options = null) => new(first, second, options);
+
     /// <summary>The node's web address, e.g. http://host:8088/.</summary>
     public Uri BaseAddress { get; }
 

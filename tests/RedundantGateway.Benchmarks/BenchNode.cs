@@ -143,11 +143,13 @@ internal sealed class BenchPair : IDisposable
 {
     /// <param name="extraHocon">appended to both nodes' generated files (full keys, e.g. <c>redundant-gateway.config-sync.changes-kept = 100000</c>);
     /// the profile file, given later on the command line, still wins.</param>
-    public BenchPair(string profileFile, string recoveryMode = "automatic", string extraHocon = "")
+    /// <param name="publicLink">when given: the port a node's peer dials instead of the node's link port (e.g. a proxy in front of it).</param>
+    public BenchPair(string profileFile, string recoveryMode = "automatic", string extraHocon = "", Func<int, int>? publicLink = null)
     {
         WorkDir = Path.Combine(Path.GetTempPath(), $"rg-bench-{Guid.NewGuid():N}"[..20]);
         Console.WriteLine($"  work dir (node logs): {WorkDir}");
         var (mWeb, bWeb, mLink, bLink) = (BenchNode.FreePort(), BenchNode.FreePort(), BenchNode.FreePort(), BenchNode.FreePort());
+        var (mPublic, bPublic) = publicLink is null ? (mLink, bLink) : (publicLink(mLink), publicLink(bLink));
         string Hocon(string name, string role, int web, int link, string peerKey, int peerLink) => $$"""
             redundant-gateway {
               node-name = "{{name}}"
@@ -155,6 +157,7 @@ internal sealed class BenchPair : IDisposable
               data-dir = "{{Path.Combine(WorkDir, name)}}"
               web.port = {{web}}
               cluster.port = {{link}}
+              cluster.public-port = {{(link == mLink ? mPublic : bPublic)}}
               redundancy { {{peerKey}} = "127.0.0.1:{{peerLink}}", join-wait-time = 10s, recovery-mode = {{recoveryMode}} }
               # The benchmarks measure their own configurations: no demo resources in a fresh master's store.
               demo.enabled = off
@@ -162,8 +165,8 @@ internal sealed class BenchPair : IDisposable
             {{extraHocon}}
             """;
         var extra = string.IsNullOrEmpty(profileFile) ? [] : new[] { profileFile };
-        Master = new BenchNode("master", Hocon("master", "master", mWeb, mLink, "backup-address", bLink), WorkDir, mWeb, extra);
-        Backup = new BenchNode("backup", Hocon("backup", "backup", bWeb, bLink, "master-address", mLink), WorkDir, bWeb, extra);
+        Master = new BenchNode("master", Hocon("master", "master", mWeb, mLink, "backup-address", bPublic), WorkDir, mWeb, extra);
+        Backup = new BenchNode("backup", Hocon("backup", "backup", bWeb, bLink, "master-address", mPublic), WorkDir, bWeb, extra);
     }
 
     public string WorkDir { get; }

@@ -181,7 +181,7 @@ internal static class HistoryBenchmarks
     }
 
     /// <summary>Counts the rows a store answered for (written or already there); with no inner store, discards them.</summary>
-    private sealed class CountingStore(IHistoryStore? inner = null) : IHistoryStore
+    internal sealed class CountingStore(IHistoryStore? inner = null) : IHistoryStore
     {
         private long _count;
 
@@ -204,13 +204,13 @@ internal static class HistoryBenchmarks
         public ValueTask DisposeAsync() => inner?.DisposeAsync() ?? ValueTask.CompletedTask;
     }
 
-    private sealed class FixedConfig : ReceiveActor
+    internal sealed class FixedConfig : ReceiveActor
     {
         public FixedConfig(ConfigDocument document) =>
             Receive<GetConfigDocument>(_ => Sender.Tell(new ConfigDocumentView(document, Recovered: true)));
     }
 
-    private sealed class NoTagEngine : ReceiveActor
+    internal sealed class NoTagEngine : ReceiveActor
     {
         public NoTagEngine() => ReceiveAny(_ => { });
     }

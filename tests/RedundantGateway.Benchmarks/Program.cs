@@ -18,11 +18,15 @@ using RedundantGateway.Benchmarks;
 //   ... -- takeover [--runs 30] [--standby cold|warm]           (issue 9: failover request to first streamed value and alarm)
 //   ... -- state-store [--alarms 1000000] [--batches 2000]       (issue 11: delta size, codec and durable log, in process)
 //   ... -- history-cache [--samples 2000000] [--backlog 1000000] [--store discard|sqlite|postgres] [--postgres CONNECTION] (issue 12: store-and-forward throughput and backlog drain, in process)
+//   ... -- history-reconcile [--samples 1000000] [--runs 5] [--store sqlite|discard]   (issue 12: partial backup level, reconcile and
+//            forward a backup's cached samples with the master's ledger after an outage; goal <= 10 s for 1,000,000)
 //   ... -- history-store [--rows 1000000] [--batch 1000,10000,50000] [--databases sqlite,postgres] [--postgres CONNECTION]   (issue 12: batches straight
 //            into SQLite and PostgreSQL; without --postgres a private PostgreSQL 15 server is started and removed)
 //   ... -- state-replication [--rates 20000,50000,100000] [--seconds 15] [--alarms 100000]   (issue 11: changes/s replicated
 //            between two node processes, lag from creation to merge on the peer; goal 100,000/s with p99 <= 100 ms)
 //   ... -- state-full-transfer [--alarms 1000000] [--runs 10]    (issue 11: full state to a fresh peer, two node processes; goal <= 3 s)
+//   ... -- client-gap [--runs 20] [--fault kill|freeze|cut] [--busy]   (issue 14: GatewayPairClient, last value before a fault of the
+//            master to the first after; goal failover time + 300 ms. --busy marks the figures as measured on a busy machine)
 //   ... -- hmi-failover [--runs 20] [--faults kill,hung,cut]   (issue 14: the HMI page in Chromium, fault of the master to the page
 //            live on the backup; goals: kill -9 <= 2 s, hung or cut <= failover time + 1 s; not part of `all`)
 // The two config benchmarks also take --hocon FILE (merged over both nodes' files, e.g. to try other
@@ -103,6 +107,13 @@ switch (command)
         report.Write(historyStoreKind == "discard" ? "history-cache" : $"history-cache-{historyStoreKind}", await HistoryBenchmarks.HistoryCacheAsync(historySamples, historyBacklog,
             $"{Run} history-cache --samples {historySamples} --backlog {historyBacklog} --store {historyStoreKind}", historyStoreKind, Option("--postgres")));
         break;
+    case "history-reconcile":
+        var reconcileSamples = IntOption("--samples", 1_000_000);
+        var reconcileRuns = IntOption("--runs", 5);
+        var reconcileStore = Option("--store") ?? "sqlite";
+        report.Write($"history-reconcile-{reconcileStore}", await HistoryReconcileBenchmarks.RunAsync(reconcileSamples, reconcileRuns, reconcileStore,
+            $"{Run} history-reconcile --samples {reconcileSamples} --runs {reconcileRuns} --store {reconcileStore}"));
+        break;
     case "history-store":
         var historyRows = IntOption("--rows", 1_000_000);
         var historyBatches = (Option("--batch") ?? "1000,10000,50000").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
@@ -123,12 +134,26 @@ switch (command)
         report.Write("state-full-transfer", StateShippingBenchmarks.FullTransfer(fullAlarms, transferRuns,
             $"{Run} state-full-transfer --alarms {fullAlarms} --runs {transferRuns}"));
         break;
+    case "client-gap":
+        var gapRuns = IntOption("--runs", 20);
+        var gapFaults = Option("--fault") is { } gf ? [gf] : new[] { "kill", "freeze", "cut" };
+        if (gapFaults.FirstOrDefault(g => g is not ("kill" or "freeze" or "cut")) is { } badFault)
+        {
+            Console.Error.WriteLine($"error: --fault {badFault}: expected kill, freeze or cut");
+            return 2;
+        }
+        var busy = args.Contains("--busy");
+        var gapCommand = $"{Run} client-gap --runs {gapRuns}{(Option("--fault") is { } one ? $" --fault {one}" : "")}";
+        report.Write(Option("--fault") is { } single ? $"client-gap-{single}" : "client-gap", await ClientGapBenchmarks.ClientGapAsync(gapFaults, gapRuns, gapCommand,
+            busy ? $"**Measured on a busy machine** (2 cores shared with other builds and tests; load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]} at the start): " +
+                   "figures to be replaced by a run on a quiet machine." : null));
+        break;
     case "hmi-failover":
         var hmiRuns = IntOption("--runs", 20);
         var hmiFaults = (Option("--faults") ?? "kill,hung,cut").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
-        if (hmiFaults.FirstOrDefault(x => x is not ("kill" or "hung" or "cut")) is { } badFault)
+        if (hmiFaults.FirstOrDefault(x => x is not ("kill" or "hung" or "cut")) is { } badHmiFault)
         {
-            Console.Error.WriteLine($"error: --faults {badFault}: expected kill, hung, cut or a list of them");
+            Console.Error.WriteLine($"error: --faults {badHmiFault}: expected kill, hung, cut or a list of them");
             return 2;
         }
         report.Write("hmi-failover", await HmiBenchmarks.FailoverAsync(hmiFaults, hmiRuns, $"{Run} hmi-failover --runs {hmiRuns} --faults {string.Join(',', hmiFaults)}"));
@@ -148,7 +173,7 @@ switch (command)
         foreach (var standby in standbys) report.Write($"takeover-{standby}", await RuntimeBenchmarks.TakeoverAsync(standby, runs, TakeoverCommand(standby)));
         break;
     default:
-        Console.Error.WriteLine($"error: unknown benchmark '{command}' (expected failover, false-failovers, config-lag, full-transfer, tag-throughput, runtime-memory, takeover, state-store, history-cache, history-store, state-replication, state-full-transfer, hmi-failover or all)");
+        Console.Error.WriteLine($"error: unknown benchmark '{command}' (expected failover, false-failovers, config-lag, full-transfer, tag-throughput, runtime-memory, takeover, state-store, history-cache, history-reconcile, history-store, state-replication, state-full-transfer, client-gap, hmi-failover or all)");
         return 2;
 }
 return 0;

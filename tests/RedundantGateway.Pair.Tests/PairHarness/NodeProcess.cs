@@ -200,23 +200,12 @@ public sealed class NodeProcess : IDisposable
     /// <summary>The rgw command line (src/RedundantGateway.Cli) of this checkout.</summary>
     public static string RgwDll => Rgw.Value;
 
-    private static readonly Lazy<string> Rgw = new(() => ProgramDll("src", "RedundantGateway.Cli"));
+    private static readonly Lazy<string> Rgw = new(() => ProgramDll("src", "RedundantGateway.Cli", "Cli.Rgw"));
 
     /// <summary>Runs rgw with <paramref name="arguments"/> and <paramref name="input"/> as its redirected stdin; its exit code, stdout and stderr.</summary>
     public static async Task<(int? ExitCode, string Output, string Error)> RunRgwAsync(TimeSpan timeout, string? input, params string[] arguments)
     {
-        var info = new ProcessStartInfo(DotnetHost())
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        info.ArgumentList.Add(RgwDll);
-        foreach (var argument in arguments) info.ArgumentList.Add(argument);
-        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        info.Environment.Remove("RG_TOKEN");
-        using var process = Process.Start(info)!;
+        using var process = Process.Start(RgwStartInfo(arguments))!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         if (input is not null) await process.StandardInput.WriteAsync(input);
@@ -231,7 +220,24 @@ public sealed class NodeProcess : IDisposable
         return (process.ExitCode, await stdout, await stderr);
     }
 
-    private static string ProgramDll(string folder, string project)
+    /// <summary>How to start rgw with <paramref name="arguments"/>: stdin, stdout and stderr redirected, no RG_TOKEN.</summary>
+    public static ProcessStartInfo RgwStartInfo(params string[] arguments)
+    {
+        var info = new ProcessStartInfo(DotnetHost())
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(RgwDll);
+        foreach (var argument in arguments) info.ArgumentList.Add(argument);
+        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        info.Environment.Remove("RG_TOKEN");
+        return info;
+    }
+
+    private static string ProgramDll(string folder, string project, string? assembly = null)
     {
         var tests = typeof(NodeProcess).Assembly;
         var configuration = tests.GetCustomAttributes<AssemblyMetadataAttribute>()
@@ -239,7 +245,7 @@ public sealed class NodeProcess : IDisposable
         var dir = new DirectoryInfo(Path.GetDirectoryName(tests.Location)!);
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "RedundantGateway.sln"))) dir = dir.Parent;
         if (dir is null) throw new InvalidOperationException($"RedundantGateway.sln not found above {tests.Location}");
-        var dll = Path.Combine(dir.FullName, folder, project, "bin", configuration, "net10.0", project + ".dll");
+        var dll = Path.Combine(dir.FullName, folder, project, "bin", configuration, "net10.0", (assembly ?? project) + ".dll");
         if (!File.Exists(dll)) throw new InvalidOperationException($"{dll} not found: build the solution ({configuration}) first");
         return dll;
     }

@@ -10,7 +10,9 @@ namespace RedundantGateway.Tests;
 /// <summary>
 /// A private, throw-away PostgreSQL 15 server for one test class (<c>IClassFixture&lt;PostgresServer&gt;</c>):
 /// a fresh cluster in a temp folder, owned by the <c>postgres</c> OS user, listening on 127.0.0.1 on a free port,
-/// trust authentication, durability off (fsync, synchronous_commit, full_page_writes) for speed.
+/// trust authentication, fsync and full_page_writes off for speed. synchronous_commit stays on: a committed batch is
+/// in the WAL (the OS's cache) before the client hears so, so a server stopped at once (<see cref="StopAsync"/>, as a
+/// crash) keeps every commit it acknowledged, as a production server would; only an OS crash could lose it.
 /// Call <see cref="CreateDatabaseAsync"/> to give each test its own clean database.
 /// Needs the Debian package <c>postgresql</c> (CI installs it); there is no skip: a missing server fails the tests.
 /// </summary>
@@ -69,14 +71,9 @@ public sealed class PostgresServer : IAsyncLifetime
             {
                 Port = FreeTcpPort();
                 File.Delete(LogFile);   // so the log tail and the retry check see this attempt only
-                var serverOptions = $"-c listen_addresses=127.0.0.1 -p {Port} -k {SocketDir} " +
-                                    "-c fsync=off -c synchronous_commit=off -c full_page_writes=off";
                 try
                 {
-                    _started = true;   // from here on a failure may leave a server behind: stop it on cleanup
-                    await RunAsServiceUserAsync(_pgCtl,
-                        ["start", "-w", "-t", "60", "-D", DataDir, "-l", LogFile, "-o", serverOptions],
-                        StartTimeout, $"pg_ctl start (port {Port})");
+                    await StartServerAsync();
                     break;
                 }
                 catch (InvalidOperationException) when (attempt < StartAttempts && LogMentions("Address already in use"))
@@ -118,6 +115,25 @@ public sealed class PostgresServer : IAsyncLifetime
     }
 
     public Task DisposeAsync() => CleanupAsync(throwOnLeak: true);
+
+    /// <summary>
+    /// An outage: stops the server at once (pg_ctl stop -m immediate, as a crash: clients see their connections
+    /// refused or broken). <see cref="RestartAsync"/> brings it back on the same port with the same data.
+    /// </summary>
+    public Task StopAsync() => StopServerAsync();
+
+    /// <summary>Starts the server stopped by <see cref="StopAsync"/> again, on the same port.</summary>
+    public Task RestartAsync() => StartServerAsync();
+
+    private async Task StartServerAsync()
+    {
+        var serverOptions = $"-c listen_addresses=127.0.0.1 -p {Port} -k {SocketDir} " +
+                            "-c fsync=off -c full_page_writes=off";
+        _started = true;   // from here on a failure may leave a server behind: stop it on cleanup
+        await RunAsServiceUserAsync(_pgCtl!,
+            ["start", "-w", "-t", "60", "-D", DataDir, "-l", LogFile, "-o", serverOptions],
+            StartTimeout, $"pg_ctl start (port {Port})");
+    }
 
     private async Task CleanupAsync(bool throwOnLeak)
     {

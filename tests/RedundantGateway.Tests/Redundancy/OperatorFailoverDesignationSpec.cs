@@ -28,6 +28,10 @@ public sealed class OperatorFailoverDesignationSpec(ITestOutputHelper output) : 
         backupProbe.Send(designator, Backup(ActivityLevel.Cold, 1));
         masterProbe.ExpectNoMsg(TimeSpan.FromMilliseconds(700));
 
+        // Coordinators report every report-interval and the designator ignores reports older than three of them:
+        // report again as they would, or a slow machine turns this spec into "the peer is gone".
+        masterProbe.Send(designator, Master(ActivityLevel.Active, 1));
+        backupProbe.Send(designator, Backup(ActivityLevel.Cold, 1));
         designator.Tell(new FailoverRequested("spec"), TestActor);
         Assert.True(ExpectMsg<FailoverResult>(Deadline).Accepted);
         Assert.Equal(backupAddress, masterProbe.ExpectMsg<ActiveNodeDesignated>(Deadline).ActiveAddress);
@@ -36,6 +40,7 @@ public sealed class OperatorFailoverDesignationSpec(ITestOutputHelper output) : 
         // Until the master reports that it stood down, it may be told again, but only the same thing.
         foreach (var again in masterProbe.ReceiveWhile(TimeSpan.FromMilliseconds(700), m => (ActiveNodeDesignated)m))
             Assert.Equal((2L, backupAddress), (again.Epoch, again.ActiveAddress));
+        backupProbe.Send(designator, Backup(ActivityLevel.Cold, 1));
         backupProbe.ExpectNoMsg(TimeSpan.Zero);
 
         masterProbe.Send(designator, Master(ActivityLevel.Cold, 2));
