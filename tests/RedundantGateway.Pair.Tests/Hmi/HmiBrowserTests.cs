@@ -11,7 +11,7 @@ namespace RedundantGateway.Pair.Tests;
 /// <summary>
 /// The live HMI page (/hmi/demo/overview?x=1) in a real browser (Debian's Chromium through Playwright) on a real pair:
 /// opened on the master, scrolled and typed into, it ends up on the backup's same page and query after a kill -9 or a
-/// SIGSTOP of the master, with the "transferred to backup at HH:MM:SS" banner, its values updating there, and the
+/// SIGSTOP or a cut of the network of the master, with the "transferred to backup at HH:MM:SS" banner, its values updating there, and the
 /// scroll position and the unsaved note restored; the same for a requested failover and back; a page whose node comes
 /// back active first stays; a page served while no node is active goes live once one is; the acknowledge button.
 /// Screenshots: TestResults/screenshots under the test output.
@@ -30,6 +30,35 @@ public sealed class HmiBrowserTests(ITestOutputHelper output) : PairTest(output)
     [Fact]
     public Task The_page_moves_to_the_backup_with_its_scroll_and_input_when_the_master_hangs() =>
         Scenario(() => FailoverAsync("sigstop", master => master.Pause()));
+
+    [Fact]
+    public Task The_page_moves_to_the_backup_when_the_master_is_cut_off_without_a_reset() => Scenario(async () =>
+    {
+        // The browser and the backup reach the master only through proxies that stop forwarding on a cut (no RST).
+        var (masterSpec, backupSpec) = PairSpecs(viaProxies: true);
+        var webProxy = AddProxy(masterSpec.WebPort);
+        masterSpec = masterSpec with { Extra = $"  demo.enabled = on\n  web.public-port = {webProxy.Port}" };
+        var master = StartNode(masterSpec);
+        var backup = StartNode(backupSpec);
+        var (masterUrl, backupUrl) = ($"http://127.0.0.1:{webProxy.Port}", $"http://127.0.0.1:{backupSpec.WebPort}");
+        await UntilPairSettledAsync(master, backup, "master", "the pair formed with the master active");
+        await UntilStatusAsync(backup, s => s.Peer?.WebAddress == masterUrl, "the master's proxied web address in the backup's status");
+        await UntilStatusAsync(master, s => s.Peer?.WebAddress == backupUrl, "the backup's web address in the master's status");
+
+        await using var browser = await StatusPageBrowser.LaunchAsync();
+        var page = await browser.OpenAsync(masterUrl + Page, [], Small);
+        await UntilUpdatesAsync(page, "values updating on the master's page");
+        await page.FillAsync("#ack-note", Note);
+
+        var clock = Stopwatch.StartNew();
+        foreach (var proxy in Proxies) proxy.Cut();
+        await page.WaitForURLAsync(url => url.StartsWith(backupUrl + Page, StringComparison.Ordinal), new() { Timeout = 20_000 });
+        await UntilUpdatesAsync(page, "values updating on the backup's page");
+        Log($"cut of the master: the page live on the backup after {clock.Elapsed.TotalMilliseconds:0} ms");
+        await Expect(page.Locator("#transfer-text")).ToContainTextAsync("transferred to backup at");
+        Assert.Equal(Note, await page.InputValueAsync("#ack-note"));
+        Log($"saved {await StatusPageBrowser.ScreenshotAsync(page, "hmi-cut-backup-after")}");
+    });
 
     [Fact]
     public Task A_requested_failover_moves_the_page_to_the_new_active_node_too() => Scenario(async () =>
