@@ -9,6 +9,7 @@ namespace RedundantGateway.Pair.Tests;
 /// master is killed, hung (SIGSTOP) or cut off (its web port and its link behind proxies that stop forwarding, no RST),
 /// values flow from the backup, <c>Transferred</c> is raised exactly once with a plausible gap; a restarted master in
 /// automatic mode takes over and the client follows it back, once; acknowledgements sent all along never reach a standby.
+/// A client that only lost its own way to the master, the pair unchanged, comes back to the master and raises no transfer.
 /// </summary>
 public sealed class PairClientFailoverTests(ITestOutputHelper output) : PairTest(output)
 {
@@ -85,6 +86,29 @@ public sealed class PairClientFailoverTests(ITestOutputHelper output) : PairTest
         var moved = await UntilMovedAsync(recorder, 1, "backup", cutAt);
         Assert.Contains("silent", moved.Args.Reason);
         await AssertWritesReachedNoStandbyAsync(client, acks, recorder);
+    });
+
+    [Fact]
+    public Task When_only_the_clients_way_to_the_master_is_cut_a_while_the_client_comes_back_to_the_master_without_a_transfer() => Scenario(async () =>
+    {
+        var (_, backup, masterSpec) = await StartDemoPairAsync(viaProxies: false);
+        var masterWeb = AddProxy(masterSpec.WebPort);
+        await using var client = NewClient(masterWeb.Port, backup.Spec!.WebPort);
+        var recorder = await StartAsync(client);
+        await UntilAsync(() => Task.FromResult(recorder.LiveValuesFrom("master", TimeSpan.Zero) >= 4), "values flow from the master");
+
+        // The pair does not move (its link is untouched): the client loses its node by silence, finds the backup still
+        // cold and its own node active again once the cut heals, and stays there.
+        masterWeb.Cut();
+        await UntilAsync(() => Task.FromResult(recorder.Losses.Count >= 1), "the client lost the master (silence)");
+        masterWeb.Heal();
+        var healedAt = recorder.Clock.Elapsed;
+        await UntilAsync(() => Task.FromResult(recorder.LiveValuesFrom("master", healedAt) >= ValuesAfterMove), "values flow from the master again");
+        Log($"losses: {string.Join(" | ", recorder.Losses)}");
+        Assert.Empty(recorder.Moves);
+        Assert.Equal("master", client.ActiveNode?.Name);
+        Assert.Contains("silent", recorder.Losses[0]);
+        Assert.Empty(recorder.Repeated());
     });
 
     private async Task<(NodeProcess Master, NodeProcess Backup, NodeSpec MasterSpec)> StartDemoPairAsync(bool viaProxies)
