@@ -31,7 +31,7 @@ public sealed partial class GatewayPairClient
                 }
                 var (stream, error) = await PairStream.OpenAsync(node.BaseAddress, connected, subscription, _options.ApiToken, 2 * _options.RequestTimeout, closing, stop)
                     .ConfigureAwait(false);
-                if (stream is null || PairRules.LossIn(stream.First) is { } notActive)
+                if (stream is null || PairRules.LossIn(stream.First) is not null)
                 {
                     _log.LogInformation("Pair client: {Node} said Active but its stream did not start: {Reason}", node, error ?? "its snapshot is not at level active");
                     stream?.Abandon(closing);
