@@ -39,7 +39,10 @@ public sealed class PairClientFailoverTests(ITestOutputHelper output) : PairTest
         await UntilPairSettledAsync(master2, backup, "master", "the restarted master active again", TimeSpan.FromSeconds(45));
         var back = await UntilMovedAsync(recorder, 2, "master", restartedAt);
         Assert.Equal("backup", back.Args.From.Name);
-        Assert.Contains("left active", back.Args.Reason);
+        // Normally the backup's stream says it left active; when the restarted master's link needed a reset (both active
+        // a while, see docs/benchmarks.md, fail-back), the client's watch saw the master active at a newer epoch first.
+        Assert.True(back.Args.Reason.Contains("left active", StringComparison.Ordinal) || back.Args.Reason.Contains("newer epoch", StringComparison.Ordinal),
+            $"the move back's reason: {back.Args.Reason}");
         await AssertWritesReachedNoStandbyAsync(client, acks, recorder);
     });
 
