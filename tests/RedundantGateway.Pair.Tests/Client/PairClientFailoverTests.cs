@@ -121,16 +121,17 @@ public sealed class PairClientFailoverTests(ITestOutputHelper output) : PairTest
         var master = StartNode(masterSpec);
         var backup = StartNode(backupSpec);
         await UntilPairSettledAsync(master, backup, "master", "the pair formed with the master active", TimeSpan.FromSeconds(45));
-        await UntilAsync(async () => await master.Api!.GetTagsAsync(CounterTag[..^11]) is { Tags.Count: > 0 }, "the master runs the demo tags");
-        // The backup must hold the demo to run it once active.
+        await UntilAsync(async () => await master.Api!.GetTagsAsync("projects/demo/tags/") is { Tags.Count: 240 }, "the master runs all the demo tags");
+        // The backup must hold the demo to run it once active (the master loads it one edit at a time: all of it first).
         await UntilAsync(async () => await master.Api!.GetStatusAsync() is { Config.Revision: > 0 and var m }
                                      && await backup.Api!.GetStatusAsync() is { Config.Revision: var b } && b == m,
             "the backup holds the master's configuration (the demo)");
         return (master, backup, masterSpec);
     }
 
-    private static GatewayPairClient NewClient(int masterWebPort, int backupWebPort) =>
-        GatewayClient.ForPair(new Uri($"http://127.0.0.1:{masterWebPort}/"), new Uri($"http://127.0.0.1:{backupWebPort}/"));
+    private GatewayPairClient NewClient(int masterWebPort, int backupWebPort) =>
+        GatewayClient.ForPair(new Uri($"http://127.0.0.1:{masterWebPort}/"), new Uri($"http://127.0.0.1:{backupWebPort}/"),
+            logger: new TestOutputLogger(Output, "client"));
 
     private async Task<PairClientRecorder> StartAsync(GatewayPairClient client)
     {
