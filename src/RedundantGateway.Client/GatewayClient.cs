@@ -34,7 +34,8 @@ public sealed class GatewayClient : IDisposable
     /// A client of both nodes of a pair that follows the active one (tag values, alarm changes, writes; see
     /// <see cref="GatewayPairClient"/>). Call <see cref="GatewayPairClient.StartAsync"/> to subscribe.
     /// </summary>
-    public static GatewayPairClient ForPair(Uri first, Uri second, GatewayPairClientOptions? options = null) => new(first, second, options);
+    public static GatewayPairClient ForPair(Uri first, Uri second, GatewayPairClientOptions? options = null, Microsoft.Extensions.Logging.ILogger? logger = null) =>
+        new(first, second, options, logger);
 
     /// <summary>The node's web address, e.g. http://host:8088/.</summary>
     public Uri BaseAddress { get; }

@@ -31,7 +31,7 @@ public sealed partial class GatewayPairClient
                 }
                 var (stream, error) = await PairStream.OpenAsync(node.BaseAddress, connected, subscription, _options.ApiToken, 2 * _options.RequestTimeout, closing, stop)
                     .ConfigureAwait(false);
-                if (stream is null || PairRules.LossIn(stream.First) is { } notActive)
+                if (stream is null || PairRules.LossIn(stream.First) is not null)
                 {
                     _log.LogInformation("Pair client: {Node} said Active but its stream did not start: {Reason}", node, error ?? "its snapshot is not at level active");
                     stream?.Abandon(closing);
@@ -50,10 +50,12 @@ public sealed partial class GatewayPairClient
                 current = index;
                 ahead = (PairStream.ConnectAheadAsync(Nodes[1 - index].BaseAddress, _options.ApiToken, 2 * _options.RequestTimeout, stop), 1 - index);
 
+                _log.LogDebug("Pair client: replaying to the snapshot of {Node}", node);
                 await ReplayAsync(index, node, stream.First.Tags ?? [], delivered, replayed: lost is not null, stop).ConfigureAwait(false);
                 using var session = CancellationTokenSource.CreateLinkedTokenSource(stop);
                 var leave = WatchOtherAsync(1 - index, info.Epoch, session.Token);
                 var polling = subscription.Alarms ? PollAlarmsAsync(index, node, subscription.AlarmPrefix, alarms, session.Token) : Task.CompletedTask;
+                _log.LogDebug("Pair client: reading the stream of {Node}", node);
                 var loss = await stream.ReadUntilLostAsync(_options.Silence, item => Take(item, node, delivered), leave, stop).ConfigureAwait(false);
                 await session.CancelAsync().ConfigureAwait(false);
                 await polling.ConfigureAwait(false);
@@ -69,6 +71,13 @@ public sealed partial class GatewayPairClient
             }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested) { }
+        catch (Exception e)
+        {
+            // A bug, not a node's failure: say so loudly, and let writes fail fast rather than wait on a loop that is gone.
+            _log.LogError(e, "Pair client: the follow loop failed; the client no longer follows the pair");
+            Publish(new PairState(null, -1, 0, null, $"the client's follow loop failed: {e.Message}", DateTimeOffset.UtcNow));
+            throw;
+        }
         finally
         {
             if (ahead is { } unused) closing.Add(PairStream.DiscardAsync(unused.Hub));
@@ -85,11 +94,14 @@ public sealed partial class GatewayPairClient
         {
             var done = await Task.WhenAny(pending).ConfigureAwait(false);
             var probe = await done.ConfigureAwait(false);
+            if (Said(latest[probe.Node]) != Said(probe)) _log.LogDebug("Pair client: {Node} says {Level}", Nodes[probe.Node], Said(probe));
             latest[probe.Node] = probe;
             if (PairRules.PickActive(latest, preferred) is { } pick) return (pick, latest[pick]!.Info!);
             pending[probe.Node] = ProbeAsync(probe.Node, _options.ProbeInterval, stop);
         }
     }
+
+    private static string Said(NodeProbe? probe) => probe?.Info?.RedundantNodeActiveStatus ?? probe?.Error ?? "nothing yet";
 
     /// <summary>One gwinfo of node <paramref name="index"/> after <paramref name="delay"/>: its answer, or why none (never throws but on stop).</summary>
     private async Task<NodeProbe> ProbeAsync(int index, TimeSpan delay, CancellationToken stop)
@@ -194,7 +206,11 @@ public sealed partial class GatewayPairClient
                             Raise(() => AlarmChanged?.Invoke(this, args));
                         }
                 }
-                catch (Exception e) when (!session.IsCancellationRequested)
+                catch (Exception) when (session.IsCancellationRequested)
+                {
+                    return; // the session ended (its node lost) while a poll was under way: nothing to tell
+                }
+                catch (Exception e)
                 {
                     // The stream decides whether the node is lost; a missed poll is read again next time.
                     _log.LogDebug("Pair client: alarms of {Node} not read: {Reason}", node, e.Message);

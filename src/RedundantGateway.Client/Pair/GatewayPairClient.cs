@@ -132,7 +132,7 @@ public sealed partial class GatewayPairClient : IAsyncDisposable
             {
                 lastFailure = e is HttpRequestException { InnerException: SocketException { SocketErrorCode: SocketError.ConnectionRefused } }
                     ? $"{state.Active} refused the connection"
-                    : $"{state.Active} gave no answer within {_options.RequestTimeout.TotalMilliseconds:0} ms";
+                    : $"{state.Active} gave no answer within {_options.RequestTimeout.TotalMilliseconds:0} ms (it may or may not have been applied there)";
             }
             _log.LogInformation("Pair client: {What} not done: {Failure}; sent again once the active node is known anew", what, lastFailure);
             await StateChangedFromAsync(state, what, started, lastFailure, cancellationToken).ConfigureAwait(false);
@@ -174,9 +174,10 @@ public sealed partial class GatewayPairClient : IAsyncDisposable
             }
             catch (TimeoutException) { }
         }
-        var why = lastFailure ?? state.Describe();
-        throw new PairUnavailableException(
-            $"{what} was not done: no active node known within {_options.WriteWait.TotalSeconds:0.#} s ({why}); it was sent to no standby");
+        var waited = $"no active node known within {_options.WriteWait.TotalSeconds:0.#} s";
+        throw new PairUnavailableException(lastFailure is null
+            ? $"{what} was not done: {waited} ({state.Describe()}); it was sent to no standby"
+            : $"{what} failed: {lastFailure}; the client learned of no active node to send it again to within {_options.WriteWait.TotalSeconds:0.#} s; it was sent to no standby");
     }
 
     /// <summary>Publishes a new state (written by the follow loop only) and wakes whoever waits for a change.</summary>

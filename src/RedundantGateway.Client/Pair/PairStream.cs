@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.AspNetCore.SignalR.Client;
 
 namespace RedundantGateway.Client;
 
@@ -38,13 +39,13 @@ internal sealed class PairStream
     public static async Task<(PairStream? Stream, string? Error)> OpenAsync(Uri node, TagStreamClient? connected, PairSubscription subscription,
         string? apiToken, TimeSpan timeout, List<Task> closing, CancellationToken stop)
     {
-        var hub = connected is { State: Microsoft.AspNetCore.SignalR.Client.HubConnectionState.Connected } ? connected : null;
-        if (connected is not null && hub is null) closing.Add(Close(connected, null));
+        var hub = connected is { State: HubConnectionState.Connected } ? connected : null;
+        if (connected is not null && hub is null) closing.Add(CloseAsync(connected, null));
         hub ??= new TagStreamClient(node, apiToken);
         var cancel = new CancellationTokenSource();
         try
         {
-            if (hub.State != Microsoft.AspNetCore.SignalR.Client.HubConnectionState.Connected)
+            if (hub.State != HubConnectionState.Connected)
             {
                 using var connect = CancellationTokenSource.CreateLinkedTokenSource(stop);
                 connect.CancelAfter(timeout);
@@ -57,12 +58,12 @@ internal sealed class PairStream
         }
         catch (Exception e) when (!stop.IsCancellationRequested)
         {
-            closing.Add(Close(hub, cancel));
+            closing.Add(CloseAsync(hub, cancel));
             return (null, e is TimeoutException or OperationCanceledException ? $"no answer within {timeout.TotalMilliseconds:0} ms" : FirstLine(e.Message));
         }
         catch
         {
-            closing.Add(Close(hub, cancel));
+            closing.Add(CloseAsync(hub, cancel));
             throw;
         }
     }
@@ -109,7 +110,7 @@ internal sealed class PairStream
     }
 
     /// <summary>Stops the subscription and closes the connection in the background, bounded (the node may be hung).</summary>
-    public void Abandon(List<Task> closing) => closing.Add(Close(_hub, _cancel));
+    public void Abandon(List<Task> closing) => closing.Add(CloseAsync(_hub, _cancel));
 
     /// <summary>
     /// Connects to <paramref name="node"/> ahead of need (the other node, while the client streams from the active one),
@@ -138,9 +139,7 @@ internal sealed class PairStream
         if (await ahead.ConfigureAwait(false) is { } hub) await CloseAsync(hub, null).ConfigureAwait(false);
     }
 
-    /// <summary>Closes a connection in the background, bounded (its node may be hung).</summary>
-    public static Task Close(TagStreamClient hub, CancellationTokenSource? cancel) => CloseAsync(hub, cancel);
-
+    /// <summary>Closes a connection, bounded (its node may be hung); the caller keeps the task and does not wait for it.</summary>
     private static async Task CloseAsync(TagStreamClient hub, CancellationTokenSource? cancel)
     {
         try

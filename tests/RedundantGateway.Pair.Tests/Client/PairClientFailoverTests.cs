@@ -9,6 +9,7 @@ namespace RedundantGateway.Pair.Tests;
 /// master is killed, hung (SIGSTOP) or cut off (its web port and its link behind proxies that stop forwarding, no RST),
 /// values flow from the backup, <c>Transferred</c> is raised exactly once with a plausible gap; a restarted master in
 /// automatic mode takes over and the client follows it back, once; acknowledgements sent all along never reach a standby.
+/// A client that only lost its own way to the master, the pair unchanged, comes back to the master and raises no transfer.
 /// </summary>
 public sealed class PairClientFailoverTests(ITestOutputHelper output) : PairTest(output)
 {
@@ -38,7 +39,10 @@ public sealed class PairClientFailoverTests(ITestOutputHelper output) : PairTest
         await UntilPairSettledAsync(master2, backup, "master", "the restarted master active again", TimeSpan.FromSeconds(45));
         var back = await UntilMovedAsync(recorder, 2, "master", restartedAt);
         Assert.Equal("backup", back.Args.From.Name);
-        Assert.Contains("left active", back.Args.Reason);
+        // Normally the backup's stream says it left active; when the restarted master's link needed a reset (both active
+        // a while, see docs/benchmarks.md, fail-back), the client's watch saw the master active at a newer epoch first.
+        Assert.True(back.Args.Reason.Contains("left active", StringComparison.Ordinal) || back.Args.Reason.Contains("newer epoch", StringComparison.Ordinal),
+            $"the move back's reason: {back.Args.Reason}");
         await AssertWritesReachedNoStandbyAsync(client, acks, recorder);
     });
 
@@ -87,6 +91,29 @@ public sealed class PairClientFailoverTests(ITestOutputHelper output) : PairTest
         await AssertWritesReachedNoStandbyAsync(client, acks, recorder);
     });
 
+    [Fact]
+    public Task When_only_the_clients_way_to_the_master_is_cut_a_while_the_client_comes_back_to_the_master_without_a_transfer() => Scenario(async () =>
+    {
+        var (_, backup, masterSpec) = await StartDemoPairAsync(viaProxies: false);
+        var masterWeb = AddProxy(masterSpec.WebPort);
+        await using var client = NewClient(masterWeb.Port, backup.Spec!.WebPort);
+        var recorder = await StartAsync(client);
+        await UntilAsync(() => Task.FromResult(recorder.LiveValuesFrom("master", TimeSpan.Zero) >= 4), "values flow from the master");
+
+        // The pair does not move (its link is untouched): the client loses its node by silence, finds the backup still
+        // cold and its own node active again once the cut heals, and stays there.
+        masterWeb.Cut();
+        await UntilAsync(() => Task.FromResult(recorder.Losses.Count >= 1), "the client lost the master (silence)");
+        masterWeb.Heal();
+        var healedAt = recorder.Clock.Elapsed;
+        await UntilAsync(() => Task.FromResult(recorder.LiveValuesFrom("master", healedAt) >= ValuesAfterMove), "values flow from the master again");
+        Log($"losses: {string.Join(" | ", recorder.Losses)}");
+        Assert.Empty(recorder.Moves);
+        Assert.Equal("master", client.ActiveNode?.Name);
+        Assert.Contains("silent", recorder.Losses[0]);
+        Assert.Empty(recorder.Repeated());
+    });
+
     private async Task<(NodeProcess Master, NodeProcess Backup, NodeSpec MasterSpec)> StartDemoPairAsync(bool viaProxies)
     {
         var (masterSpec, backupSpec) = PairSpecs("automatic", viaProxies: viaProxies);
@@ -94,16 +121,17 @@ public sealed class PairClientFailoverTests(ITestOutputHelper output) : PairTest
         var master = StartNode(masterSpec);
         var backup = StartNode(backupSpec);
         await UntilPairSettledAsync(master, backup, "master", "the pair formed with the master active", TimeSpan.FromSeconds(45));
-        await UntilAsync(async () => await master.Api!.GetTagsAsync(CounterTag[..^11]) is { Tags.Count: > 0 }, "the master runs the demo tags");
-        // The backup must hold the demo to run it once active.
+        await UntilAsync(async () => await master.Api!.GetTagsAsync("projects/demo/tags/") is { Tags.Count: 240 }, "the master runs all the demo tags");
+        // The backup must hold the demo to run it once active (the master loads it one edit at a time: all of it first).
         await UntilAsync(async () => await master.Api!.GetStatusAsync() is { Config.Revision: > 0 and var m }
                                      && await backup.Api!.GetStatusAsync() is { Config.Revision: var b } && b == m,
             "the backup holds the master's configuration (the demo)");
         return (master, backup, masterSpec);
     }
 
-    private static GatewayPairClient NewClient(int masterWebPort, int backupWebPort) =>
-        GatewayClient.ForPair(new Uri($"http://127.0.0.1:{masterWebPort}/"), new Uri($"http://127.0.0.1:{backupWebPort}/"));
+    private GatewayPairClient NewClient(int masterWebPort, int backupWebPort) =>
+        GatewayClient.ForPair(new Uri($"http://127.0.0.1:{masterWebPort}/"), new Uri($"http://127.0.0.1:{backupWebPort}/"),
+            logger: new TestOutputLogger(Output, "client"));
 
     private async Task<PairClientRecorder> StartAsync(GatewayPairClient client)
     {
