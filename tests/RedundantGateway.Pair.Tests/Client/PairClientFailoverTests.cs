@@ -32,6 +32,8 @@ public sealed class PairClientFailoverTests(ITestOutputHelper output) : PairTest
         Log("master killed (SIGKILL)");
         var away = await UntilMovedAsync(recorder, 1, "backup", killedAt);
         Assert.Equal("master", away.Args.From.Name);
+        // After a crash the client writes only to the backup once it knows it active: not one refusal.
+        Assert.Equal(0, client.NotActiveRefusals);
 
         // Fail-back: the master starts again and, in automatic mode, takes over; the backup's stream says it left active.
         var restartedAt = recorder.Clock.Elapsed;
@@ -43,7 +45,10 @@ public sealed class PairClientFailoverTests(ITestOutputHelper output) : PairTest
         // a while, see docs/benchmarks.md, fail-back), the client's watch saw the master active at a newer epoch first.
         Assert.True(back.Args.Reason.Contains("left active", StringComparison.Ordinal) || back.Args.Reason.Contains("newer epoch", StringComparison.Ordinal),
             $"the move back's reason: {back.Args.Reason}");
-        await AssertWritesReachedNoStandbyAsync(client, acks, recorder);
+        // A planned fail-back: the backup stands down at a moment only it knows, so the one ack in flight then (the
+        // driver has one at a time) may arrive just after; the backup refuses it (409, nothing done) and the client
+        // sends it again to the master. Never more than that one, and the application never sees the refusal.
+        await AssertWritesReachedNoStandbyAsync(client, acks, recorder, refusedInFlight: 1);
     });
 
     [Fact]
@@ -162,7 +167,8 @@ public sealed class PairClientFailoverTests(ITestOutputHelper output) : PairTest
         return move;
     }
 
-    private async Task AssertWritesReachedNoStandbyAsync(GatewayPairClient client, AckDriver acks, PairClientRecorder recorder)
+    /// <param name="refusedInFlight">refusals by a node that left active while the write was on its way (a planned move).</param>
+    private async Task AssertWritesReachedNoStandbyAsync(GatewayPairClient client, AckDriver acks, PairClientRecorder recorder, int refusedInFlight = 0)
     {
         var sent = acks.Outcomes.Count;
         await UntilAsync(() => Task.FromResult(acks.Outcomes.Count >= sent + 3), "acks answered after the move");
@@ -170,7 +176,7 @@ public sealed class PairClientFailoverTests(ITestOutputHelper output) : PairTest
         Log($"acks: {outcomes.Count} answered: {string.Join(" | ", outcomes.GroupBy(o => o.Split(':')[0]).Select(g => $"{g.Count()}x {g.Key}"))}; " +
             $"not-active refusals inside the client: {client.NotActiveRefusals}; alarm changes raised: {recorder.Alarms.Count}");
         Assert.DoesNotContain(outcomes, o => o.Contains("only by the active node", StringComparison.Ordinal));
-        Assert.Equal(0, client.NotActiveRefusals);
+        Assert.InRange(client.NotActiveRefusals, 0, refusedInFlight);
         Assert.All(outcomes.Where(o => o.StartsWith("unavailable", StringComparison.Ordinal)), o => Assert.Contains("sent to no standby", o));
         Assert.NotEmpty(recorder.Alarms);
     }
