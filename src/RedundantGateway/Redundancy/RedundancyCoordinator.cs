@@ -200,7 +200,8 @@ public sealed partial class RedundancyCoordinator : ReceiveActor, IWithTimers
         if (_peerState == PeerState.Reachable && _lastPeerAck is { } ack)
         {
             var peer = ack.ResponderActivity;
-            if (peer.Level == ActivityLevel.Active || _node.Role == NodeRole.Backup)
+            if (peer.Level == ActivityLevel.Active || _node.Role == NodeRole.Backup
+                || RoleConflictRules.StandsByAtJoinWait(SelfAddress, _node.Role, ack.ResponderAddress, peer))
             {
                 _activeNodeName = peer.Level == ActivityLevel.Active ? ack.ResponderNodeName : null;
                 ChangeLevel(StandbyLevel, Math.Max(_epoch, peer.Epoch), RedundancyEventKinds.ActivityChanged,

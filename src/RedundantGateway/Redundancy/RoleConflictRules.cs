@@ -28,6 +28,14 @@ public static class RoleConflictRules
         return string.CompareOrdinal(selfAddress, peerAddress) > 0;
     }
 
+    /// <summary>
+    /// With a role conflict, when the join wait ends and the peer answers still undecided: both would go active alone at
+    /// once (two masters started together, each in a cluster of its own). Only the one with the smaller address goes
+    /// active, as the designation rules would choose; the other stands by, so the two are never active together.
+    /// </summary>
+    public static bool StandsByAtJoinWait(string selfAddress, NodeRole self, string peerAddress, PeerActivity peer) =>
+        Describe(self, peer.Role) is not null && peer.Level == ActivityLevel.Undecided && string.CompareOrdinal(selfAddress, peerAddress) > 0;
+
     /// <summary>With a role conflict, this node may not become active while the peer is.</summary>
     public static bool MayBecomeActive(NodeRole self, PeerActivity? peer) =>
         peer is null || Describe(self, peer.Role) is null || peer.Level != ActivityLevel.Active;

@@ -24,6 +24,17 @@ public sealed class RoleConflictRulesSpec
         Assert.Equal(problem, RoleConflictRules.Describe(self, peer));
     }
 
+    [Fact]
+    public void Two_undecided_masters_at_the_end_of_their_join_wait_only_the_smaller_address_goes_active()
+    {
+        var undecided = new PeerActivity(NodeRole.Master, ActivityLevel.Undecided, 0, null);
+        Assert.True(RoleConflictRules.StandsByAtJoinWait(B, NodeRole.Master, A, undecided));
+        Assert.False(RoleConflictRules.StandsByAtJoinWait(A, NodeRole.Master, B, undecided));
+        // No conflict, or a peer that decided already: the usual rules.
+        Assert.False(RoleConflictRules.StandsByAtJoinWait(B, NodeRole.Master, A, undecided with { Role = NodeRole.Backup }));
+        Assert.False(RoleConflictRules.StandsByAtJoinWait(B, NodeRole.Master, A, Cold(NodeRole.Master)));
+    }
+
     [Theory]
     [InlineData(NodeRole.Master)]
     [InlineData(NodeRole.Backup)]
